@@ -1,0 +1,43 @@
+# `make run` starts the platform; `make test` runs every check. Both set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export SITE_URL ?= http://127.0.0.1:$(PORT)
+export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
+
+.PHONY: run test lint services setup db demo diagrams clean
+
+$(BIN)/.installed: requirements.txt
+	@PY=$$(scripts/find-python) && { [ -x $(BIN)/python ] || $$PY -m venv $(VENV); }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: $(BIN)/.installed
+
+services:
+	@scripts/ensure-services
+
+db: setup services
+	$(BIN)/python manage.py ensure_database
+	$(BIN)/python manage.py migrate --noinput
+
+run: db
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo
+	@mkdir -p var
+	WEB_PORT=$(PORT) $(BIN)/honcho start
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: setup services lint
+	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
+
+diagrams: setup
+	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""One place where state machine transitions are taken, counted and recorded.
+
+Every stateful model has an `FSMField(protected=True)` named `state`, an integer `version`, and
+a history model whose foreign key uses `related_name="history"`.
+"""
+
+from typing import Any
+
+from django.db import models
+from django_fsm import TransitionNotAllowed
+
+__all__ = ["TransitionNotAllowed", "take_transition"]
+
+
+def take_transition(
+    instance: models.Model, transition: str, *, actor: str, reason: str = "", **kwargs: Any
+) -> tuple[str, str]:
+    """Take `transition` on a locked instance, save it and record the history row.
+
+    Raises `TransitionNotAllowed` when the current state does not allow it; nothing is saved then.
+    """
+    source = instance.state
+    getattr(instance, transition)(**kwargs)
+    instance.version += 1
+    instance.save()
+    instance.history.create(
+        merchant_id=instance.merchant_id,
+        transition=transition,
+        from_state=source,
+        to_state=instance.state,
+        actor=actor,
+        reason=reason[:500],
+    )
+    return source, instance.state

@@ -1,0 +1,11 @@
+"""What the distribution center does when events arrive."""
+
+from apps.common import outbox
+from apps.distribution.tasks import book_distribution_order
+
+outbox.route(
+    "distribution.order.created",
+    task=book_distribution_order,
+    kwargs=lambda event: {"distribution_order_id": event.payload["distribution_order_id"]},
+    queue="carriers",
+)

@@ -1,0 +1,1 @@
+"""Accounts: merchants (the tenants), their portal users, and their API keys."""

@@ -1,0 +1,1 @@
+"""Logistics Order Center: the merchant-side record of a shipment and its lifecycle."""

@@ -1,0 +1,43 @@
+"""Reads of the order center."""
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.orders import numbers
+from apps.orders.exceptions import OrderNotFound
+from apps.orders.models import Order, OrderTransition, Parcel
+
+
+def order_list(*, merchant_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(merchant_id=merchant_id).order_by("-id")
+
+
+def _with_contents(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    return queryset.prefetch_related(Prefetch("parcels", queryset=Parcel.objects.prefetch_related("items")))
+
+
+def parse_order_id(value: str | int) -> int | None:
+    """An order id from either its numeric id or its public order number."""
+    text = str(value).strip()
+    parsed = int(text) if text.isdigit() else numbers.decode(text)
+    return parsed if parsed is not None and 0 < parsed < 2**63 else None
+
+
+def order_get(*, merchant_id: int, order_id: str | int) -> Order:
+    """One of the merchant's orders with its parcels and items; another merchant's is not found."""
+    parsed = parse_order_id(order_id)
+    order = _with_contents(Order.objects.filter(merchant_id=merchant_id, pk=parsed)).first() if parsed else None
+    if order is None:
+        raise OrderNotFound(f"Order {order_id} does not exist.")
+    return order
+
+
+def order_get_for_fulfillment(*, order_id: int) -> Order:
+    """An order by id for the centers that fulfil it, whichever merchant it belongs to."""
+    order = _with_contents(Order.objects.filter(pk=order_id)).first()
+    if order is None:
+        raise OrderNotFound(f"Order {order_id} does not exist.")
+    return order
+
+
+def order_history(*, order_id: int) -> QuerySet[OrderTransition]:
+    return OrderTransition.objects.filter(order_id=order_id).order_by("occurred_at", "id")

@@ -1,0 +1,2 @@
+"""Express Shipping Portal: server-rendered pages where small merchants create, list and follow
+their orders."""

@@ -1,0 +1,41 @@
+from decimal import Decimal
+
+import factory
+
+from apps.resources.models import Carrier, CarrierService, Coverage
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Carrier
+
+    code = factory.Sequence(lambda n: f"carrier-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    endpoint_url = factory.LazyAttribute(lambda o: f"http://127.0.0.1:1/sandbox/carriers/{o.code}/")
+    api_key = "sandbox-key"
+
+
+class CarrierServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CarrierService
+
+    carrier = factory.SubFactory(CarrierFactory)
+    code = "standard"
+    name = "Standard"
+    level = "standard"
+    transit_days_min = 5
+    transit_days_max = 8
+    max_weight_g = 30000
+    base_price = Decimal("10.00")
+    price_per_kg = Decimal("2.00")
+    currency = "USD"
+
+
+class CoverageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coverage
+
+    service = factory.SubFactory(CarrierServiceFactory)
+    origin_country = "CN"
+    destination_country = "DE"
+    postcode_prefixes = factory.LazyFunction(list)

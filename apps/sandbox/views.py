@@ -1,0 +1,149 @@
+"""The sandbox carrier API. JSON in, JSON out, like a small real carrier."""
+
+import base64
+import json
+import random
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.sandbox.labels import render_label
+from apps.sandbox.models import SandboxCarrier, SandboxShipment
+
+# Where a shipment is, as a share of its delivery time, and what the carrier says then.
+MILESTONES = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.15, "PICKUP", "Picked up by courier", "origin"),
+    (0.35, "TRANSIT", "Departed international hub", "hub"),
+    (0.75, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _behave(code: str) -> tuple[SandboxCarrier, JsonResponse | None]:
+    """Apply the carrier's knobs: latency always, then an outage or a random failure."""
+    carrier, _ = SandboxCarrier.objects.get_or_create(code=code)
+    if carrier.latency_ms:
+        time.sleep(carrier.latency_ms / 1000)
+    if carrier.outage:
+        return carrier, _error(503, "carrier unavailable (outage)")
+    if carrier.error_rate and random.random() < carrier.error_rate:
+        return carrier, _error(503, "carrier temporarily unavailable")
+    return carrier, None
+
+
+def _shipment_json(shipment: SandboxShipment, request) -> dict:
+    return {
+        "tracking_number": shipment.tracking_number,
+        "service": shipment.service,
+        "label_pdf": base64.b64encode(bytes(shipment.label_pdf)).decode(),
+        "label_url": request.build_absolute_uri(f"shipments/{shipment.tracking_number}/label.pdf"),
+        "created_at": shipment.created_at.isoformat(),
+    }
+
+
+@csrf_exempt
+@require_POST
+def create_shipment(request, code):
+    carrier, failure = _behave(code)
+    if failure:
+        return failure
+    key = request.headers.get("Idempotency-Key", "")
+    if not key:
+        return _error(400, "Idempotency-Key header is required")
+    try:
+        body = json.loads(request.body)
+        sender, recipient, parcels = body["sender"], body["recipient"], body["parcels"]
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "body must be JSON with sender, recipient and parcels")
+    if not parcels:
+        return _error(422, "at least one parcel is required")
+    existing = SandboxShipment.objects.filter(carrier_code=code, idempotency_key=key).first()
+    if existing:
+        return JsonResponse(_shipment_json(existing, request), status=200)
+    tracking_number = f"SB{code[:3].upper()}{secrets.randbelow(10**10):010d}"
+    weight = sum(int(p.get("weight_g", 0)) for p in parcels)
+    label = render_label(carrier_code=code, service=body.get("service", ""), tracking_number=tracking_number,
+                         reference=body.get("reference", ""), sender=sender, recipient=recipient, weight_g=weight)
+    try:
+        with transaction.atomic():
+            shipment = SandboxShipment.objects.create(
+                carrier_code=code,
+                idempotency_key=key,
+                tracking_number=tracking_number,
+                service=body.get("service", ""),
+                reference=body.get("reference", ""),
+                request=body,
+                label_pdf=label,
+                delivery_seconds=carrier.delivery_seconds or settings.SANDBOX_DELIVERY_SECONDS,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # The same key raced in twice: answer with the shipment the other request made.
+        shipment = SandboxShipment.objects.get(carrier_code=code, idempotency_key=key)
+        return JsonResponse(_shipment_json(shipment, request), status=200)
+    return JsonResponse(_shipment_json(shipment, request), status=201)
+
+
+def _events(shipment: SandboxShipment, now) -> list[dict]:
+    events = []
+    for share, status, description, where in MILESTONES:
+        occurred = shipment.created_at + timedelta(seconds=share * shipment.delivery_seconds)
+        if shipment.cancelled_at or occurred > now:
+            break
+        location = shipment.request.get("sender" if where == "origin" else "recipient", {})
+        place = "Transit hub" if where == "hub" else f"{location.get('city', '')}, {location.get('country', '')}"
+        events.append({"status": status, "description": description, "location": place,
+                       "occurred_at": occurred.isoformat()})
+    return events
+
+
+@require_GET
+def tracking(request, code):
+    _, failure = _behave(code)
+    if failure:
+        return failure
+    numbers = [n for n in request.GET.get("numbers", "").split(",") if n][:100]
+    now = timezone.now()
+    shipments = SandboxShipment.objects.filter(carrier_code=code, tracking_number__in=numbers)
+    return JsonResponse({"shipments": [
+        {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": _events(s, now)}
+        for s in shipments
+    ]})
+
+
+@csrf_exempt
+@require_POST
+def cancel_shipment(request, code, tracking_number):
+    _, failure = _behave(code)
+    if failure:
+        return failure
+    shipment = SandboxShipment.objects.filter(carrier_code=code, tracking_number=tracking_number).first()
+    if shipment is None:
+        return _error(404, "no such shipment")
+    picked_up = any(e["status"] != "INFO" for e in _events(shipment, timezone.now()))
+    if picked_up and not shipment.cancelled_at:
+        return _error(409, "shipment already picked up")
+    if not shipment.cancelled_at:
+        shipment.cancelled_at = timezone.now()
+        shipment.save(update_fields=["cancelled_at"])
+    return JsonResponse({"tracking_number": tracking_number, "cancelled": True})
+
+
+@require_GET
+def label(request, code, tracking_number):
+    shipment = SandboxShipment.objects.filter(carrier_code=code, tracking_number=tracking_number).first()
+    if shipment is None:
+        return _error(404, "no such shipment")
+    return HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")

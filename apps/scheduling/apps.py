@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    """Owns lanes (one per downstream system, with its rate and concurrency limits) and lane
+    entries (an order's place in a lane).
+
+    Public API: `services.lane_release_all` (run by beat), `selectors.lane_entry_for_order`.
+    Subscribes to `orders.order.accepted` and the end of booking in `distribution.order.*`.
+    """
+
+    name = "apps.scheduling"
+    label = "scheduling"
+
+    def ready(self) -> None:
+        from apps.scheduling import handlers  # noqa: F401

@@ -1,0 +1,87 @@
+"""Seed the demo: a merchant with a portal login and an API key, an operations superuser,
+three sandbox carriers with different coverage and prices, and one sandbox warehouse.
+
+Safe to run on every start: it updates what exists. API keys are stored only as a hash, so a
+fresh demo key is issued (and the previous demo key revoked) each time; it is printed once.
+"""
+
+from decimal import Decimal as D
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.merchants.models import ApiKey, Merchant
+from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
+from apps.resources.services import carrier_upsert, service_upsert, warehouse_upsert
+
+DEMO_MERCHANT = "Shenzhen Gadgets"
+DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"
+OPS_USER, OPS_PASSWORD = "ops", "ops-demo"
+EU = ["DE", "FR", "NL", "ES", "IT", "BE", "AT", "PL"]
+
+CARRIERS = [
+    {
+        "code": "swift-express", "name": "Swift Express (global express)", "rps": 20, "concurrency": 10,
+        "services": [
+            ("express", "Express Worldwide", "express", (2, 4), 30000, D("18.00"), D("6.50"),
+             [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]]),
+            ("standard", "Standard Worldwide", "standard", (5, 8), 30000, D("11.00"), D("4.20"),
+             [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]]),
+        ],
+    },
+    {
+        "code": "euro-post", "name": "EuroPost (European postal network)", "rps": 10, "concurrency": 5,
+        "services": [
+            ("standard", "Priority Parcel", "standard", (6, 10), 20000, D("7.50"), D("3.10"),
+             [("CN", c, []) for c in [*EU, "GB"]]),
+            ("economy", "Economy Parcel", "economy", (10, 20), 20000, D("4.90"), D("2.20"),
+             [("CN", c, []) for c in [*EU, "GB"]]),
+        ],
+    },
+    {
+        "code": "berlin-bike", "name": "Berlin Bike Couriers (regional, Berlin only)", "rps": 5, "concurrency": 3,
+        "services": [
+            ("standard", "Berlin Last Mile", "standard", (4, 7), 10000, D("5.50"), D("1.80"),
+             [("CN", "DE", ["10", "12", "13", "14"])]),
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Seed (or refresh) the demo merchant, operations user, sandbox carriers and warehouse."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = get_user_model().objects
+        if not users.filter(username=OPS_USER).exists():
+            users.create_superuser(username=OPS_USER, password=OPS_PASSWORD, email="ops@example.com")
+        merchant, _ = Merchant.objects.get_or_create(slug="shenzhen-gadgets", defaults={"name": DEMO_MERCHANT})
+        if not users.filter(username=DEMO_USER).exists():
+            merchant_user_create(merchant=merchant, username=DEMO_USER, password=DEMO_PASSWORD)
+        for old in ApiKey.objects.filter(merchant=merchant, name="demo", revoked_at__isnull=True):
+            api_key_revoke(key=old)
+        _, api_key = api_key_issue(merchant=merchant, name="demo")
+
+        base = settings.SITE_URL.rstrip("/")
+        for spec in CARRIERS:
+            carrier = carrier_upsert(
+                code=spec["code"], name=spec["name"], endpoint_url=f"{base}/sandbox/carriers/{spec['code']}/",
+                api_key=f"sandbox-{spec['code']}", requests_per_second=spec["rps"],
+                max_concurrent_calls=spec["concurrency"],
+            )
+            for code, name, level, days, max_g, base_price, per_kg, lanes in spec["services"]:
+                service_upsert(carrier=carrier, code=code, name=name, level=level, transit_days=days,
+                               max_weight_g=max_g, base_price=base_price, price_per_kg=per_kg, currency="USD",
+                               lanes=lanes)
+        warehouse_upsert(
+            code="sz-fulfil", name="Shenzhen Fulfilment Hub", country="CN", city="Shenzhen",
+            ships_to=[*EU, "GB", "US"], endpoint_url=f"{base}/sandbox/warehouses/sz-fulfil/",
+            handling_fee=D("1.20"), currency="USD", carrier_codes=["swift-express", "euro-post"],
+        )
+        self.stdout.write(self.style.SUCCESS("Demo ready:"))
+        self.stdout.write(f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  admin      {base}/admin/     login {OPS_USER} / {OPS_PASSWORD}")
+        self.stdout.write(f"  ERP API    {base}/api/v1/    Authorization: Bearer {api_key}")

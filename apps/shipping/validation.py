@@ -1,0 +1,87 @@
+"""What a cross-border shipment must satisfy before any carrier sees it."""
+
+import re
+from collections import defaultdict
+
+import pycountry
+
+from apps.orders.types import AddressDraft, OrderDraft
+from apps.shipping.exceptions import InvalidOrder
+
+SERVICE_LEVELS = ("express", "standard", "economy")
+HS_CODE = re.compile(r"^\d{6}(\d{2}){0,2}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Postcode formats of the main destination countries; others are only checked for being present.
+POSTCODES = {
+    "US": r"^\d{5}(-\d{4})?$",
+    "CA": r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$",
+    "GB": r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$",
+    "DE": r"^\d{5}$",
+    "FR": r"^\d{5}$",
+    "ES": r"^\d{5}$",
+    "IT": r"^\d{5}$",
+    "NL": r"^\d{4} ?[A-Z]{2}$",
+    "AU": r"^\d{4}$",
+    "JP": r"^\d{3}-?\d{4}$",
+    "CN": r"^\d{6}$",
+}
+
+
+def is_country(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+def is_currency(code: str) -> bool:
+    return len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
+
+
+def _check_address(errors: dict, path: str, address: AddressDraft) -> None:
+    for name in ("name", "line1", "city", "postal_code", "country"):
+        if not getattr(address, name).strip():
+            errors[f"{path}.{name}"].append("This field is required.")
+    if address.country and not is_country(address.country):
+        errors[f"{path}.country"].append(f"{address.country!r} is not an ISO 3166 country code.")
+    pattern = POSTCODES.get(address.country.upper())
+    if pattern and address.postal_code and not re.match(pattern, address.postal_code.strip().upper()):
+        errors[f"{path}.postal_code"].append(f"{address.postal_code!r} is not a valid {address.country} postcode.")
+    if address.phone and not PHONE.match(address.phone):
+        errors[f"{path}.phone"].append("Enter a phone number of digits, optionally starting with +.")
+    if address.email and not EMAIL.match(address.email):
+        errors[f"{path}.email"].append("Enter a valid email address.")
+
+
+def validate_draft(draft: OrderDraft) -> None:
+    """Raise InvalidOrder with every problem found, each under its field path."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if draft.service_level not in SERVICE_LEVELS:
+        errors["service_level"].append(f"Choose one of {', '.join(SERVICE_LEVELS)}.")
+    _check_address(errors, "sender", draft.sender)
+    _check_address(errors, "recipient", draft.recipient)
+    if not draft.parcels:
+        errors["parcels"].append("An order needs at least one parcel.")
+    for p, parcel in enumerate(draft.parcels):
+        path = f"parcels[{p}]"
+        for name in ("weight_g", "length_mm", "width_mm", "height_mm"):
+            if getattr(parcel, name) <= 0:
+                errors[f"{path}.{name}"].append("Must be greater than zero.")
+        if draft.is_cross_border and not parcel.items:
+            errors[f"{path}.items"].append("A cross-border parcel needs its items listed for customs.")
+        for i, item in enumerate(parcel.items):
+            item_path = f"{path}.items[{i}]"
+            if not item.description.strip():
+                errors[f"{item_path}.description"].append("This field is required.")
+            if item.quantity <= 0:
+                errors[f"{item_path}.quantity"].append("Must be at least 1.")
+            if item.unit_value <= 0:
+                errors[f"{item_path}.unit_value"].append("Must be greater than zero.")
+            if not is_currency(item.currency):
+                errors[f"{item_path}.currency"].append(f"{item.currency!r} is not an ISO 4217 currency code.")
+            if draft.is_cross_border and not HS_CODE.match(item.hs_code):
+                errors[f"{item_path}.hs_code"].append("Customs needs an HS code of 6, 8 or 10 digits.")
+            if not is_country(item.origin_country):
+                errors[f"{item_path}.origin_country"].append(
+                    f"{item.origin_country!r} is not an ISO 3166 country code."
+                )
+    if errors:
+        raise InvalidOrder("The order has invalid fields.", extra={"fields": dict(errors)})

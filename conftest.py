@@ -1,0 +1,39 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from apps.merchants.services import api_key_issue
+from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
+from apps.resources.tests.factories import CoverageFactory
+
+
+@pytest.fixture
+def merchant(db):
+    return MerchantFactory()
+
+
+@pytest.fixture
+def merchant_user(merchant):
+    return MembershipFactory(merchant=merchant).user
+
+
+@pytest.fixture
+def api_key(merchant):
+    """The plaintext of a key with every scope for `merchant`."""
+    _, plaintext = api_key_issue(merchant=merchant, name="test")
+    return plaintext
+
+
+@pytest.fixture
+def cn_de_service(db):
+    """One active carrier service from CN to DE: enough for an order to be routed."""
+    return CoverageFactory(service__carrier__code="test-post").service
+
+
+@pytest.fixture
+def api_client(api_key):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    return client

@@ -1,0 +1,24 @@
+"""Test settings: a separate Redis database, fast hashing, quick tracking polls."""
+
+from logistics.settings.base import *  # noqa: F403
+from logistics.settings.base import CELERY_BEAT_SCHEDULE, env
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=1)
+OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 1.0},
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Parallel runs (several checkouts, several developers) each pick their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_logistics")}  # noqa: F405
