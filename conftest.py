@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+import redis
+from django.conf import settings
 
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
@@ -37,3 +39,16 @@ def api_client(api_key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_carrier_health():
+    """Every test starts with every carrier's circuit closed."""
+    from apps.distribution.health import forget_breakers
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(f"{settings.CARRIER_BREAKER_NAMESPACE}:*"):
+        client.delete(key)
+    forget_breakers()
+    yield
+    forget_breakers()

@@ -15,8 +15,16 @@ class ProcessedEventInline(admin.TabularInline):
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "event_type", "aggregate_type", "aggregate_id", "merchant_id", "actor", "created_at",
-                    "relayed_at"]
+    list_display = [
+        "id",
+        "event_type",
+        "aggregate_type",
+        "aggregate_id",
+        "merchant_id",
+        "actor",
+        "created_at",
+        "relayed_at",
+    ]
     list_filter = ["event_type", "aggregate_type"]
     search_fields = ["=aggregate_id", "event_type"]
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]

@@ -32,3 +32,24 @@ def take_transition(
         reason=reason[:500],
     )
     return source, instance.state
+
+
+def forward_path(model: type[models.Model], *, source: str, target: str, allowed: set[str]) -> list[tuple[str, str]]:
+    """The shortest chain of `allowed` transitions leading from `source` to `target`, as
+    (transition name, state reached) pairs; empty when already there or no chain exists."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for t in model._meta.get_field("state").get_all_transitions(model):
+        if t.name in allowed and t.target is not None:
+            edges.setdefault(t.source, []).append((t.name, t.target))
+    frontier, seen = [(source, [])], {source}
+    while frontier:
+        next_frontier = []
+        for state, path in frontier:
+            if state == target:
+                return path
+            for name, reached in sorted(edges.get(state, []) + edges.get("*", [])):
+                if reached not in seen:
+                    seen.add(reached)
+                    next_frontier.append((reached, [*path, (name, reached)]))
+        frontier = next_frontier
+    return []

@@ -30,13 +30,37 @@ class TrackingEventInline(admin.TabularInline):
 
 @admin.register(DistributionOrder)
 class DistributionOrderAdmin(admin.ModelAdmin):
-    list_display = ["id", "order_id", "carrier_code", "service_code", "state", "tracking_number",
-                    "booking_attempts", "booked_at", "created_at", "label_link"]
+    list_display = [
+        "id",
+        "order_id",
+        "carrier_code",
+        "service_code",
+        "state",
+        "tracking_number",
+        "booking_attempts",
+        "booked_at",
+        "created_at",
+        "label_link",
+    ]
     list_filter = ["state", "carrier_code"]
     search_fields = ["=id", "=order_id", "tracking_number"]
-    readonly_fields = ["order_id", "merchant_id", "carrier_code", "service_code", "state", "version",
-                       "idempotency_key", "tracking_number", "booking_attempts", "last_error", "booked_at",
-                       "next_poll_at", "created_at", "updated_at", "label_link"]
+    readonly_fields = [
+        "order_id",
+        "merchant_id",
+        "carrier_code",
+        "service_code",
+        "state",
+        "version",
+        "idempotency_key",
+        "tracking_number",
+        "booking_attempts",
+        "last_error",
+        "booked_at",
+        "next_poll_at",
+        "created_at",
+        "updated_at",
+        "label_link",
+    ]
     exclude = ["label_pdf"]
     inlines = [DistributionTransitionInline, TrackingEventInline]
 
@@ -62,8 +86,15 @@ class DistributionOrderAdmin(admin.ModelAdmin):
 
 @admin.register(TrackingEvent)
 class TrackingEventAdmin(admin.ModelAdmin):
-    list_display = ["distribution_order", "order_id", "milestone", "carrier_status", "location", "occurred_at",
-                    "received_at"]
+    list_display = [
+        "distribution_order",
+        "order_id",
+        "milestone",
+        "carrier_status",
+        "location",
+        "occurred_at",
+        "received_at",
+    ]
     list_filter = ["milestone"]
     search_fields = ["=order_id", "distribution_order__tracking_number"]
     raw_id_fields = ["distribution_order"]

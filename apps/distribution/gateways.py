@@ -6,6 +6,8 @@ carrier's tracking vocabulary into the platform's milestones.
 """
 
 import base64
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -41,6 +43,22 @@ class TrackingUpdate:
     occurred_at: datetime
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """What a gateway reports about each call it made, for the call log and health figures."""
+
+    operation: str
+    method: str
+    path: str
+    status_code: int | None
+    outcome: str  # ok, refused or failed
+    duration_ms: int
+    error: str = ""
+
+
+CallObserver = Callable[[CallRecord], None]
+
+
 class CarrierGateway(Protocol):
     def book(self, request: BookingRequest) -> Booking: ...
 
@@ -56,12 +74,19 @@ class SandboxGateway:
         "INFO": "info_received",
         "PICKUP": "picked_up",
         "TRANSIT": "in_transit",
+        "CUSTOMS_HOLD": "customs_hold",
+        "CUSTOMS_RELEASED": "in_transit",
         "OUT_FOR_DELIVERY": "out_for_delivery",
+        "ATTEMPT_FAILED": "delivery_failed",
         "DELIVERED": "delivered",
+        "RETURNED": "returned",
         "EXCEPTION": "exception",
     }
 
-    def __init__(self, *, endpoint_url: str, api_key: str, timeout: float | None = None) -> None:
+    def __init__(
+        self, *, endpoint_url: str, api_key: str, timeout: float | None = None, observer: CallObserver | None = None
+    ) -> None:
+        self.observer = observer
         seconds = timeout if timeout is not None else settings.CARRIER_HTTP_TIMEOUT_SECONDS
         self.client = httpx.Client(
             base_url=endpoint_url.rstrip("/") + "/",
@@ -69,20 +94,32 @@ class SandboxGateway:
             headers={"Authorization": f"Bearer {api_key}"},
         )
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        started = time.monotonic()
+        status, outcome, error = None, "ok", ""
         try:
             response = self.client.request(method, path, **kwargs)
+            status = response.status_code
+            if status == 429 or status >= 500:
+                outcome, error = "failed", f"carrier answered {status}"
+                raise CarrierTransientError(f"carrier answered {status} to {path}")
+            if status >= 400:
+                detail = response.json().get("error", response.text) if response.content else ""
+                outcome, error = "refused", str(detail)
+                raise CarrierPermanentError(f"Carrier refused: {detail}", extra={"status": status})
+            return response
         except httpx.TransportError as exc:
+            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             raise CarrierTransientError(f"{type(exc).__name__} calling {path}: {exc}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise CarrierTransientError(f"carrier answered {response.status_code} to {path}")
-        if response.status_code >= 400:
-            detail = response.json().get("error", response.text) if response.content else ""
-            raise CarrierPermanentError(f"Carrier refused: {detail}", extra={"status": response.status_code})
-        return response
+        finally:
+            if self.observer is not None:
+                self.observer(CallRecord(operation=operation, method=method, path=path.split("?")[0],
+                                         status_code=status, outcome=outcome, error=error[:300],
+                                         duration_ms=int((time.monotonic() - started) * 1000)))
 
     def book(self, request: BookingRequest) -> Booking:
         response = self._call(
+            "book",
             "POST",
             "shipments/",
             json={
@@ -98,10 +135,10 @@ class SandboxGateway:
         return Booking(tracking_number=body["tracking_number"], label_pdf=base64.b64decode(body["label_pdf"]))
 
     def cancel(self, tracking_number: str) -> None:
-        self._call("POST", f"shipments/{tracking_number}/cancel/")
+        self._call("cancel", "POST", f"shipments/{tracking_number}/cancel/")
 
     def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]:
-        response = self._call("GET", "tracking/", params={"numbers": ",".join(tracking_numbers)})
+        response = self._call("track", "GET", "tracking/", params={"numbers": ",".join(tracking_numbers)})
         return {
             shipment["tracking_number"]: [
                 TrackingUpdate(
@@ -120,5 +157,7 @@ class SandboxGateway:
 GATEWAYS = {"sandbox": SandboxGateway}
 
 
-def gateway_for(*, gateway_kind: str, endpoint_url: str, api_key: str) -> CarrierGateway:
-    return GATEWAYS[gateway_kind](endpoint_url=endpoint_url, api_key=api_key)
+def gateway_for(
+    *, gateway_kind: str, endpoint_url: str, api_key: str, observer: CallObserver | None = None
+) -> CarrierGateway:
+    return GATEWAYS[gateway_kind](endpoint_url=endpoint_url, api_key=api_key, observer=observer)

@@ -13,15 +13,29 @@ class DistributionState(models.TextChoices):
     BOOKED = "booked", "Booked"
     PICKED_UP = "picked_up", "Picked up"
     IN_TRANSIT = "in_transit", "In transit"
+    CUSTOMS_HOLD = "customs_hold", "Held in customs"
     OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
     DELIVERED = "delivered", "Delivered"
+    RETURNED = "returned", "Returned to sender"
     BOOKING_FAILED = "booking_failed", "Booking failed"
     EXCEPTION = "exception", "Exception"
     CANCELLED = "cancelled", "Cancelled"
 
 
 S = DistributionState
-TRACKABLE = [S.BOOKED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY]
+TRACKABLE = [S.BOOKED, S.PICKED_UP, S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED]
+# How far along a parcel is; see apps.orders.models.PROGRESS_RANK for why equal ranks exist.
+PROGRESS_RANK = {
+    S.BOOKED: 0,
+    S.PICKED_UP: 1,
+    S.IN_TRANSIT: 2,
+    S.CUSTOMS_HOLD: 2,
+    S.OUT_FOR_DELIVERY: 3,
+    S.DELIVERY_FAILED: 3,
+    S.DELIVERED: 4,
+    S.RETURNED: 4,
+}
 
 
 class DistributionOrder(ConcurrentTransitionMixin, models.Model):
@@ -41,12 +55,15 @@ class DistributionOrder(ConcurrentTransitionMixin, models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     booked_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True, help_text="Time of the last carrier event followed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["next_poll_at"], condition=Q(next_poll_at__isnull=False), name="distribution_poll_due"),
+            models.Index(
+                fields=["next_poll_at"], condition=Q(next_poll_at__isnull=False), name="distribution_poll_due"
+            ),
             models.Index(fields=["carrier_code", "tracking_number"], name="distribution_tracking"),
         ]
 
@@ -69,23 +86,35 @@ class DistributionOrder(ConcurrentTransitionMixin, models.Model):
     def pick_up(self):
         """The carrier collected the parcel."""
 
-    @transition(field=state, source=S.PICKED_UP, target=S.IN_TRANSIT)
-    def depart(self):
-        """The parcel is moving through the carrier's network."""
+    @transition(field=state, source=[S.PICKED_UP, S.CUSTOMS_HOLD], target=S.IN_TRANSIT)
+    def move_on(self):
+        """Moving through the carrier's network, or released by customs."""
 
-    @transition(field=state, source=S.IN_TRANSIT, target=S.OUT_FOR_DELIVERY)
+    @transition(field=state, source=[S.PICKED_UP, S.IN_TRANSIT], target=S.CUSTOMS_HOLD)
+    def hold_in_customs(self):
+        """Customs stopped the parcel."""
+
+    @transition(field=state, source=[S.IN_TRANSIT, S.DELIVERY_FAILED], target=S.OUT_FOR_DELIVERY)
     def dispatch_for_delivery(self):
         """On the van to the recipient."""
 
-    @transition(field=state, source=S.OUT_FOR_DELIVERY, target=S.DELIVERED)
+    @transition(field=state, source=S.OUT_FOR_DELIVERY, target=S.DELIVERY_FAILED)
+    def fail_delivery_attempt(self):
+        """The courier could not deliver this time."""
+
+    @transition(field=state, source=[S.OUT_FOR_DELIVERY, S.IN_TRANSIT], target=S.DELIVERED)
     def deliver(self):
         """The recipient has it."""
+
+    @transition(field=state, source=[S.IN_TRANSIT, S.CUSTOMS_HOLD, S.DELIVERY_FAILED, S.EXCEPTION], target=S.RETURNED)
+    def return_to_sender(self):
+        """The carrier brought it back to the sender."""
 
     @transition(field=state, source=[S.CREATED, S.BOOKING, S.BOOKED], target=S.CANCELLED)
     def cancel(self):
         """Called off before the carrier collected the parcel."""
 
-    @transition(field=state, source=[S.BOOKED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY], target=S.EXCEPTION)
+    @transition(field=state, source=TRACKABLE, target=S.EXCEPTION)
     def flag_exception(self):
         """The carrier reported a problem a person must look at."""
 
@@ -101,8 +130,11 @@ class TrackingEvent(models.Model):
         INFO_RECEIVED = "info_received", "Information received"
         PICKED_UP = "picked_up", "Picked up"
         IN_TRANSIT = "in_transit", "In transit"
+        CUSTOMS_HOLD = "customs_hold", "Held in customs"
         OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+        DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
         DELIVERED = "delivered", "Delivered"
+        RETURNED = "returned", "Returned to sender"
         EXCEPTION = "exception", "Exception"
 
     distribution_order = models.ForeignKey(DistributionOrder, on_delete=models.CASCADE, related_name="tracking_events")
@@ -125,3 +157,29 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class CarrierCall(models.Model):
+    """One call to a carrier's system: what was asked, how it went, how long it took. No secrets."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        REFUSED = "refused", "Refused (4xx)"
+        FAILED = "failed", "Failed (5xx, timeout, connection)"
+
+    carrier_code = models.CharField(max_length=50)
+    operation = models.CharField(max_length=20)
+    distribution_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["carrier_code", "-created_at"], name="carrier_call_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_code} {self.operation} {self.outcome} {self.duration_ms} ms"

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from apps.distribution.health import CircuitStatus, circuit_status
 from apps.distribution.models import DistributionOrder, TrackingEvent
 
 
@@ -15,3 +16,8 @@ def distribution_orders_for_order(*, order_id: int) -> QuerySet[DistributionOrde
 
 def tracking_events_for_order(*, order_id: int) -> QuerySet[TrackingEvent]:
     return TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id")
+
+
+def carrier_circuit(*, carrier_code: str) -> CircuitStatus:
+    """Whether the carrier is taking calls: `state` is closed, open or half-open."""
+    return circuit_status(carrier_code)

@@ -7,17 +7,33 @@ same key, answers with the same shipment.
 """
 
 import logging
+import random
 from datetime import timedelta
 
+import pybreaker
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from apps.common.fsm import take_transition
+from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
 from apps.distribution import events
-from apps.distribution.exceptions import CarrierPermanentError
-from apps.distribution.gateways import BookingRequest, CarrierGateway, TrackingUpdate, gateway_for
-from apps.distribution.models import TRACKABLE, DistributionOrder, DistributionState, TrackingEvent
+from apps.distribution.exceptions import (
+    BookingDeferred,
+    CarrierPermanentError,
+    CarrierTransientError,
+    DistributionNotCancellable,
+)
+from apps.distribution.gateways import BookingRequest, CallRecord, CarrierGateway, TrackingUpdate, gateway_for
+from apps.distribution.health import breaker_for, circuit_status
+from apps.distribution.models import (
+    PROGRESS_RANK,
+    TRACKABLE,
+    CarrierCall,
+    DistributionOrder,
+    DistributionState,
+    TrackingEvent,
+)
 from apps.orders.selectors import order_get_for_fulfillment
 from apps.resources.selectors import carrier_get
 
@@ -25,16 +41,19 @@ logger = logging.getLogger(__name__)
 
 S = DistributionState
 ACTOR = "system:distribution"
-# The forward path a booked parcel walks, and the transition that steps into each state.
-PROGRESS_PATH = [S.BOOKED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED]
-_STEP_INTO = {S.PICKED_UP: "pick_up", S.IN_TRANSIT: "depart", S.OUT_FOR_DELIVERY: "dispatch_for_delivery",
-              S.DELIVERED: "deliver"}
+# The transitions carrier news may take, and the state each milestone puts a parcel in.
+PROGRESS_TRANSITIONS = {"pick_up", "move_on", "hold_in_customs", "dispatch_for_delivery", "fail_delivery_attempt",
+                        "deliver", "return_to_sender"}
 _STATE_OF_MILESTONE = {
     TrackingEvent.Milestone.INFO_RECEIVED: S.BOOKED,
     TrackingEvent.Milestone.PICKED_UP: S.PICKED_UP,
     TrackingEvent.Milestone.IN_TRANSIT: S.IN_TRANSIT,
+    TrackingEvent.Milestone.CUSTOMS_HOLD: S.CUSTOMS_HOLD,
     TrackingEvent.Milestone.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
+    TrackingEvent.Milestone.DELIVERY_FAILED: S.DELIVERY_FAILED,
     TrackingEvent.Milestone.DELIVERED: S.DELIVERED,
+    TrackingEvent.Milestone.RETURNED: S.RETURNED,
+    TrackingEvent.Milestone.EXCEPTION: S.EXCEPTION,
 }
 
 
@@ -43,9 +62,25 @@ def _transition(distribution_order: DistributionOrder, name: str, *, actor: str 
     events.distribution_event(distribution_order, actor=actor, reason=reason)
 
 
-def _gateway(carrier_code: str) -> CarrierGateway:
+def _call_logger(carrier_code: str, distribution_order_id: int | None):
+    def log(record: CallRecord) -> None:
+        CarrierCall.objects.create(carrier_code=carrier_code, distribution_order_id=distribution_order_id,
+                                   operation=record.operation, method=record.method, path=record.path[:300],
+                                   status_code=record.status_code, outcome=record.outcome,
+                                   duration_ms=record.duration_ms, error=record.error)
+
+    return log
+
+
+def _gateway(carrier_code: str, *, distribution_order_id: int | None = None) -> CarrierGateway:
     carrier = carrier_get(code=carrier_code)
-    return gateway_for(gateway_kind=carrier.gateway_kind, endpoint_url=carrier.endpoint_url, api_key=carrier.api_key)
+    return gateway_for(gateway_kind=carrier.gateway_kind, endpoint_url=carrier.endpoint_url, api_key=carrier.api_key,
+                       observer=_call_logger(carrier.code, distribution_order_id))
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter, so a recovering carrier is not stampeded."""
+    return random.uniform(1, min(300, 2 ** (attempt + 1)))
 
 
 def distribution_order_create(
@@ -102,25 +137,45 @@ def _booking_request(distribution_order: DistributionOrder) -> BookingRequest:
 def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGateway | None = None) -> DistributionOrder:
     """Book the delivery at its carrier, exactly once however often this runs.
 
-    Raises CarrierTransientError for the caller to retry; a permanent refusal ends in
-    `booking_failed`.
+    Raises BookingDeferred when the caller should try again later (the carrier failed this
+    time, or its circuit is open, which costs no attempt). A permanent refusal, or a failure
+    after MAX_BOOKING_ATTEMPTS attempts, ends in `booking_failed`.
     """
     with transaction.atomic(durable=True):
         distribution_order = _locked(distribution_order_id)
         if distribution_order.state not in (S.CREATED, S.BOOKING):
             return distribution_order
+        circuit = circuit_status(distribution_order.carrier_code)
+        if circuit.state == pybreaker.STATE_OPEN:
+            raise BookingDeferred(f"circuit of {distribution_order.carrier_code} is open",
+                                  retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3))
         distribution_order.booking_attempts += 1
         take_transition(distribution_order, "start_booking", actor=ACTOR,
                         reason=f"attempt {distribution_order.booking_attempts}")
     request = _booking_request(distribution_order)
+    carrier_gateway = gateway or _gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
     try:
-        booking = (gateway or _gateway(distribution_order.carrier_code)).book(request)
+        booking = breaker_for(distribution_order.carrier_code).call(carrier_gateway.book, request)
     except CarrierPermanentError as exc:
         return distribution_order_fail_booking(distribution_order_id=distribution_order_id, reason=exc.message)
+    except pybreaker.CircuitBreakerError as exc:
+        DistributionOrder.objects.filter(pk=distribution_order_id).update(booking_attempts=F("booking_attempts") - 1)
+        raise BookingDeferred(f"circuit of {distribution_order.carrier_code} is open", retry_in=5.0) from exc
+    except CarrierTransientError as exc:
+        attempts = distribution_order.booking_attempts
+        if attempts >= settings.MAX_BOOKING_ATTEMPTS:
+            return distribution_order_fail_booking(distribution_order_id=distribution_order_id,
+                                                   reason=f"gave up after {attempts} attempts: {exc}")
+        DistributionOrder.objects.filter(pk=distribution_order_id).update(last_error=str(exc)[:500])
+        raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts)) from exc
     with transaction.atomic(durable=True):
         distribution_order = _locked(distribution_order_id)
         if distribution_order.state != S.BOOKING:
+            # Cancelled while the carrier was booking it: void the shipment the carrier just made.
             logger.warning("distribution order %s left booking while the carrier booked it", distribution_order_id)
+            distribution_order.tracking_number = booking.tracking_number
+            distribution_order.save(update_fields=["tracking_number", "updated_at"])
+            transaction.on_commit(lambda: _void_quietly(distribution_order))
             return distribution_order
         now = timezone.now()
         distribution_order.tracking_number = booking.tracking_number
@@ -130,6 +185,40 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
         distribution_order.next_poll_at = now + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
         _transition(distribution_order, "mark_booked", reason=f"tracking number {booking.tracking_number}")
     return distribution_order
+
+
+def _void_quietly(distribution_order: DistributionOrder) -> None:
+    try:
+        distribution_order_void_at_carrier(distribution_order_id=distribution_order.pk)
+    except Exception:
+        logger.exception("could not void %s at %s", distribution_order.tracking_number, distribution_order.carrier_code)
+
+
+def distribution_order_cancel(*, distribution_order_id: int, actor: str, reason: str) -> DistributionOrder:
+    """Cancel a delivery the carrier has not collected; its `cancelled` event voids it at the carrier."""
+    with transaction.atomic():
+        distribution_order = _locked(distribution_order_id)
+        if distribution_order.state in (S.CANCELLED, S.BOOKING_FAILED):
+            return distribution_order
+        try:
+            _transition(distribution_order, "cancel", actor=actor, reason=reason)
+        except TransitionNotAllowed as exc:
+            raise DistributionNotCancellable(
+                f"The carrier already has the parcel ({distribution_order.state}); it cannot be cancelled.",
+                extra={"distribution_order_id": distribution_order.pk, "state": distribution_order.state},
+            ) from exc
+        distribution_order.next_poll_at = None
+        distribution_order.save(update_fields=["next_poll_at", "updated_at"])
+    return distribution_order
+
+
+def distribution_order_void_at_carrier(*, distribution_order_id: int) -> None:
+    """Void the carrier's shipment (and label) of a cancelled delivery; harmless to repeat."""
+    distribution_order = DistributionOrder.objects.get(pk=distribution_order_id)
+    if distribution_order.state != S.CANCELLED or not distribution_order.tracking_number:
+        return
+    gateway = _gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
+    breaker_for(distribution_order.carrier_code).call(gateway.cancel, distribution_order.tracking_number)
 
 
 def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) -> DistributionOrder:
@@ -142,11 +231,38 @@ def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) 
     return distribution_order
 
 
-def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate]) -> DistributionOrder:
-    """Keep every new carrier event, and move the delivery forward to the furthest milestone seen.
+def _step_to(distribution_order: DistributionOrder, event: TrackingEvent) -> None:
+    target = _STATE_OF_MILESTONE[event.milestone]
+    actor = f"carrier:{distribution_order.carrier_code}"
+    reason = f"{event.description or event.carrier_status} ({event.location})" if event.location else event.description
+    if target == S.EXCEPTION:
+        _transition(distribution_order, "flag_exception", actor=actor, reason=reason)
+        return
+    if target == distribution_order.state or PROGRESS_RANK[target] < PROGRESS_RANK[distribution_order.state]:
+        return
+    for transition, _ in forward_path(
+        DistributionOrder, source=distribution_order.state, target=target, allowed=PROGRESS_TRANSITIONS
+    ):
+        _transition(distribution_order, transition, actor=actor, reason=reason)
 
-    Events come late, twice or out of order: duplicates are dropped by the unique constraint, and
-    an event behind the current state stays in the timeline without moving the state back.
+
+def _follow_new_events(distribution_order: DistributionOrder) -> None:
+    """Walk the events newer than the last one followed, in event time; older ones only stay on record."""
+    news = distribution_order.tracking_events.order_by("occurred_at", "id")
+    if distribution_order.last_event_at is not None:
+        news = news.filter(occurred_at__gt=distribution_order.last_event_at)
+    for event in news:
+        if distribution_order.state in PROGRESS_RANK:
+            _step_to(distribution_order, event)
+        distribution_order.last_event_at = event.occurred_at
+
+
+def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate]) -> DistributionOrder:
+    """Keep every new carrier event and move the delivery to where its latest event puts it.
+
+    Events come late, twice or out of order: duplicates are dropped by the unique constraint;
+    an event older than the last one followed stays in the timeline without moving the state;
+    and the state never moves back to a lower rank (a stale scan after delivery changes nothing).
     """
     with transaction.atomic():
         distribution_order = _locked(distribution_order_id)
@@ -166,17 +282,12 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
             ],
             ignore_conflicts=True,
         )
-        if distribution_order.state in PROGRESS_PATH:
-            milestones = set(distribution_order.tracking_events.values_list("milestone", flat=True))
-            reached = [PROGRESS_PATH.index(_STATE_OF_MILESTONE[m]) for m in milestones if m in _STATE_OF_MILESTONE]
-            current = PROGRESS_PATH.index(distribution_order.state)
-            for state in PROGRESS_PATH[current + 1 : max(reached, default=current) + 1]:
-                _transition(distribution_order, _STEP_INTO[state], actor=f"carrier:{distribution_order.carrier_code}")
+        _follow_new_events(distribution_order)
         if distribution_order.state in TRACKABLE:
             distribution_order.next_poll_at = timezone.now() + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
         else:
             distribution_order.next_poll_at = None
-        distribution_order.save(update_fields=["next_poll_at", "updated_at"])
+        distribution_order.save(update_fields=["next_poll_at", "last_event_at", "updated_at"])
     return distribution_order
 
 
@@ -202,10 +313,11 @@ def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
         by_carrier.setdefault(distribution_order.carrier_code, []).append(distribution_order)
     for carrier_code, orders in by_carrier.items():
         gateway = _gateway(carrier_code)
+        breaker = breaker_for(carrier_code)
         for start in range(0, len(orders), batch_size):
             batch = orders[start : start + batch_size]
             try:
-                found = gateway.track([d.tracking_number for d in batch])
+                found = breaker.call(gateway.track, [d.tracking_number for d in batch])
             except Exception as exc:  # one carrier's trouble must not stop the others' tracking
                 logger.warning("tracking poll of %s failed: %s", carrier_code, exc)
                 continue

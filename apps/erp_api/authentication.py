@@ -13,7 +13,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _, token = header.partition(" ")
-        if scheme != self.keyword or not token.strip():
+        if scheme.lower() != self.keyword.lower() or not token.strip():  # schemes are case-insensitive
             raise exceptions.AuthenticationFailed("Send the API key as 'Authorization: Bearer <key>'.")
         principal = api_key_authenticate(plaintext=token.strip())
         if principal is None:
@@ -30,5 +30,7 @@ class HasScope(permissions.BasePermission):
     message = "This API key lacks the scope for this operation."
 
     def has_permission(self, request, view):
-        needed = view.required_scopes.get(request.method)
+        # HEAD runs the GET handler, so it needs the GET scope.
+        method = "GET" if request.method == "HEAD" else request.method
+        needed = view.required_scopes.get(method)
         return needed is None or needed in request.auth.scopes

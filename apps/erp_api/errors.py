@@ -13,7 +13,12 @@ def field_paths(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            path = key if not prefix else (f"{prefix}.{key}" if key != "non_field_errors" else prefix)
+            if isinstance(key, int):  # DRF reports errors of a list's members keyed by their index
+                path = f"{prefix}[{key}]"
+            elif not prefix:
+                path = key
+            else:
+                path = f"{prefix}.{key}" if key != "non_field_errors" else prefix
             out.update(field_paths(value, path))
         return out
     if isinstance(detail, list) and detail and all(not isinstance(d, (dict, list)) for d in detail):

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from apps.erp_api import views
+from apps.erp_api import tracking, views
 
 app_name = "erp_api"
 
 urlpatterns = [
+    path("tracking/", tracking.TrackingApi.as_view(), name="tracking"),
     path("orders/", views.OrderListCreateApi.as_view(), name="order-list"),
+    path("orders/export/", views.OrderExportApi.as_view(), name="order-export"),
     path("orders/<str:order_id>/", views.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<str:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
 ]

@@ -1,19 +1,29 @@
 """Fulfilment follows its distribution legs."""
 
 from apps.common import outbox
-from apps.fulfillment.services import fulfillment_distribution_leg_changed
+from apps.fulfillment.services import fulfillment_cancel, fulfillment_distribution_leg_changed
+
+LEG_NEWS = (
+    "booked", "picked_up", "in_transit", "customs_hold", "out_for_delivery", "delivery_failed", "delivered",
+    "returned", "booking_failed", "exception",
+)
 
 
-def _leg_changed(event: outbox.Event) -> None:
+def leg_changed(event: outbox.Event) -> None:
     payload = event.payload
     fulfillment_distribution_leg_changed(
         distribution_order_id=payload["distribution_order_id"],
         state=payload["state"],
-        carrier_code=payload["carrier_code"],
-        tracking_number=payload["tracking_number"],
+        version=payload["version"],
         reason=payload.get("reason", ""),
     )
 
 
-for _state in ("booked", "picked_up", "in_transit", "out_for_delivery", "delivered", "booking_failed", "exception"):
-    outbox.on(f"distribution.order.{_state}")(_leg_changed)
+for _state in LEG_NEWS:
+    outbox.on(f"distribution.order.{_state}")(leg_changed)
+
+
+@outbox.on("orders.order.cancelled")
+def cancel_legs(event: outbox.Event) -> None:
+    fulfillment_cancel(order_id=int(event.payload["order_id"]), actor=event.actor or "system:fulfillment",
+                       reason=event.payload.get("reason", "order cancelled"))

@@ -35,7 +35,11 @@ class FulfillmentOrder(ConcurrentTransitionMixin, models.Model):
     def fail(self):
         """A leg failed and nothing else can carry the order."""
 
-    @transition(field=state, source=S.IN_PROGRESS, target=S.CANCELLED)
+    @transition(field=state, source=S.FAILED, target=S.IN_PROGRESS)
+    def replan(self):
+        """The order was re-routed: a new leg carries it."""
+
+    @transition(field=state, source=[S.IN_PROGRESS, S.FAILED], target=S.CANCELLED)
     def cancel(self):
         """The order was called back."""
 
@@ -53,6 +57,7 @@ class FulfillmentLeg(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     leg_id = models.BigIntegerField(help_text="The id of the warehouse or distribution order.")
     state = models.CharField(max_length=30, help_text="The leg's state as last reported by its center.")
+    reported_version = models.PositiveIntegerField(default=0, help_text="The leg's version that state is from.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 """Reads for merchants."""
 
 from apps.merchants.exceptions import NotAMerchantUser
-from apps.merchants.models import Merchant, Membership
+from apps.merchants.models import Membership, Merchant
 
 
 def merchant_for_user(*, user) -> Merchant:

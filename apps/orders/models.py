@@ -1,5 +1,7 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.common.ids import new_id
@@ -11,16 +13,35 @@ class OrderState(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     SCHEDULED = "scheduled", "Scheduled"
     IN_FULFILLMENT = "in_fulfillment", "In fulfilment"
+    HANDED_OVER = "handed_over", "Handed to carrier"
     IN_TRANSIT = "in_transit", "In transit"
+    CUSTOMS_HOLD = "customs_hold", "Held in customs"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
     DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    RETURNED = "returned", "Returned to sender"
     EXCEPTION = "exception", "Exception"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 S = OrderState
 # Before hand-over the parcel is still ours to call back; after it, only the carrier has it.
 CANCELLABLE = [S.ACCEPTED, S.SCHEDULED, S.IN_FULFILLMENT]
-FINAL = frozenset({S.DELIVERED, S.CANCELLED})
+IN_CARRIER_HANDS = [S.HANDED_OVER, S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED]
+FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.RETURNED})
+# How far along a parcel is. Carrier news of a lower rank than the order's is late and moves
+# nothing; states of equal rank alternate (held in customs and released, a failed attempt and
+# the next round), so news of equal rank does apply.
+PROGRESS_RANK = {
+    S.IN_FULFILLMENT: 0,
+    S.HANDED_OVER: 1,
+    S.IN_TRANSIT: 2,
+    S.CUSTOMS_HOLD: 2,
+    S.OUT_FOR_DELIVERY: 3,
+    S.DELIVERY_FAILED: 3,
+    S.DELIVERED: 4,
+    S.RETURNED: 4,
+}
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
@@ -73,8 +94,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 fields=["merchant", "reference"], condition=~Q(reference=""), name="order_reference_unique"
             ),
         ]
+        # Every seller query leads with the merchant (the sharding key) and pages by id, which is
+        # time-ordered, so created-at ranges become id ranges (see apps.orders.filters).
         indexes = [
             models.Index(fields=["merchant", "-id"], name="order_merchant_recent"),
+            models.Index(fields=["merchant", "state", "-id"], name="order_merchant_state"),
+            models.Index(fields=["merchant", "recipient_country", "-id"], name="order_merchant_destination"),
+            models.Index(fields=["merchant", "carrier_code", "-id"], name="order_merchant_carrier"),
+            models.Index(fields=["merchant", "service_level", "-id"], name="order_merchant_service"),
+            models.Index(Upper("recipient_email"), "merchant", name="order_recipient_email"),
+            models.Index(fields=["recipient_phone", "merchant"], name="order_recipient_phone"),
+            GinIndex(fields=["recipient_name"], opclasses=["gin_trgm_ops"], name="order_recipient_name_trgm"),
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="order_tracking"),
         ]
 
@@ -97,23 +127,47 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def schedule(self):
         """Placed on the lane of its first downstream system."""
 
-    @transition(field=state, source=S.SCHEDULED, target=S.IN_FULFILLMENT)
+    @transition(field=state, source=[S.SCHEDULED, S.EXCEPTION], target=S.IN_FULFILLMENT)
     def start_fulfillment(self):
-        """Released by scheduling; its legs exist and are being booked."""
+        """Released by scheduling (or re-routed after an exception); its legs are being booked."""
 
-    @transition(field=state, source=S.IN_FULFILLMENT, target=S.IN_TRANSIT)
+    @transition(field=state, source=[S.IN_FULFILLMENT, S.EXCEPTION], target=S.SCHEDULED)
+    def reroute(self):
+        """Booking failed for good at one carrier: back on a lane, routed to the next option."""
+
+    @transition(field=state, source=S.IN_FULFILLMENT, target=S.HANDED_OVER)
     def hand_over(self):
-        """The carrier has the parcel."""
+        """The carrier collected the parcel (from the merchant or the warehouse)."""
 
-    @transition(field=state, source=S.IN_TRANSIT, target=S.DELIVERED)
+    @transition(field=state, source=[S.HANDED_OVER, S.CUSTOMS_HOLD], target=S.IN_TRANSIT)
+    def move_on(self):
+        """Moving through the carrier's network, or released by customs."""
+
+    @transition(field=state, source=[S.HANDED_OVER, S.IN_TRANSIT], target=S.CUSTOMS_HOLD)
+    def hold_in_customs(self):
+        """Customs stopped the parcel for inspection or duties."""
+
+    @transition(field=state, source=[S.IN_TRANSIT, S.DELIVERY_FAILED], target=S.OUT_FOR_DELIVERY)
+    def dispatch_for_delivery(self):
+        """On the van to the recipient."""
+
+    @transition(field=state, source=S.OUT_FOR_DELIVERY, target=S.DELIVERY_FAILED)
+    def fail_delivery_attempt(self):
+        """Nobody home, address not found: the carrier will try again or return it."""
+
+    @transition(field=state, source=[S.OUT_FOR_DELIVERY, S.IN_TRANSIT], target=S.DELIVERED)
     def deliver(self):
         """The recipient has the parcel."""
 
+    @transition(field=state, source=[S.IN_TRANSIT, S.CUSTOMS_HOLD, S.DELIVERY_FAILED, S.EXCEPTION], target=S.RETURNED)
+    def return_to_sender(self):
+        """The carrier brought the parcel back to the sender."""
+
     @transition(field=state, source=CANCELLABLE, target=S.CANCELLED)
     def cancel(self):
-        """Called back before hand-over."""
+        """Called back before hand-over; its legs are cancelled too."""
 
-    @transition(field=state, source=[S.SCHEDULED, S.IN_FULFILLMENT, S.IN_TRANSIT], target=S.EXCEPTION)
+    @transition(field=state, source=[S.SCHEDULED, S.IN_FULFILLMENT, *IN_CARRIER_HANDS], target=S.EXCEPTION)
     def flag_exception(self):
         """Something went wrong that a person must look at."""
 
@@ -147,7 +201,7 @@ class Item(models.Model):
     origin_country = models.CharField(max_length=2)
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.description}"
+        return f"{self.quantity} x {self.description}"
 
 
 class OrderTransition(TransitionRecord):

@@ -41,3 +41,18 @@ def order_get_for_fulfillment(*, order_id: int) -> Order:
 
 def order_history(*, order_id: int) -> QuerySet[OrderTransition]:
     return OrderTransition.objects.filter(order_id=order_id).order_by("occurred_at", "id")
+
+
+def order_find_for_buyer(*, tracking_number: str = "", number: str = "", postal_code: str = "") -> Order | None:
+    """The order a buyer asks about: by tracking number, or by order number plus destination
+    postcode (the postcode stops anyone from walking through order numbers)."""
+    if tracking_number.strip():
+        return Order.objects.filter(tracking_number=tracking_number.strip().upper()).first()
+    order_id = parse_order_id(number) if number.strip() and not number.strip().isdigit() else None
+    if order_id is None or not postal_code.strip():
+        return None
+    wanted = postal_code.replace(" ", "").upper()
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.recipient_postal_code.replace(" ", "").upper() != wanted:
+        return None
+    return order

@@ -3,16 +3,20 @@
 from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition
 
-from apps.common.fsm import TransitionNotAllowed, take_transition
+from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
 from apps.orders import events
 from apps.orders.exceptions import DuplicateReference, OrderNotCancellable, OrderNotFound, OrderStateConflict
-from apps.orders.models import Item, Order, OrderState, OrderTransition, Parcel
+from apps.orders.models import CANCELLABLE, PROGRESS_RANK, Item, Order, OrderState, OrderTransition, Parcel
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 
 S = OrderState
-# The forward path an order walks once released; fulfilment reports progress along it.
-PROGRESS_PATH = [S.IN_FULFILLMENT, S.IN_TRANSIT, S.DELIVERED]
-_STEP_INTO = {S.IN_TRANSIT: "hand_over", S.DELIVERED: "deliver"}
+# The transitions carrier news may take; cancelling and exceptions are decisions, not news.
+PROGRESS_TRANSITIONS = {"hand_over", "move_on", "hold_in_customs", "dispatch_for_delivery", "fail_delivery_attempt",
+                        "deliver", "return_to_sender"}
+
+
+# Events are named after the state reached, except where the transition says more.
+_EVENT_OF_TRANSITION = {"reroute": "rerouted"}
 
 
 def _address_fields(prefix: str, address: AddressDraft) -> dict:
@@ -86,7 +90,7 @@ def _take(order: Order, transition: str, *, actor: str, reason: str = "") -> Ord
             f"Order {order.number} is {order.state}; it cannot {transition.replace('_', ' ')} now.",
             extra={"order_id": str(order.id), "state": order.state},
         ) from exc
-    events.order_event(order, order.state, actor=actor, reason=reason)
+    events.order_event(order, _EVENT_OF_TRANSITION.get(transition, order.state), actor=actor, reason=reason)
     return order
 
 
@@ -101,21 +105,44 @@ def order_start_fulfillment(*, order_id: int, actor: str) -> Order:
 
 
 def order_advance(*, order_id: int, target: str, actor: str, reason: str = "") -> Order:
-    """Walk the order forward along its progress path up to `target`; never backwards.
+    """Move the order forward to `target` through every state in between; never backwards.
 
-    Reports arrive late and out of order; one that the order has already passed is a no-op.
+    Carrier news arrives late and out of order: news of a state the order has passed is a
+    no-op; news beyond the next state walks the shortest chain of steps, each recorded.
     """
     with transaction.atomic():
         order = _locked(order_id)
-        if order.state not in PROGRESS_PATH:
+        if order.state == target:
+            return order
+        if order.state not in PROGRESS_RANK or target not in PROGRESS_RANK:
             raise OrderStateConflict(
                 f"Order {order.number} is {order.state}; progress to {target} does not apply.",
                 extra={"order_id": str(order.id), "state": order.state},
             )
-        current, goal = PROGRESS_PATH.index(order.state), PROGRESS_PATH.index(target)
-        for state in PROGRESS_PATH[current + 1 : goal + 1]:
-            _take(order, _STEP_INTO[state], actor=actor, reason=reason)
+        if PROGRESS_RANK[target] < PROGRESS_RANK[order.state] or order.is_final:
+            return order
+        steps = forward_path(Order, source=order.state, target=target, allowed=PROGRESS_TRANSITIONS)
+        if not steps:
+            raise OrderStateConflict(
+                f"Order {order.number} cannot go from {order.state} to {target}.",
+                extra={"order_id": str(order.id), "state": order.state},
+            )
+        for transition, _ in steps:
+            _take(order, transition, actor=actor, reason=reason)
         return order
+
+
+def order_reroute(*, order_id: int, route: OrderRoute, actor: str, reason: str) -> Order:
+    """Route the order to another carrier service after its booking failed for good."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        previous = f"{order.carrier_code}/{order.service_code}"
+        order.carrier_code, order.service_code = route.carrier_code, route.service_code
+        order.quoted_price, order.quoted_currency = route.price, route.currency
+        order.route_explanation = {**route.explanation, "rerouted_from": previous}
+        order.tracking_number = ""
+        return _take(order, "reroute", actor=actor,
+                     reason=f"{reason}; re-routed from {previous} to {route.carrier_code}/{route.service_code}")
 
 
 def order_record_booking(*, order_id: int, carrier_code: str, tracking_number: str, actor: str) -> Order:
@@ -133,11 +160,20 @@ def order_record_booking(*, order_id: int, carrier_code: str, tracking_number: s
 
 
 @transaction.atomic
-def order_cancel(*, merchant_id: int, order_id: int, actor: str, reason: str = "") -> Order:
+def order_cancel(
+    *, merchant_id: int, order_id: int, actor: str, reason: str = "", expected_version: int | None = None
+) -> Order:
+    """Call an order back before hand-over. With `expected_version`, refuse if it changed since read."""
     order = _locked(order_id)
     if order.merchant_id != merchant_id:
         raise OrderNotFound(f"Order {order_id} does not exist.")
-    if order.state not in (S.ACCEPTED, S.SCHEDULED, S.IN_FULFILLMENT):
+    if expected_version is not None and expected_version != order.version:
+        raise OrderStateConflict(
+            f"Order {order.number} changed since version {expected_version}; it is now version {order.version}.",
+            code="version_conflict",
+            extra={"order_id": str(order.id), "state": order.state, "version": order.version},
+        )
+    if order.state not in CANCELLABLE:
         raise OrderNotCancellable(
             f"Order {order.number} is {order.state}; only orders not yet handed to a carrier can be cancelled.",
             extra={"order_id": str(order.id), "state": order.state},

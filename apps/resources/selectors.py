@@ -1,6 +1,7 @@
 """Reads of the resource center, including the routing decision's eligibility and ranking."""
 
 import math
+from collections import defaultdict
 from decimal import Decimal
 
 from apps.resources.exceptions import CarrierNotFound
@@ -42,7 +43,12 @@ def _quote(service: CarrierService, profile: ShipmentProfile) -> tuple[Decimal, 
     return total, {"base": str(base), "weight": str(weight), "billed_kg": kilograms, "total": str(total)}
 
 
-def _exclusion_reason(service: CarrierService, coverage: Coverage | None, profile: ShipmentProfile) -> str:
+def _serves_postcode(coverage: Coverage, postcode: str) -> bool:
+    prefixes = [p.replace(" ", "").upper() for p in coverage.postcode_prefixes]
+    return not prefixes or any(postcode.startswith(p) for p in prefixes)
+
+
+def _exclusion_reason(service: CarrierService, coverages: list[Coverage], profile: ShipmentProfile) -> str:
     carrier = service.carrier
     if carrier.status != Carrier.Status.ACTIVE:
         return f"carrier is {carrier.status}"
@@ -50,10 +56,11 @@ def _exclusion_reason(service: CarrierService, coverage: Coverage | None, profil
         return "service is inactive"
     if profile.service_level and service.level != profile.service_level:
         return f"service level is {service.level}, not {profile.service_level}"
-    if coverage is None:
+    if not coverages:
         return f"does not serve {profile.origin_country}→{profile.destination_country}"
+    # A service may cover one lane with several rows (one per region): any of them will do.
     postcode = profile.destination_postcode.replace(" ", "").upper()
-    if coverage.postcode_prefixes and not any(postcode.startswith(p) for p in coverage.postcode_prefixes):
+    if not any(_serves_postcode(c, postcode) for c in coverages):
         return f"does not serve postcode {profile.destination_postcode}"
     heaviest = max(profile.parcel_weights_g)
     if heaviest > service.max_weight_g:
@@ -67,15 +74,14 @@ def route_options(*, profile: ShipmentProfile) -> RoutingResult:
     """Every eligible carrier service for the shipment, cheapest first, and every excluded one
     with the reason."""
     services = CarrierService.objects.select_related("carrier").order_by("carrier__code", "code")
-    coverage_by_service = {
-        c.service_id: c
-        for c in Coverage.objects.filter(
-            origin_country=profile.origin_country, destination_country=profile.destination_country
-        )
-    }
+    coverage_by_service: dict[int, list[Coverage]] = defaultdict(list)
+    for c in Coverage.objects.filter(
+        origin_country=profile.origin_country, destination_country=profile.destination_country
+    ):
+        coverage_by_service[c.service_id].append(c)
     options, exclusions = [], []
     for service in services:
-        reason = _exclusion_reason(service, coverage_by_service.get(service.pk), profile)
+        reason = _exclusion_reason(service, coverage_by_service.get(service.pk, []), profile)
         if reason:
             exclusions.append(Exclusion(service.carrier.code, service.code, reason))
             continue

@@ -11,13 +11,27 @@ LABEL_SIZE = (4 * inch, 6 * inch)
 
 def _address_lines(party: dict) -> list[str]:
     city_line = " ".join(x for x in (party.get("postal_code", ""), party.get("city", "")) if x)
-    lines = [party.get("name", ""), party.get("company", ""), party.get("line1", ""), party.get("line2", ""),
-             city_line, party.get("country", "")]
+    lines = [
+        party.get("name", ""),
+        party.get("company", ""),
+        party.get("line1", ""),
+        party.get("line2", ""),
+        city_line,
+        party.get("country", ""),
+    ]
     return [line for line in lines if line]
 
 
-def render_label(*, carrier_code: str, service: str, tracking_number: str, reference: str, sender: dict,
-                 recipient: dict, weight_g: int) -> bytes:
+def render_label(
+    *,
+    carrier_code: str,
+    service: str,
+    tracking_number: str,
+    reference: str,
+    sender: dict,
+    recipient: dict,
+    weight_g: int,
+) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE)
     width, height = LABEL_SIZE

@@ -5,8 +5,9 @@ class SandboxCarrier(models.Model):
     """How one simulated carrier behaves; created with defaults on its first request."""
 
     code = models.SlugField(max_length=50, unique=True)
-    latency_ms = models.PositiveIntegerField(default=0, help_text="Added to every answer.")
+    latency_ms = models.PositiveIntegerField(default=0, help_text="Added to every answer, after the work is done.")
     error_rate = models.FloatField(default=0.0, help_text="Share of calls answered with a 503 (0 to 1).")
+    timeout_rate = models.FloatField(default=0.0, help_text="Share of calls that hang past the client's timeout.")
     outage = models.BooleanField(default=False, help_text="Answer every call with a 503.")
     delivery_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="From booking to delivered; empty means SANDBOX_DELIVERY_SECONDS."
@@ -29,9 +30,7 @@ class SandboxShipment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["carrier_code", "idempotency_key"], name="sandbox_booking_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["carrier_code", "idempotency_key"], name="sandbox_booking_once")]
 
     def __str__(self) -> str:
         return self.tracking_number

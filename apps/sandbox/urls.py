@@ -5,7 +5,8 @@ from apps.sandbox import views
 app_name = "sandbox"
 
 urlpatterns = [
-    path("carriers/<slug:code>/shipments/", views.create_shipment, name="create-shipment"),
+    path("carriers/<slug:code>/shipments/", views.shipments, name="shipments"),
+    path("carriers/<slug:code>/behaviour/", views.behaviour, name="behaviour"),
     path("carriers/<slug:code>/shipments/<str:tracking_number>/cancel/", views.cancel_shipment, name="cancel"),
     path("carriers/<slug:code>/shipments/<str:tracking_number>/label.pdf", views.label, name="label"),
     path("carriers/<slug:code>/tracking/", views.tracking, name="tracking"),

@@ -17,30 +17,80 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.sandbox.labels import render_label
 from apps.sandbox.models import SandboxCarrier, SandboxShipment
 
-# Where a shipment is, as a share of its delivery time, and what the carrier says then.
-MILESTONES = [
+# Where a shipment is, as a share of its delivery time, and what the carrier says then. Like
+# real parcels, some are held in customs on the way and some miss the recipient once.
+SMOOTH = [
     (0.0, "INFO", "Shipment information received", "origin"),
     (0.15, "PICKUP", "Picked up by courier", "origin"),
     (0.35, "TRANSIT", "Departed international hub", "hub"),
     (0.75, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
     (1.0, "DELIVERED", "Delivered", "destination"),
 ]
+CUSTOMS_HOLD = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.1, "PICKUP", "Picked up by courier", "origin"),
+    (0.25, "TRANSIT", "Departed international hub", "hub"),
+    (0.4, "CUSTOMS_HOLD", "Held by customs for inspection", "destination"),
+    (0.55, "CUSTOMS_RELEASED", "Released by customs", "destination"),
+    (0.8, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+FAILED_ATTEMPT = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.1, "PICKUP", "Picked up by courier", "origin"),
+    (0.3, "TRANSIT", "Departed international hub", "hub"),
+    (0.55, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (0.65, "ATTEMPT_FAILED", "Recipient not at home; will try again", "destination"),
+    (0.85, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+
+
+def journey(tracking_number: str) -> list[tuple[float, str, str, str]]:
+    """The milestones a shipment walks: one in five is held in customs, one in seven misses once."""
+    digits = int("".join(c for c in tracking_number if c.isdigit()) or 0)
+    if digits % 5 == 0:
+        return CUSTOMS_HOLD
+    if digits % 7 == 0:
+        return FAILED_ATTEMPT
+    return SMOOTH
 
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _carrier(code: str) -> SandboxCarrier:
+    carrier, _ = SandboxCarrier.objects.get_or_create(
+        code=code,
+        defaults={
+            "latency_ms": settings.SANDBOX_LATENCY_MS,
+            "error_rate": settings.SANDBOX_ERROR_RATE,
+            "timeout_rate": settings.SANDBOX_TIMEOUT_RATE,
+        },
+    )
+    return carrier
+
+
 def _behave(code: str) -> tuple[SandboxCarrier, JsonResponse | None]:
-    """Apply the carrier's knobs: latency always, then an outage or a random failure."""
-    carrier, _ = SandboxCarrier.objects.get_or_create(code=code)
-    if carrier.latency_ms:
-        time.sleep(carrier.latency_ms / 1000)
+    """Apply the carrier's failure knobs: an outage, a hang past the client's timeout, a 503."""
+    carrier = _carrier(code)
     if carrier.outage:
         return carrier, _error(503, "carrier unavailable (outage)")
+    if carrier.timeout_rate and random.random() < carrier.timeout_rate:
+        time.sleep(settings.SANDBOX_HANG_SECONDS)
+        return carrier, _error(504, "carrier timed out")
     if carrier.error_rate and random.random() < carrier.error_rate:
         return carrier, _error(503, "carrier temporarily unavailable")
     return carrier, None
+
+
+def _slowly(carrier: SandboxCarrier, response: JsonResponse) -> JsonResponse:
+    # A slow carrier does the work, then takes its time to answer: the answer can be lost
+    # after the shipment exists, which is what idempotency keys are for.
+    if carrier.latency_ms:
+        time.sleep(carrier.latency_ms / 1000)
+    return response
 
 
 def _shipment_json(shipment: SandboxShipment, request) -> dict:
@@ -54,6 +104,10 @@ def _shipment_json(shipment: SandboxShipment, request) -> dict:
 
 
 @csrf_exempt
+def shipments(request, code):
+    return create_shipment(request, code) if request.method == "POST" else shipment_list(request, code)
+
+
 @require_POST
 def create_shipment(request, code):
     carrier, failure = _behave(code)
@@ -71,11 +125,18 @@ def create_shipment(request, code):
         return _error(422, "at least one parcel is required")
     existing = SandboxShipment.objects.filter(carrier_code=code, idempotency_key=key).first()
     if existing:
-        return JsonResponse(_shipment_json(existing, request), status=200)
+        return _slowly(carrier, JsonResponse(_shipment_json(existing, request), status=200))
     tracking_number = f"SB{code[:3].upper()}{secrets.randbelow(10**10):010d}"
     weight = sum(int(p.get("weight_g", 0)) for p in parcels)
-    label = render_label(carrier_code=code, service=body.get("service", ""), tracking_number=tracking_number,
-                         reference=body.get("reference", ""), sender=sender, recipient=recipient, weight_g=weight)
+    label = render_label(
+        carrier_code=code,
+        service=body.get("service", ""),
+        tracking_number=tracking_number,
+        reference=body.get("reference", ""),
+        sender=sender,
+        recipient=recipient,
+        weight_g=weight,
+    )
     try:
         with transaction.atomic():
             shipment = SandboxShipment.objects.create(
@@ -92,35 +153,39 @@ def create_shipment(request, code):
     except IntegrityError:
         # The same key raced in twice: answer with the shipment the other request made.
         shipment = SandboxShipment.objects.get(carrier_code=code, idempotency_key=key)
-        return JsonResponse(_shipment_json(shipment, request), status=200)
-    return JsonResponse(_shipment_json(shipment, request), status=201)
+        return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=200))
+    return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
 
 
 def _events(shipment: SandboxShipment, now) -> list[dict]:
     events = []
-    for share, status, description, where in MILESTONES:
+    for share, status, description, where in journey(shipment.tracking_number):
         occurred = shipment.created_at + timedelta(seconds=share * shipment.delivery_seconds)
         if shipment.cancelled_at or occurred > now:
             break
         location = shipment.request.get("sender" if where == "origin" else "recipient", {})
         place = "Transit hub" if where == "hub" else f"{location.get('city', '')}, {location.get('country', '')}"
-        events.append({"status": status, "description": description, "location": place,
-                       "occurred_at": occurred.isoformat()})
+        events.append(
+            {"status": status, "description": description, "location": place, "occurred_at": occurred.isoformat()}
+        )
     return events
 
 
 @require_GET
 def tracking(request, code):
-    _, failure = _behave(code)
+    carrier, failure = _behave(code)
     if failure:
         return failure
     numbers = [n for n in request.GET.get("numbers", "").split(",") if n][:100]
     now = timezone.now()
-    shipments = SandboxShipment.objects.filter(carrier_code=code, tracking_number__in=numbers)
-    return JsonResponse({"shipments": [
-        {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": _events(s, now)}
-        for s in shipments
-    ]})
+    found = SandboxShipment.objects.filter(carrier_code=code, tracking_number__in=numbers)
+    body = {
+        "shipments": [
+            {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": _events(s, now)}
+            for s in found
+        ]
+    }
+    return _slowly(carrier, JsonResponse(body))
 
 
 @csrf_exempt
@@ -147,3 +212,34 @@ def label(request, code, tracking_number):
     if shipment is None:
         return _error(404, "no such shipment")
     return HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")
+
+
+KNOBS = {"latency_ms": int, "error_rate": float, "timeout_rate": float, "outage": bool, "delivery_seconds": int}
+
+
+@csrf_exempt
+def behaviour(request, code):
+    """GET the carrier's knobs, or POST some of them as JSON to change how it behaves."""
+    carrier = _carrier(code)
+    if request.method == "POST":
+        try:
+            changes = json.loads(request.body or b"{}")
+            for name, value in changes.items():
+                setattr(carrier, name, KNOBS[name](value) if value is not None else None)
+        except (ValueError, KeyError, TypeError):
+            return _error(400, f"send JSON with any of {sorted(KNOBS)}")
+        carrier.save()
+    return JsonResponse({name: getattr(carrier, name) for name in KNOBS})
+
+
+@require_GET
+def shipment_list(request, code):
+    """The carrier's shipments, newest first, optionally for one reference (for tests and demos)."""
+    shipments = SandboxShipment.objects.filter(carrier_code=code).order_by("-id")
+    if request.GET.get("reference"):
+        shipments = shipments.filter(reference=request.GET["reference"])
+    return JsonResponse({"shipments": [
+        {"tracking_number": s.tracking_number, "reference": s.reference, "idempotency_key": s.idempotency_key,
+         "created_at": s.created_at.isoformat(), "cancelled": s.cancelled_at is not None}
+        for s in shipments[:500]
+    ]})

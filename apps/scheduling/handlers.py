@@ -1,7 +1,12 @@
 """Scheduling admits accepted orders and frees lane slots when booking ends."""
 
 from apps.common import outbox
-from apps.scheduling.services import lane_enqueue, lane_entry_finish
+from apps.scheduling.services import (
+    lane_enqueue,
+    lane_entry_finish,
+    lane_entry_withdraw,
+    order_reroute_after_failed_booking,
+)
 
 
 @outbox.on("orders.order.accepted")
@@ -15,5 +20,19 @@ def free_slot_after_booking(event: outbox.Event) -> None:
 
 
 @outbox.on("distribution.order.booking_failed")
-def free_slot_after_failed_booking(event: outbox.Event) -> None:
-    lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason=event.payload["reason"])
+def reroute_after_failed_booking(event: outbox.Event) -> None:
+    order_id, reason = int(event.payload["order_id"]), event.payload["reason"]
+    lane_entry_finish(order_id=order_id, succeeded=False, reason=reason)
+    order_reroute_after_failed_booking(
+        order_id=order_id, reason=f"booking at {event.payload['carrier_code']} failed: {reason}"
+    )
+
+
+@outbox.on("orders.order.cancelled")
+def withdraw_cancelled_order(event: outbox.Event) -> None:
+    lane_entry_withdraw(order_id=int(event.payload["order_id"]), reason="order cancelled")
+
+
+@outbox.on("distribution.order.cancelled")
+def free_slot_after_cancellation(event: outbox.Event) -> None:
+    lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")

@@ -35,7 +35,7 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     """An order waiting in, or passing through, a lane."""
 
     lane = models.ForeignKey(Lane, on_delete=models.PROTECT, related_name="entries")
-    order_id = models.BigIntegerField(unique=True)
+    order_id = models.BigIntegerField(db_index=True)
     merchant_id = models.BigIntegerField(db_index=True)
     priority = models.SmallIntegerField(default=0)
     state = FSMField(default=S.QUEUED, choices=S.choices, protected=True)
@@ -45,6 +45,11 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # An order waits in at most one lane at a time; after a re-route it gets a new entry.
+            models.UniqueConstraint(fields=["order_id"], condition=Q(state__in=["queued", "released"]),
+                                    name="one_active_entry_per_order"),
+        ]
         indexes = [
             models.Index(fields=["lane", "-priority", "id"], condition=Q(state="queued"), name="lane_queue"),
             models.Index(fields=["lane"], condition=Q(state="released"), name="lane_in_flight"),

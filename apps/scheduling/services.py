@@ -4,10 +4,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.common.fsm import take_transition
+from apps.distribution.selectors import carrier_circuit, distribution_orders_for_order
 from apps.fulfillment.services import fulfillment_start
+from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_schedule
-from apps.resources.selectors import carrier_get
+from apps.orders.services import order_flag_exception, order_reroute, order_schedule
+from apps.orders.types import OrderRoute
+from apps.resources.selectors import carrier_get, route_options
+from apps.resources.types import ShipmentProfile
 from apps.scheduling.models import Lane, LaneEntry, LaneEntryState
 
 ACTOR = "system:scheduling"
@@ -28,22 +32,61 @@ def _carrier_lane(carrier_code: str) -> Lane:
     return lane
 
 
+def _new_entry(order, *, actor: str) -> LaneEntry:
+    lane = _carrier_lane(order.carrier_code)
+    entry = LaneEntry.objects.create(
+        lane=lane,
+        order_id=order.id,
+        merchant_id=order.merchant_id,
+        priority=PRIORITY_OF_SERVICE_LEVEL.get(order.service_level, 0),
+    )
+    entry.history.create(
+        merchant_id=order.merchant_id, transition="enqueue", from_state="", to_state=entry.state, actor=actor
+    )
+    return entry
+
+
 def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
     """Put an accepted order on the lane of its first downstream, then let through what fits."""
     with transaction.atomic():
         order = order_get_for_fulfillment(order_id=order_id)
-        lane = _carrier_lane(order.carrier_code)
-        entry = LaneEntry.objects.create(
-            lane=lane,
-            order_id=order.id,
-            merchant_id=order.merchant_id,
-            priority=PRIORITY_OF_SERVICE_LEVEL.get(order.service_level, 0),
-        )
-        entry.history.create(
-            merchant_id=order.merchant_id, transition="enqueue", from_state="", to_state=entry.state, actor=actor
-        )
-        order_schedule(order_id=order.id, lane=lane.key, actor=actor)
-        lane_release(lane_id=lane.pk)
+        entry = _new_entry(order, actor=actor)
+        order_schedule(order_id=order.id, lane=entry.lane.key, actor=actor)
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def _profile_of(order) -> ShipmentProfile:
+    parcels = list(order.parcels.all())
+    return ShipmentProfile(
+        origin_country=order.sender_country,
+        destination_country=order.recipient_country,
+        destination_postcode=order.recipient_postal_code,
+        parcel_weights_g=tuple(p.weight_g for p in parcels),
+        longest_side_mm=max((max(p.length_mm, p.width_mm, p.height_mm) for p in parcels), default=0),
+        service_level=order.service_level,
+    )
+
+
+def order_reroute_after_failed_booking(*, order_id: int, reason: str) -> LaneEntry | None:
+    """Booking failed for good: send the order to the next eligible carrier it has not tried, or,
+    when none is left, flag it for a person with the reason."""
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=order_id)
+        if order.state != "in_fulfillment":
+            return None
+        tried = {d.carrier_code for d in distribution_orders_for_order(order_id=order_id)} | {order.carrier_code}
+        options = [o for o in route_options(profile=_profile_of(order)).options if o.carrier_code not in tried]
+        if not options:
+            order_flag_exception(order_id=order_id, actor=ACTOR,
+                                 reason=f"{reason}; no other carrier can take it (tried {', '.join(sorted(tried))})")
+            return None
+        option = options[0]
+        route = OrderRoute(carrier_code=option.carrier_code, service_code=option.service_code, price=option.price,
+                           currency=option.currency, explanation={"strategy": "reroute", "breakdown": option.breakdown})
+        order = order_reroute(order_id=order_id, route=route, actor=ACTOR, reason=reason)
+        entry = _new_entry(order, actor=ACTOR)
+        lane_release(lane_id=entry.lane_id)
     return entry
 
 
@@ -55,6 +98,11 @@ def _refresh_limits(lane: Lane) -> None:
         lane.max_in_flight = carrier.max_concurrent_calls
 
 
+def _downstream_healthy(lane: Lane) -> bool:
+    # While a carrier's circuit is open its work waits here, queued, instead of burning retries.
+    return lane.downstream_kind != "carrier" or carrier_circuit(carrier_code=lane.downstream_code).state != "open"
+
+
 def lane_release(*, lane_id: int) -> int:
     """Release queued entries, highest priority first, within the lane's rate and concurrency.
 
@@ -63,7 +111,7 @@ def lane_release(*, lane_id: int) -> int:
     """
     with transaction.atomic():
         lane = Lane.objects.select_for_update().get(pk=lane_id)
-        if lane.paused:
+        if lane.paused or not _downstream_healthy(lane):
             return 0
         _refresh_limits(lane)
         now = timezone.now()
@@ -80,21 +128,44 @@ def lane_release(*, lane_id: int) -> int:
                 .order_by("-priority", "id")[:room]
             )
             for entry in entries:
-                entry.released_at = now
-                take_transition(entry, "release", actor=ACTOR)
-                fulfillment_start(order_id=entry.order_id, actor=ACTOR)
-            released = len(entries)
+                released += _release(entry, now=now)
             lane.tokens -= released
         lane.save(update_fields=["tokens", "refilled_at", "requests_per_second", "max_in_flight"])
     return released
 
 
+def _release(entry: LaneEntry, *, now) -> int:
+    try:
+        with transaction.atomic():
+            entry.released_at = now
+            take_transition(entry, "release", actor=ACTOR)
+            fulfillment_start(order_id=entry.order_id, actor=ACTOR)
+        return 1
+    except OrderStateConflict as exc:
+        # Cancelled while it waited: drop it from the lane instead of blocking the lane.
+        entry.refresh_from_db()
+        entry.finished_at = now
+        take_transition(entry, "fail", actor=ACTOR, reason=exc.message)
+        return 0
+
+
+def lane_entry_withdraw(*, order_id: int, reason: str) -> LaneEntry | None:
+    """An order left before release (cancelled): take it off its lane."""
+    with transaction.atomic():
+        entry = LaneEntry.objects.select_for_update().filter(order_id=order_id, state=LaneEntryState.QUEUED).first()
+        if entry is not None:
+            entry.finished_at = timezone.now()
+            take_transition(entry, "fail", actor=ACTOR, reason=reason)
+    return entry
+
+
 def lane_entry_finish(*, order_id: int, succeeded: bool, reason: str = "") -> LaneEntry | None:
     """The downstream is done with an order's work: free its slot and let the next one through."""
     with transaction.atomic():
-        entry = LaneEntry.objects.select_for_update().filter(order_id=order_id).first()
-        if entry is None or entry.state not in (LaneEntryState.QUEUED, LaneEntryState.RELEASED):
-            return entry
+        entry = (LaneEntry.objects.select_for_update()
+                 .filter(order_id=order_id, state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED]).first())
+        if entry is None:
+            return None
         if not succeeded or entry.state == LaneEntryState.RELEASED:
             entry.finished_at = timezone.now()
             take_transition(entry, "complete" if succeeded else "fail", actor=ACTOR, reason=reason)

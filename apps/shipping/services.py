@@ -25,10 +25,15 @@ def _normalized(draft: OrderDraft) -> OrderDraft:
     return replace(draft, sender=address(draft.sender), recipient=address(draft.recipient), parcels=parcels)
 
 
+def _key(option: RouteOption) -> tuple[str, str]:
+    return option.carrier_code, option.service_code
+
+
 def _choose(options: tuple[RouteOption, ...], preferred: tuple[str, str] | None) -> RouteOption:
+    """The preferred route when it is eligible, else the cheapest."""
     if preferred:
         for option in options:
-            if (option.carrier_code, option.service_code) == preferred:
+            if _key(option) == preferred:
                 return option
     return options[0]
 
@@ -48,14 +53,18 @@ def order_submit(
                 {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason} for e in quote.exclusions
             ]},
         )
-    option = _choose(quote.options, preferred_route)
+    preferred = tuple(preferred_route) if preferred_route else None
+    option = _choose(quote.options, preferred)
     route = OrderRoute(
         carrier_code=option.carrier_code,
         service_code=option.service_code,
         price=option.price,
         currency=option.currency,
-        explanation={"strategy": "preferred" if preferred_route else "cheapest", "breakdown": option.breakdown,
-                     "alternatives": len(quote.options) - 1},
+        explanation={
+            "strategy": "preferred" if _key(option) == preferred else "cheapest",
+            "breakdown": option.breakdown,
+            "alternatives": len(quote.options) - 1,
+        },
     )
     with transaction.atomic(durable=True):
         return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)

@@ -32,8 +32,16 @@ def is_country(code: str) -> bool:
     return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
+# ISO 4217 codes that are not money a value can be declared in: "no currency" (XXX), testing
+# (XTS), precious metals, and units of account.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XAD"}
+)
+
+
 def is_currency(code: str) -> bool:
-    return len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
+    code = code.upper()
+    return len(code) == 3 and code not in NOT_MONEY and pycountry.currencies.get(alpha_3=code) is not None
 
 
 def _check_address(errors: dict, path: str, address: AddressDraft) -> None:
@@ -43,11 +51,11 @@ def _check_address(errors: dict, path: str, address: AddressDraft) -> None:
     if address.country and not is_country(address.country):
         errors[f"{path}.country"].append(f"{address.country!r} is not an ISO 3166 country code.")
     pattern = POSTCODES.get(address.country.upper())
-    if pattern and address.postal_code and not re.match(pattern, address.postal_code.strip().upper()):
+    if pattern and address.postal_code and not re.fullmatch(pattern, address.postal_code.strip().upper()):
         errors[f"{path}.postal_code"].append(f"{address.postal_code!r} is not a valid {address.country} postcode.")
-    if address.phone and not PHONE.match(address.phone):
+    if address.phone and not PHONE.fullmatch(address.phone):
         errors[f"{path}.phone"].append("Enter a phone number of digits, optionally starting with +.")
-    if address.email and not EMAIL.match(address.email):
+    if address.email and not EMAIL.fullmatch(address.email):
         errors[f"{path}.email"].append("Enter a valid email address.")
 
 
@@ -77,7 +85,7 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{item_path}.unit_value"].append("Must be greater than zero.")
             if not is_currency(item.currency):
                 errors[f"{item_path}.currency"].append(f"{item.currency!r} is not an ISO 4217 currency code.")
-            if draft.is_cross_border and not HS_CODE.match(item.hs_code):
+            if draft.is_cross_border and not HS_CODE.fullmatch(item.hs_code):
                 errors[f"{item_path}.hs_code"].append("Customs needs an HS code of 6, 8 or 10 digits.")
             if not is_country(item.origin_country):
                 errors[f"{item_path}.origin_country"].append(

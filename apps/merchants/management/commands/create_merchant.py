@@ -2,7 +2,7 @@ import json
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -21,6 +21,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         name = options["name"]
+        if options["username"] and get_user_model().objects.filter(username=options["username"]).exists():
+            raise CommandError(f"The username {options['username']!r} is taken.")
         username = options["username"] or self._free_username(name)
         password = options["password"] or secrets.token_urlsafe(12)
         merchant = merchant_create(name=name)

@@ -23,28 +23,77 @@ EU = ["DE", "FR", "NL", "ES", "IT", "BE", "AT", "PL"]
 
 CARRIERS = [
     {
-        "code": "swift-express", "name": "Swift Express (global express)", "rps": 20, "concurrency": 10,
+        "code": "swift-express",
+        "name": "Swift Express (global express)",
+        "rps": 20,
+        "concurrency": 10,
         "services": [
-            ("express", "Express Worldwide", "express", (2, 4), 30000, D("18.00"), D("6.50"),
-             [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]]),
-            ("standard", "Standard Worldwide", "standard", (5, 8), 30000, D("11.00"), D("4.20"),
-             [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]]),
+            (
+                "express",
+                "Express Worldwide",
+                "express",
+                (2, 4),
+                30000,
+                D("18.00"),
+                D("6.50"),
+                [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]],
+            ),
+            (
+                "standard",
+                "Standard Worldwide",
+                "standard",
+                (5, 8),
+                30000,
+                D("11.00"),
+                D("4.20"),
+                [("CN", c, []) for c in [*EU, "GB", "US", "CA", "AU", "JP"]],
+            ),
         ],
     },
     {
-        "code": "euro-post", "name": "EuroPost (European postal network)", "rps": 10, "concurrency": 5,
+        "code": "euro-post",
+        "name": "EuroPost (European postal network)",
+        "rps": 10,
+        "concurrency": 5,
         "services": [
-            ("standard", "Priority Parcel", "standard", (6, 10), 20000, D("7.50"), D("3.10"),
-             [("CN", c, []) for c in [*EU, "GB"]]),
-            ("economy", "Economy Parcel", "economy", (10, 20), 20000, D("4.90"), D("2.20"),
-             [("CN", c, []) for c in [*EU, "GB"]]),
+            (
+                "standard",
+                "Priority Parcel",
+                "standard",
+                (6, 10),
+                20000,
+                D("7.50"),
+                D("3.10"),
+                [("CN", c, []) for c in [*EU, "GB"]],
+            ),
+            (
+                "economy",
+                "Economy Parcel",
+                "economy",
+                (10, 20),
+                20000,
+                D("4.90"),
+                D("2.20"),
+                [("CN", c, []) for c in [*EU, "GB"]],
+            ),
         ],
     },
     {
-        "code": "berlin-bike", "name": "Berlin Bike Couriers (regional, Berlin only)", "rps": 5, "concurrency": 3,
+        "code": "berlin-bike",
+        "name": "Berlin Bike Couriers (regional, Berlin only)",
+        "rps": 5,
+        "concurrency": 3,
         "services": [
-            ("standard", "Berlin Last Mile", "standard", (4, 7), 10000, D("5.50"), D("1.80"),
-             [("CN", "DE", ["10", "12", "13", "14"])]),
+            (
+                "standard",
+                "Berlin Last Mile",
+                "standard",
+                (4, 7),
+                10000,
+                D("5.50"),
+                D("1.80"),
+                [("CN", "DE", ["10", "12", "13", "14"])],
+            ),
         ],
     },
 ]
@@ -68,18 +117,36 @@ class Command(BaseCommand):
         base = settings.SITE_URL.rstrip("/")
         for spec in CARRIERS:
             carrier = carrier_upsert(
-                code=spec["code"], name=spec["name"], endpoint_url=f"{base}/sandbox/carriers/{spec['code']}/",
-                api_key=f"sandbox-{spec['code']}", requests_per_second=spec["rps"],
+                code=spec["code"],
+                name=spec["name"],
+                endpoint_url=f"{base}/sandbox/carriers/{spec['code']}/",
+                api_key=f"sandbox-{spec['code']}",
+                requests_per_second=spec["rps"],
                 max_concurrent_calls=spec["concurrency"],
             )
             for code, name, level, days, max_g, base_price, per_kg, lanes in spec["services"]:
-                service_upsert(carrier=carrier, code=code, name=name, level=level, transit_days=days,
-                               max_weight_g=max_g, base_price=base_price, price_per_kg=per_kg, currency="USD",
-                               lanes=lanes)
+                service_upsert(
+                    carrier=carrier,
+                    code=code,
+                    name=name,
+                    level=level,
+                    transit_days=days,
+                    max_weight_g=max_g,
+                    base_price=base_price,
+                    price_per_kg=per_kg,
+                    currency="USD",
+                    lanes=lanes,
+                )
         warehouse_upsert(
-            code="sz-fulfil", name="Shenzhen Fulfilment Hub", country="CN", city="Shenzhen",
-            ships_to=[*EU, "GB", "US"], endpoint_url=f"{base}/sandbox/warehouses/sz-fulfil/",
-            handling_fee=D("1.20"), currency="USD", carrier_codes=["swift-express", "euro-post"],
+            code="sz-fulfil",
+            name="Shenzhen Fulfilment Hub",
+            country="CN",
+            city="Shenzhen",
+            ships_to=[*EU, "GB", "US"],
+            endpoint_url=f"{base}/sandbox/warehouses/sz-fulfil/",
+            handling_fee=D("1.20"),
+            currency="USD",
+            carrier_codes=["swift-express", "euro-post"],
         )
         self.stdout.write(self.style.SUCCESS("Demo ready:"))
         self.stdout.write(f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD}")

@@ -1,0 +1,57 @@
+"""Token buckets in Redis, shared by every web process.
+
+One Lua script refills and takes tokens atomically, so concurrent requests cannot overdraw a
+bucket. When Redis is unreachable the limiter lets requests through and logs it: a rate limit
+must never take a healthy platform down with it.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+_TAKE = """
+local tokens_key, stamp_key = KEYS[1], KEYS[2]
+local capacity, refill_per_s, cost, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local tokens = tonumber(redis.call('GET', tokens_key) or capacity)
+local stamp = tonumber(redis.call('GET', stamp_key) or now)
+tokens = math.min(capacity, tokens + math.max(0, now - stamp) * refill_per_s)
+local allowed = tokens >= cost
+if allowed then tokens = tokens - cost end
+local ttl = math.ceil(capacity / refill_per_s) + 1
+redis.call('SET', tokens_key, tokens, 'EX', ttl)
+redis.call('SET', stamp_key, now, 'EX', ttl)
+if allowed then return {1, 0} end
+return {0, tostring((cost - tokens) / refill_per_s)}
+"""
+
+_client: redis.Redis | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after_seconds: float = 0.0
+
+
+def _redis() -> redis.Redis:
+    global _client
+    if _client is None:
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
+    return _client
+
+
+def take(*, bucket: str, capacity: float, per_second: float, cost: float = 1.0) -> Verdict:
+    """Take `cost` tokens from `bucket` (refilled at `per_second` up to `capacity`)."""
+    try:
+        allowed, wait = _redis().eval(
+            _TAKE, 2, f"rl:{bucket}:tokens", f"rl:{bucket}:stamp", capacity, per_second, cost, time.time()
+        )
+    except redis.RedisError as exc:
+        logger.warning("rate limiter unavailable (%s); letting %s through", exc, bucket)
+        return Verdict(allowed=True)
+    return Verdict(allowed=bool(allowed), retry_after_seconds=float(wait))

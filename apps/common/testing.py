@@ -1,0 +1,102 @@
+"""Helpers for tests that need real concurrency against PostgreSQL."""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+
+def run_concurrently(*calls: Callable[[], Any]) -> list[Any]:
+    """Start every call at the same moment, each in its own thread with its own database
+    connection; return what each returned, or the exception it raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = call()
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def process_env(**overrides: str) -> dict[str, str]:
+    """Environment for a child process (worker, beat, relay) that works on the test database."""
+    import os
+
+    from django.conf import settings
+
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "logistics.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        **overrides,
+    }
+
+
+CELERY = ["-m", "celery", "-A", "logistics"]
+
+
+def worker_command(*, queues: str = "events,carriers", concurrency: int = 2) -> list[str]:
+    import sys
+
+    return [sys.executable, *CELERY, "worker", "-Q", queues, "--concurrency", str(concurrency), "--loglevel",
+            "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+class Processes:
+    """Child processes started for a test, with their output kept for the failure message."""
+
+    def __init__(self, commands: dict[str, list[str]], *, log_dir, env: dict[str, str]) -> None:
+        import subprocess
+
+        from django.conf import settings
+
+        self.logs = {name: open(log_dir / f"{name}.log", "w+") for name in commands}  # noqa: SIM115
+        self.procs = {
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=self.logs[name],
+                                   stderr=subprocess.STDOUT)
+            for name, command in commands.items()
+        }
+
+    def children_of(self, name: str) -> list[int]:
+        pid = self.procs[name].pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                return [int(p) for p in children.read().split()]
+        except FileNotFoundError:
+            return []
+
+    def output(self) -> str:
+        parts = []
+        for name, log in self.logs.items():
+            log.flush()
+            log.seek(0)
+            parts.append(f"--- {name} ---\n{log.read()[-4000:]}")
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        import subprocess
+
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self.logs.values():
+            log.close()

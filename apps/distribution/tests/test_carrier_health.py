@@ -1,0 +1,102 @@
+"""The circuit breaker: shared state, opening on a run of failures, waiting, probing."""
+
+import pytest
+
+from apps.distribution.exceptions import BookingDeferred, CarrierTransientError
+from apps.distribution.health import circuit_status, forget_breakers
+from apps.distribution.models import CarrierCall, DistributionOrder
+from apps.distribution.services import distribution_order_book, distribution_order_create
+from apps.distribution.tests.test_distribution_services import FixedGateway
+from apps.orders.tests.factories import create_order
+from apps.resources.tests.factories import CoverageFactory
+
+
+class DownGateway:
+    def __init__(self):
+        self.calls = 0
+
+    def book(self, request):
+        self.calls += 1
+        raise CarrierTransientError("carrier answered 503 to shipments/")
+
+
+@pytest.fixture
+def distribution_orders(merchant, settings):
+    settings.CARRIER_BREAKER_FAIL_MAX = 3
+    settings.MAX_BOOKING_ATTEMPTS = 10
+    forget_breakers()
+    made = []
+    for i in range(5):
+        order = create_order(merchant_id=merchant.pk, reference=f"B-{i}")
+        made.append(distribution_order_create(order_id=order.pk, merchant_id=merchant.pk, carrier_code="flaky-post",
+                                              service_code="standard", actor="test"))
+    return made
+
+
+def test_a_run_of_failures_opens_the_circuit_and_later_bookings_wait_without_calling(distribution_orders):
+    gateway = DownGateway()
+
+    deferrals = []
+    for distribution_order in distribution_orders:
+        with pytest.raises(BookingDeferred) as deferred:
+            distribution_order_book(distribution_order_id=distribution_order.pk, gateway=gateway)
+        deferrals.append(deferred.value)
+
+    assert gateway.calls == 3  # the fourth and fifth never reached the carrier
+    assert circuit_status("flaky-post").state == "open"
+    assert all(d.retry_in > 1 for d in deferrals[3:])
+    waiting = DistributionOrder.objects.get(pk=distribution_orders[4].pk)
+    assert (waiting.state, waiting.booking_attempts) == ("created", 0)  # waiting costs no attempt
+
+
+def test_the_circuit_state_is_shared_by_every_process(distribution_orders):
+    for distribution_order in distribution_orders[:3]:
+        with pytest.raises(BookingDeferred):
+            distribution_order_book(distribution_order_id=distribution_order.pk, gateway=DownGateway())
+
+    forget_breakers()  # as if another worker process asked
+
+    assert circuit_status("flaky-post").state == "open"
+
+
+def test_after_the_reset_timeout_a_successful_probe_closes_the_circuit(distribution_orders, settings):
+    settings.CARRIER_BREAKER_RESET_SECONDS = 0.0
+    forget_breakers()
+    for distribution_order in distribution_orders[:3]:
+        with pytest.raises(BookingDeferred):
+            distribution_order_book(distribution_order_id=distribution_order.pk, gateway=DownGateway())
+
+    booked = distribution_order_book(distribution_order_id=distribution_orders[3].pk, gateway=FixedGateway())
+
+    assert booked.state == "booked"
+    assert circuit_status("flaky-post").state == "closed"
+
+
+def test_retries_are_bounded_and_then_booking_fails_for_good(distribution_orders, settings):
+    settings.MAX_BOOKING_ATTEMPTS = 2
+    settings.CARRIER_BREAKER_FAIL_MAX = 100
+    forget_breakers()
+    target = distribution_orders[0]
+
+    with pytest.raises(BookingDeferred):
+        distribution_order_book(distribution_order_id=target.pk, gateway=DownGateway())
+    final = distribution_order_book(distribution_order_id=target.pk, gateway=DownGateway())
+
+    assert final.state == "booking_failed"
+    assert "gave up after 2 attempts" in final.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_call_to_the_sandbox_is_logged_without_secrets(live_server, merchant):
+    CoverageFactory(service__carrier__code="logged-post", service__carrier__api_key="top-secret-key",
+                    service__carrier__endpoint_url=f"{live_server.url}/sandbox/carriers/logged-post/")
+    order = create_order(merchant_id=merchant.pk, route=None)
+    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
+                                                   carrier_code="logged-post", service_code="standard", actor="t")
+
+    distribution_order_book(distribution_order_id=distribution_order.pk)
+
+    call = CarrierCall.objects.get(distribution_order_id=distribution_order.pk)
+    assert (call.operation, call.method, call.status_code, call.outcome) == ("book", "POST", 201, "ok")
+    assert call.duration_ms >= 0
+    assert "top-secret-key" not in str(vars(call))

@@ -1,0 +1,41 @@
+import csv
+import io
+import tracemalloc
+
+import pytest
+
+from apps.merchants.tests.factories import MerchantFactory
+from apps.orders.tests.bulk import bulk_insert_orders
+from apps.orders.tests.factories import create_order
+
+
+def test_export_is_csv_of_the_filtered_orders_of_the_merchant_only(api_client, merchant):
+    mine = create_order(merchant_id=merchant.pk, reference="=HYPERLINK(evil)")
+    create_order(merchant_id=merchant.pk, reference="CANCEL-ME")
+    create_order(merchant_id=MerchantFactory().pk, reference="NOT-MINE")
+
+    response = api_client.get("/api/v1/orders/export/", {"reference": "=HYPERLINK(evil)"})
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert [r["id"] for r in rows] == [str(mine.id)]
+    assert rows[0]["number"] == mine.number
+    assert rows[0]["reference"] == "'=HYPERLINK(evil)"  # neutralised for spreadsheets
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_of_100000_orders_streams_in_bounded_memory(api_client, merchant):
+    bulk_insert_orders(merchant_id=merchant.pk, count=100_000)
+
+    response = api_client.get("/api/v1/orders/export/")
+    tracemalloc.start()
+    lines, size = 0, 0
+    for chunk in response.streaming_content:
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert lines == 100_001  # header and every order
+    assert size > 10_000_000
+    assert peak < 8_000_000, f"peak {peak} bytes while streaming {size} bytes"

@@ -1,0 +1,70 @@
+"""The public tracking endpoint for buyers: no key, rate limited per client address."""
+
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common import ratelimit
+from apps.fulfillment.selectors import buyer_tracking
+
+# A buyer checks a parcel a few times; someone walking through numbers misses a lot. Misses
+# cost more, so guessing runs dry long before it finds anything.
+BUCKET_CAPACITY, REFILL_PER_SECOND, MISS_COST = 20, 0.2, 4
+
+
+def check_rate(request, *, cost: float = 1) -> None:
+    verdict = ratelimit.take(bucket=f"tracking:{request.META.get('REMOTE_ADDR', '?')}", capacity=BUCKET_CAPACITY,
+                             per_second=REFILL_PER_SECOND, cost=cost)
+    if not verdict.allowed:
+        raise Throttled(wait=verdict.retry_after_seconds)
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    label = serializers.CharField()
+    location = serializers.CharField()
+
+
+class BuyerTrackingOutput(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    carrier = serializers.CharField(source="carrier_code")
+    tracking_number = serializers.CharField()
+    origin_country = serializers.CharField()
+    destination_city = serializers.CharField()
+    destination_country = serializers.CharField()
+    timeline = TimelineEntryOutput(many=True)
+
+
+class TrackingApi(APIView):
+    """`?tracking_number=...`, or `?order_number=...&postal_code=...`."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class QuerySerializer(serializers.Serializer):
+        tracking_number = serializers.CharField(max_length=64, required=False, default="")
+        order_number = serializers.CharField(max_length=32, required=False, default="")
+        postal_code = serializers.CharField(max_length=20, required=False, default="")
+
+        def validate(self, attrs):
+            if not attrs["tracking_number"] and not (attrs["order_number"] and attrs["postal_code"]):
+                raise ValidationError("Give a tracking_number, or an order_number with the postal_code.")
+            return attrs
+
+    def get(self, request):
+        check_rate(request)
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = buyer_tracking(
+            tracking_number=query.validated_data["tracking_number"],
+            number=query.validated_data["order_number"],
+            postal_code=query.validated_data["postal_code"],
+        )
+        if found is None:
+            check_rate(request, cost=MISS_COST - 1)
+            raise NotFound("No shipment matches.")
+        return Response(BuyerTrackingOutput(found).data)
