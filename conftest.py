@@ -44,11 +44,6 @@ def api_client(api_key):
 @pytest.fixture(autouse=True)
 def fresh_carrier_health():
     """Every test starts with every carrier's circuit closed."""
-    from apps.distribution.health import forget_breakers
-
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in client.scan_iter(f"{settings.CARRIER_BREAKER_NAMESPACE}:*"):
         client.delete(key)
-    forget_breakers()
-    yield
-    forget_breakers()

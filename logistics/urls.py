@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.erp_api.urls")),
     path("sandbox/", include("apps.sandbox.urls")),
+    path("webhooks/", include("apps.distribution.urls")),
     path("", include("apps.portal.urls")),
 ]

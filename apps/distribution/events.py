@@ -4,9 +4,12 @@ from apps.common import outbox
 from apps.distribution.models import DistributionOrder
 
 
-def distribution_event(distribution_order: DistributionOrder, *, actor: str, reason: str = "") -> None:
+def distribution_event(
+    distribution_order: DistributionOrder, *, actor: str, reason: str = "", event_type: str = ""
+) -> None:
+    """Record `distribution.order.<new state>`, or the given event type."""
     outbox.record(
-        event_type=f"distribution.order.{distribution_order.state}",
+        event_type=event_type or f"distribution.order.{distribution_order.state}",
         aggregate_type="distribution_order",
         aggregate_id=distribution_order.pk,
         merchant_id=distribution_order.merchant_id,

@@ -6,6 +6,9 @@ carrier's tracking vocabulary into the platform's milestones.
 """
 
 import base64
+import hashlib
+import hmac
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,12 +62,20 @@ class CallRecord:
 CallObserver = Callable[[CallRecord], None]
 
 
+class InvalidWebhook(Exception):
+    """A webhook whose signature or timestamp does not check out."""
+
+
 class CarrierGateway(Protocol):
     def book(self, request: BookingRequest) -> Booking: ...
 
     def cancel(self, tracking_number: str) -> None: ...
 
     def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]: ...
+
+    def parse_webhook(
+        self, *, headers: dict[str, str], body: bytes, secret: str, tolerance_seconds: int
+    ) -> dict[str, list[TrackingUpdate]]: ...
 
 
 class SandboxGateway:
@@ -91,7 +102,7 @@ class SandboxGateway:
         self.client = httpx.Client(
             base_url=endpoint_url.rstrip("/") + "/",
             timeout=httpx.Timeout(seconds, connect=min(seconds, 3.0)),
-            headers={"Authorization": f"Bearer {api_key}"},
+            headers={"Authorization": f"Bearer {api_key}"} if api_key else {},
         )
 
     def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -108,6 +119,10 @@ class SandboxGateway:
                 outcome, error = "refused", str(detail)
                 raise CarrierPermanentError(f"Carrier refused: {detail}", extra={"status": status})
             return response
+        except httpx.LocalProtocolError as exc:
+            # Our own request is malformed (bad credentials configured, say): retrying cannot help.
+            outcome, error = "refused", f"{type(exc).__name__}: {exc}"
+            raise CarrierPermanentError(f"Request to the carrier is malformed: {exc}") from exc
         except httpx.TransportError as exc:
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             raise CarrierTransientError(f"{type(exc).__name__} calling {path}: {exc}") from exc
@@ -137,8 +152,7 @@ class SandboxGateway:
     def cancel(self, tracking_number: str) -> None:
         self._call("cancel", "POST", f"shipments/{tracking_number}/cancel/")
 
-    def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]:
-        response = self._call("track", "GET", "tracking/", params={"numbers": ",".join(tracking_numbers)})
+    def _updates(self, shipments: list[dict]) -> dict[str, list[TrackingUpdate]]:
         return {
             shipment["tracking_number"]: [
                 TrackingUpdate(
@@ -150,14 +164,36 @@ class SandboxGateway:
                 )
                 for event in shipment["events"]
             ]
-            for shipment in response.json()["shipments"]
+            for shipment in shipments
         }
+
+    def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]:
+        response = self._call("track", "GET", "tracking/", params={"numbers": ",".join(tracking_numbers)})
+        return self._updates(response.json()["shipments"])
+
+    def parse_webhook(
+        self, *, headers: dict[str, str], body: bytes, secret: str, tolerance_seconds: int
+    ) -> dict[str, list[TrackingUpdate]]:
+        """Check `X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`."""
+        fields = dict(part.split("=", 1) for part in headers.get("x-sandbox-signature", "").split(",") if "=" in part)
+        timestamp, signature = fields.get("t", ""), fields.get("v1", "")
+        if not timestamp.isdigit() or not signature:
+            raise InvalidWebhook("missing or malformed signature header")
+        if abs(time.time() - int(timestamp)) > tolerance_seconds:
+            raise InvalidWebhook("timestamp outside the tolerance")
+        expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise InvalidWebhook("signature does not match")
+        try:
+            return self._updates(json.loads(body)["shipments"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidWebhook(f"unreadable body: {exc}") from exc
 
 
 GATEWAYS = {"sandbox": SandboxGateway}
 
 
 def gateway_for(
-    *, gateway_kind: str, endpoint_url: str, api_key: str, observer: CallObserver | None = None
+    *, gateway_kind: str, endpoint_url: str = "", api_key: str = "", observer: CallObserver | None = None
 ) -> CarrierGateway:
     return GATEWAYS[gateway_kind](endpoint_url=endpoint_url, api_key=api_key, observer=observer)

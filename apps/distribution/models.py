@@ -50,7 +50,9 @@ class DistributionOrder(ConcurrentTransitionMixin, models.Model):
     # Sent with every booking call, so that a retried call finds the first shipment, not a new one.
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tracking_number = models.CharField(max_length=64, blank=True)
+    # The platform's documents (a label per parcel, the customs declaration) and the carrier's own label.
     label_pdf = models.BinaryField(blank=True, default=b"")
+    carrier_label_pdf = models.BinaryField(blank=True, default=b"")
     booking_attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     booked_at = models.DateTimeField(null=True, blank=True)
@@ -183,3 +185,14 @@ class CarrierCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_code} {self.operation} {self.outcome} {self.duration_ms} ms"
+
+
+class CarrierWebhookConfig(models.Model):
+    """The secret a carrier signs its tracking webhooks with (from the carrier's dashboard)."""
+
+    carrier_code = models.SlugField(max_length=50, unique=True)
+    secret = models.CharField(max_length=200)
+    tolerance_seconds = models.PositiveIntegerField(default=300, help_text="How old a signed timestamp may be.")
+
+    def __str__(self) -> str:
+        return f"webhooks of {self.carrier_code}"

@@ -1,9 +1,23 @@
 """Reads of the distribution center."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+from django.utils import timezone
 
 from apps.distribution.health import CircuitStatus, circuit_status
-from apps.distribution.models import DistributionOrder, TrackingEvent
+from apps.distribution.models import TRACKABLE, CarrierCall, DistributionOrder, TrackingEvent
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont over the calls' durations."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY duration_ms)"
+    output_field = FloatField()
+
+    def __init__(self, percentile: float, **extra):
+        super().__init__("duration_ms", percentile=percentile, **extra)
 
 
 def distribution_order_get(*, distribution_order_id: int) -> DistributionOrder:
@@ -21,3 +35,52 @@ def tracking_events_for_order(*, order_id: int) -> QuerySet[TrackingEvent]:
 def carrier_circuit(*, carrier_code: str) -> CircuitStatus:
     """Whether the carrier is taking calls: `state` is closed, open or half-open."""
     return circuit_status(carrier_code)
+
+
+@dataclass(frozen=True)
+class CarrierHealth:
+    carrier_code: str
+    circuit: CircuitStatus
+    calls: int
+    bookings: int
+    booking_success_rate: float | None
+    latency_p50_ms: int | None
+    latency_p95_ms: int | None
+
+
+def carrier_health_report(*, carrier_codes: list[str], since) -> list[CarrierHealth]:
+    """Per carrier: its circuit, and over the window its calls, booking success rate and latency."""
+    rows = (
+        CarrierCall.objects.filter(created_at__gte=since, carrier_code__in=carrier_codes)
+        .values("carrier_code")
+        .annotate(
+            calls=Count("id"),
+            bookings=Count("id", filter=Q(operation="book")),
+            booked=Count("id", filter=Q(operation="book", outcome="ok")),
+            p50=Percentile(0.5),
+            p95=Percentile(0.95),
+        )
+    )
+    by_code = {row["carrier_code"]: row for row in rows}
+    report = []
+    for code in carrier_codes:
+        row = by_code.get(code, {})
+        bookings = row.get("bookings", 0)
+        report.append(CarrierHealth(
+            carrier_code=code,
+            circuit=circuit_status(code),
+            calls=row.get("calls", 0),
+            bookings=bookings,
+            booking_success_rate=row["booked"] / bookings if bookings else None,
+            latency_p50_ms=int(row["p50"]) if row.get("p50") is not None else None,
+            latency_p95_ms=int(row["p95"]) if row.get("p95") is not None else None,
+        ))
+    return report
+
+
+def distribution_orders_stuck(*, older_than) -> QuerySet[DistributionOrder]:
+    """Deliveries that have not moved for longer than `older_than` while still in the platform's hands
+    or the carrier's: waiting to book, booking, or tracked without news."""
+    return DistributionOrder.objects.filter(
+        state__in=["created", "booking", *TRACKABLE], updated_at__lt=timezone.now() - older_than
+    )

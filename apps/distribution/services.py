@@ -10,7 +10,6 @@ import logging
 import random
 from datetime import timedelta
 
-import pybreaker
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -18,18 +17,27 @@ from django.utils import timezone
 
 from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
 from apps.distribution import events
+from apps.distribution.documents import CustomsItem, ParcelDocument, ShipmentDocument, render_shipping_documents
 from apps.distribution.exceptions import (
     BookingDeferred,
     CarrierPermanentError,
     CarrierTransientError,
     DistributionNotCancellable,
 )
-from apps.distribution.gateways import BookingRequest, CallRecord, CarrierGateway, TrackingUpdate, gateway_for
-from apps.distribution.health import breaker_for, circuit_status
+from apps.distribution.gateways import (
+    BookingRequest,
+    CallRecord,
+    CarrierGateway,
+    InvalidWebhook,
+    TrackingUpdate,
+    gateway_for,
+)
+from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import (
     PROGRESS_RANK,
     TRACKABLE,
     CarrierCall,
+    CarrierWebhookConfig,
     DistributionOrder,
     DistributionState,
     TrackingEvent,
@@ -102,6 +110,32 @@ def _locked(distribution_order_id: int) -> DistributionOrder:
     return DistributionOrder.objects.select_for_update().get(pk=distribution_order_id)
 
 
+def _shipment_document(distribution_order: DistributionOrder, tracking_number: str) -> ShipmentDocument:
+    order = order_get_for_fulfillment(order_id=distribution_order.order_id)
+    party_fields = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country")
+    return ShipmentDocument(
+        order_number=order.number,
+        reference=order.reference,
+        carrier_code=distribution_order.carrier_code,
+        service_code=distribution_order.service_code,
+        tracking_number=tracking_number,
+        sender={f: getattr(order, f"sender_{f}") for f in party_fields},
+        recipient={f: getattr(order, f"recipient_{f}") for f in party_fields},
+        parcels=tuple(
+            ParcelDocument(
+                weight_g=p.weight_g,
+                dimensions_mm=(p.length_mm, p.width_mm, p.height_mm),
+                items=tuple(
+                    CustomsItem(description=i.description, quantity=i.quantity, unit_value=i.unit_value,
+                                currency=i.currency, hs_code=i.hs_code, origin_country=i.origin_country)
+                    for i in p.items.all()
+                ),
+            )
+            for p in order.parcels.all()
+        ),
+    )
+
+
 def _booking_request(distribution_order: DistributionOrder) -> BookingRequest:
     order = order_get_for_fulfillment(order_id=distribution_order.order_id)
     party_fields = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone", "email")
@@ -146,7 +180,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
         if distribution_order.state not in (S.CREATED, S.BOOKING):
             return distribution_order
         circuit = circuit_status(distribution_order.carrier_code)
-        if circuit.state == pybreaker.STATE_OPEN:
+        if circuit.state == "open":
             raise BookingDeferred(f"circuit of {distribution_order.carrier_code} is open",
                                   retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3))
         distribution_order.booking_attempts += 1
@@ -155,12 +189,13 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
     request = _booking_request(distribution_order)
     carrier_gateway = gateway or _gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
     try:
-        booking = breaker_for(distribution_order.carrier_code).call(carrier_gateway.book, request)
+        booking = guarded_call(distribution_order.carrier_code, carrier_gateway.book, request)
     except CarrierPermanentError as exc:
         return distribution_order_fail_booking(distribution_order_id=distribution_order_id, reason=exc.message)
-    except pybreaker.CircuitBreakerError as exc:
+    except CircuitOpen as exc:
+        # Another worker's failure opened the circuit meanwhile: no call was made, no attempt spent.
         DistributionOrder.objects.filter(pk=distribution_order_id).update(booking_attempts=F("booking_attempts") - 1)
-        raise BookingDeferred(f"circuit of {distribution_order.carrier_code} is open", retry_in=5.0) from exc
+        raise BookingDeferred(str(exc), retry_in=exc.retry_in + random.uniform(0.5, 3)) from exc
     except CarrierTransientError as exc:
         attempts = distribution_order.booking_attempts
         if attempts >= settings.MAX_BOOKING_ATTEMPTS:
@@ -168,6 +203,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
                                                    reason=f"gave up after {attempts} attempts: {exc}")
         DistributionOrder.objects.filter(pk=distribution_order_id).update(last_error=str(exc)[:500])
         raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts)) from exc
+    documents = render_shipping_documents(_shipment_document(distribution_order, booking.tracking_number))
     with transaction.atomic(durable=True):
         distribution_order = _locked(distribution_order_id)
         if distribution_order.state != S.BOOKING:
@@ -179,7 +215,8 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             return distribution_order
         now = timezone.now()
         distribution_order.tracking_number = booking.tracking_number
-        distribution_order.label_pdf = booking.label_pdf
+        distribution_order.label_pdf = documents
+        distribution_order.carrier_label_pdf = booking.label_pdf
         distribution_order.booked_at = now
         distribution_order.last_error = ""
         distribution_order.next_poll_at = now + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
@@ -218,7 +255,7 @@ def distribution_order_void_at_carrier(*, distribution_order_id: int) -> None:
     if distribution_order.state != S.CANCELLED or not distribution_order.tracking_number:
         return
     gateway = _gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
-    breaker_for(distribution_order.carrier_code).call(gateway.cancel, distribution_order.tracking_number)
+    guarded_call(distribution_order.carrier_code, gateway.cancel, distribution_order.tracking_number)
 
 
 def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) -> DistributionOrder:
@@ -313,11 +350,10 @@ def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
         by_carrier.setdefault(distribution_order.carrier_code, []).append(distribution_order)
     for carrier_code, orders in by_carrier.items():
         gateway = _gateway(carrier_code)
-        breaker = breaker_for(carrier_code)
         for start in range(0, len(orders), batch_size):
             batch = orders[start : start + batch_size]
             try:
-                found = breaker.call(gateway.track, [d.tracking_number for d in batch])
+                found = guarded_call(carrier_code, gateway.track, [d.tracking_number for d in batch])
             except Exception as exc:  # one carrier's trouble must not stop the others' tracking
                 logger.warning("tracking poll of %s failed: %s", carrier_code, exc)
                 continue
@@ -327,3 +363,44 @@ def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
                     updates=found.get(distribution_order.tracking_number, []),
                 )
     return len(due)
+
+
+def tracking_webhook_receive(*, carrier_code: str, headers: dict[str, str], body: bytes) -> int:
+    """Verify a carrier's tracking webhook and apply its events; return how many shipments it moved.
+
+    Raises InvalidWebhook (signature, timestamp or body) and CarrierNotFound; nothing is recorded then.
+    """
+    config = CarrierWebhookConfig.objects.filter(carrier_code=carrier_code).first()
+    carrier = carrier_get(code=carrier_code)
+    if config is None:
+        raise InvalidWebhook("no webhook secret configured for this carrier")
+    updates = gateway_for(gateway_kind=carrier.gateway_kind).parse_webhook(
+        headers={k.lower(): v for k, v in headers.items()}, body=body, secret=config.secret,
+        tolerance_seconds=config.tolerance_seconds,
+    )
+    ids = dict(
+        DistributionOrder.objects.filter(carrier_code=carrier_code, tracking_number__in=list(updates))
+        .values_list("tracking_number", "pk")
+    )
+    for tracking_number, events in updates.items():
+        if tracking_number in ids:
+            tracking_apply(distribution_order_id=ids[tracking_number], updates=events)
+    return len(ids)
+
+
+def carrier_webhook_secret_set(*, carrier_code: str, secret: str) -> CarrierWebhookConfig:
+    config, _ = CarrierWebhookConfig.objects.update_or_create(carrier_code=carrier_code, defaults={"secret": secret})
+    return config
+
+
+def distribution_order_retry(*, distribution_order_id: int, actor: str) -> DistributionOrder:
+    """Operations' nudge for a stuck delivery: book it again, or poll its carrier now."""
+    with transaction.atomic():
+        distribution_order = _locked(distribution_order_id)
+        if distribution_order.state in (S.CREATED, S.BOOKING):
+            events.distribution_event(distribution_order, actor=actor, reason="retry requested",
+                                      event_type="distribution.order.retry_requested")
+        elif distribution_order.state in TRACKABLE:
+            distribution_order.next_poll_at = timezone.now()
+            distribution_order.save(update_fields=["next_poll_at", "updated_at"])
+    return distribution_order

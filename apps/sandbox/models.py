@@ -12,6 +12,10 @@ class SandboxCarrier(models.Model):
     delivery_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="From booking to delivered; empty means SANDBOX_DELIVERY_SECONDS."
     )
+    webhook_url = models.URLField(blank=True, help_text="Where tracking webhooks go; empty sends none.")
+    webhook_secret = models.CharField(max_length=200, blank=True, help_text="Signs the webhooks (HMAC-SHA256).")
+    webhook_duplicate_rate = models.FloatField(default=0.1, help_text="Share of webhooks sent twice.")
+    webhook_shuffle = models.BooleanField(default=True, help_text="Send a batch of new events out of order.")
 
     def __str__(self) -> str:
         return self.code
@@ -28,6 +32,7 @@ class SandboxShipment(models.Model):
     delivery_seconds = models.PositiveIntegerField()
     created_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    webhook_events_sent = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["carrier_code", "idempotency_key"], name="sandbox_booking_once")]

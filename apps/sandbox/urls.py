@@ -5,6 +5,7 @@ from apps.sandbox import views
 app_name = "sandbox"
 
 urlpatterns = [
+    path("webhooks/flush/", views.flush_webhooks, name="flush-webhooks"),
     path("carriers/<slug:code>/shipments/", views.shipments, name="shipments"),
     path("carriers/<slug:code>/behaviour/", views.behaviour, name="behaviour"),
     path("carriers/<slug:code>/shipments/<str:tracking_number>/cancel/", views.cancel_shipment, name="cancel"),

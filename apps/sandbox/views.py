@@ -67,6 +67,8 @@ def _carrier(code: str) -> SandboxCarrier:
             "latency_ms": settings.SANDBOX_LATENCY_MS,
             "error_rate": settings.SANDBOX_ERROR_RATE,
             "timeout_rate": settings.SANDBOX_TIMEOUT_RATE,
+            "webhook_url": settings.SANDBOX_WEBHOOK_URL.format(code=code) if settings.SANDBOX_WEBHOOK_URL else "",
+            "webhook_secret": settings.SANDBOX_WEBHOOK_SECRET,
         },
     )
     return carrier
@@ -157,7 +159,7 @@ def create_shipment(request, code):
     return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
 
 
-def _events(shipment: SandboxShipment, now) -> list[dict]:
+def shipment_events(shipment: SandboxShipment, now) -> list[dict]:
     events = []
     for share, status, description, where in journey(shipment.tracking_number):
         occurred = shipment.created_at + timedelta(seconds=share * shipment.delivery_seconds)
@@ -181,7 +183,7 @@ def tracking(request, code):
     found = SandboxShipment.objects.filter(carrier_code=code, tracking_number__in=numbers)
     body = {
         "shipments": [
-            {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": _events(s, now)}
+            {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": shipment_events(s, now)}
             for s in found
         ]
     }
@@ -197,7 +199,7 @@ def cancel_shipment(request, code, tracking_number):
     shipment = SandboxShipment.objects.filter(carrier_code=code, tracking_number=tracking_number).first()
     if shipment is None:
         return _error(404, "no such shipment")
-    picked_up = any(e["status"] != "INFO" for e in _events(shipment, timezone.now()))
+    picked_up = any(e["status"] != "INFO" for e in shipment_events(shipment, timezone.now()))
     if picked_up and not shipment.cancelled_at:
         return _error(409, "shipment already picked up")
     if not shipment.cancelled_at:
@@ -214,7 +216,17 @@ def label(request, code, tracking_number):
     return HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")
 
 
-KNOBS = {"latency_ms": int, "error_rate": float, "timeout_rate": float, "outage": bool, "delivery_seconds": int}
+KNOBS = {
+    "latency_ms": int,
+    "error_rate": float,
+    "timeout_rate": float,
+    "outage": bool,
+    "delivery_seconds": int,
+    "webhook_url": str,
+    "webhook_secret": str,
+    "webhook_duplicate_rate": float,
+    "webhook_shuffle": bool,
+}
 
 
 @csrf_exempt
@@ -243,3 +255,12 @@ def shipment_list(request, code):
          "created_at": s.created_at.isoformat(), "cancelled": s.cancelled_at is not None}
         for s in shipments[:500]
     ]})
+
+
+@csrf_exempt
+@require_POST
+def flush_webhooks(request):
+    """Send every due tracking webhook now, instead of waiting for beat (for tests and demos)."""
+    from apps.sandbox.tasks import send_due_webhooks
+
+    return JsonResponse({"posts": send_due_webhooks()})

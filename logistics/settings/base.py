@@ -128,6 +128,7 @@ CELERY_TASK_ROUTES = {"apps.distribution.tasks.*": {"queue": "carriers"}}
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
+    "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
 }
 
 # Platform knobs.
@@ -140,11 +141,17 @@ SANDBOX_DELIVERY_SECONDS = env.int("SANDBOX_DELIVERY_SECONDS", default=180)
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
 SANDBOX_TIMEOUT_RATE = env.float("SANDBOX_TIMEOUT_RATE", default=0.0)
+# Sandbox carriers send signed tracking webhooks here (with {code}); empty sends none.
+SANDBOX_WEBHOOK_URL = env("SANDBOX_WEBHOOK_URL", default=SITE_URL + "/webhooks/carriers/{code}/")
+SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="dev-only-sandbox-webhook-secret")
 SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 5)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
 MAX_BOOKING_ATTEMPTS = env.int("MAX_BOOKING_ATTEMPTS", default=6)
+DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# Declared value up to which a CN22 suffices (UPU: 300 SDR); above it a CN23 goes with the parcel.
+CUSTOMS_CN22_MAX_VALUE = env("CUSTOMS_CN22_MAX_VALUE", default="300")
 
 LOGGING = {
     "version": 1,

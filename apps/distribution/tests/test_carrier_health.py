@@ -1,9 +1,15 @@
 """The circuit breaker: shared state, opening on a run of failures, waiting, probing."""
 
+import subprocess
+import sys
+import threading
+import time
+
 import pytest
 
+from apps.common.testing import process_env, run_concurrently
 from apps.distribution.exceptions import BookingDeferred, CarrierTransientError
-from apps.distribution.health import circuit_status, forget_breakers
+from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import CarrierCall, DistributionOrder
 from apps.distribution.services import distribution_order_book, distribution_order_create
 from apps.distribution.tests.test_distribution_services import FixedGateway
@@ -24,7 +30,6 @@ class DownGateway:
 def distribution_orders(merchant, settings):
     settings.CARRIER_BREAKER_FAIL_MAX = 3
     settings.MAX_BOOKING_ATTEMPTS = 10
-    forget_breakers()
     made = []
     for i in range(5):
         order = create_order(merchant_id=merchant.pk, reference=f"B-{i}")
@@ -54,14 +59,17 @@ def test_the_circuit_state_is_shared_by_every_process(distribution_orders):
         with pytest.raises(BookingDeferred):
             distribution_order_book(distribution_order_id=distribution_order.pk, gateway=DownGateway())
 
-    forget_breakers()  # as if another worker process asked
+    seen_elsewhere = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from apps.distribution.health import circuit_status;"
+         " print(circuit_status('flaky-post').state)"],
+        env=process_env(), capture_output=True, text=True, check=True,
+    ).stdout.strip()
 
-    assert circuit_status("flaky-post").state == "open"
+    assert seen_elsewhere == "open"
 
 
 def test_after_the_reset_timeout_a_successful_probe_closes_the_circuit(distribution_orders, settings):
     settings.CARRIER_BREAKER_RESET_SECONDS = 0.0
-    forget_breakers()
     for distribution_order in distribution_orders[:3]:
         with pytest.raises(BookingDeferred):
             distribution_order_book(distribution_order_id=distribution_order.pk, gateway=DownGateway())
@@ -75,7 +83,6 @@ def test_after_the_reset_timeout_a_successful_probe_closes_the_circuit(distribut
 def test_retries_are_bounded_and_then_booking_fails_for_good(distribution_orders, settings):
     settings.MAX_BOOKING_ATTEMPTS = 2
     settings.CARRIER_BREAKER_FAIL_MAX = 100
-    forget_breakers()
     target = distribution_orders[0]
 
     with pytest.raises(BookingDeferred):
@@ -100,3 +107,48 @@ def test_every_call_to_the_sandbox_is_logged_without_secrets(live_server, mercha
     assert (call.operation, call.method, call.status_code, call.outcome) == ("book", "POST", 201, "ok")
     assert call.duration_ms >= 0
     assert "top-secret-key" not in str(vars(call))
+
+
+def test_only_one_caller_probes_a_half_open_circuit(settings, db):
+    settings.CARRIER_BREAKER_FAIL_MAX = 1
+    settings.CARRIER_BREAKER_RESET_SECONDS = 0.0
+    with pytest.raises(CarrierTransientError):
+        guarded_call("probe-post", DownGateway().book, None)
+    release = threading.Event()
+
+    def slow_probe():
+        release.wait(5)
+        return "answered"
+
+    def second_caller():
+        time.sleep(0.3)
+        try:
+            return guarded_call("probe-post", lambda: "answered")
+        finally:
+            release.set()
+
+    probe, second = run_concurrently(lambda: guarded_call("probe-post", slow_probe), second_caller)
+
+    assert probe == "answered"
+    assert isinstance(second, CircuitOpen)
+    assert circuit_status("probe-post").state == "closed"
+
+
+def test_calls_through_a_closed_circuit_run_side_by_side(db):
+    inside, most = 0, 0
+    lock = threading.Lock()
+
+    def carrier_call():
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.2)
+        with lock:
+            inside -= 1
+        return "ok"
+
+    results = run_concurrently(*[lambda: guarded_call("busy-post", carrier_call)] * 8)
+
+    assert results == ["ok"] * 8
+    assert most == 8  # nothing serialises calls to one carrier

@@ -122,3 +122,17 @@ def test_polling_stops_at_a_final_state(distribution_order):
 
     distribution_order.refresh_from_db()
     assert (distribution_order.state, distribution_order.next_poll_at) == ("delivered", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_server, merchant):
+    endpoint = f"{live_server.url}/sandbox/carriers/open-post/"
+    CoverageFactory(service__carrier__code="open-post", service__carrier__endpoint_url=endpoint,
+                    service__carrier__api_key="")
+    order = create_order(merchant_id=merchant.pk)
+    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
+                                                   carrier_code="open-post", service_code="standard", actor="t")
+
+    booked = distribution_order_book(distribution_order_id=distribution_order.pk)
+
+    assert booked.state == "booked" and booked.tracking_number.startswith("SBOPE")

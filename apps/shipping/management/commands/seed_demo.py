@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.distribution.services import carrier_webhook_secret_set
 from apps.merchants.models import ApiKey, Merchant
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
 from apps.resources.services import carrier_upsert, service_upsert, warehouse_upsert
@@ -124,6 +125,8 @@ class Command(BaseCommand):
                 requests_per_second=spec["rps"],
                 max_concurrent_calls=spec["concurrency"],
             )
+            # The sandbox signs its webhooks with SANDBOX_WEBHOOK_SECRET; a real carrier's comes from its dashboard.
+            carrier_webhook_secret_set(carrier_code=spec["code"], secret=settings.SANDBOX_WEBHOOK_SECRET)
             for code, name, level, days, max_g, base_price, per_kg, lanes in spec["services"]:
                 service_upsert(
                     carrier=carrier,
