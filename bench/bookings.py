@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,33 +61,93 @@ def main() -> None:
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     with connection.cursor() as cursor:  # a clean slate for every run
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'django_%'"
-                       " AND tablename NOT LIKE 'auth_%'")
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'django_%'"
+            " AND tablename NOT LIKE 'auth_%'"
+        )
         tables = [row[0] for row in cursor.fetchall()]
         cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
 
-    carrier = carrier_upsert(code="bench-post", name="Bench Post", endpoint_url=f"{env['SITE_URL']}/sandbox/carriers/bench-post/",
-                             requests_per_second=1000, max_concurrent_calls=args.worker_threads)
-    from decimal import Decimal
-
-    service_upsert(carrier=carrier, code="standard", name="Standard", level="standard", transit_days=(5, 8),
-                   max_weight_g=30000, base_price=Decimal("9"), price_per_kg=Decimal("2"), currency="USD",
-                   lanes=[("CN", "DE", [])])
+    endpoint = f"{env['SITE_URL']}/sandbox/carriers/bench-post/"
+    carrier = carrier_upsert(
+        code="bench-post",
+        name="Bench Post",
+        endpoint_url=endpoint,
+        requests_per_second=1000,
+        max_concurrent_calls=args.worker_threads,
+    )
+    service_upsert(
+        carrier=carrier,
+        code="standard",
+        name="Standard",
+        level="standard",
+        transit_days=(5, 8),
+        max_weight_g=30000,
+        base_price=Decimal("9"),
+        price_per_kg=Decimal("2"),
+        currency="USD",
+        lanes=[("CN", "DE", [])],
+    )
     merchant = merchant_create(name="Bench merchant")
 
     logs = ROOT / "bench" / "results"
     commands = {
-        "web": [python, "-m", "gunicorn", "logistics.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                "--threads", "64", "--worker-class", "gthread"],
+        "web": [
+            python,
+            "-m",
+            "gunicorn",
+            "logistics.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--threads",
+            "64",
+            "--worker-class",
+            "gthread",
+        ],
         "relay": [python, "manage.py", "outbox_relay"],
-        "worker": [python, "-m", "celery", "-A", "logistics", "worker", "-Q", "events,carriers", "--pool", "threads",
-                   "--concurrency", str(args.worker_threads), "--loglevel", "WARNING", "--without-gossip",
-                   "--without-mingle"],
-        "beat": [python, "-m", "celery", "-A", "logistics", "beat", "--schedule", str(logs / "beat-schedule"),
-                 "--loglevel", "WARNING"],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "logistics",
+            "worker",
+            "-Q",
+            "events,carriers",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(args.worker_threads),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        "beat": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "logistics",
+            "beat",
+            "--schedule",
+            str(logs / "beat-schedule"),
+            "--loglevel",
+            "WARNING",
+        ],
     }
-    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(logs / f"bookings-{name}.log", "w"),  # noqa: SIM115
-                                    stderr=subprocess.STDOUT) for name, cmd in commands.items()}
+    procs = {
+        name: subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=open(logs / f"bookings-{name}.log", "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        for name, cmd in commands.items()
+    }
     try:
         for _ in range(100):
             try:
@@ -94,14 +155,22 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        httpx.post(f"{env['SITE_URL']}/sandbox/carriers/bench-post/behaviour/",
-                   json={"latency_ms": args.latency_ms, "error_rate": 0, "timeout_rate": 0, "outage": False,
-                         "webhook_url": ""}).raise_for_status()
+        httpx.post(
+            f"{env['SITE_URL']}/sandbox/carriers/bench-post/behaviour/",
+            json={
+                "latency_ms": args.latency_ms,
+                "error_rate": 0,
+                "timeout_rate": 0,
+                "outage": False,
+                "webhook_url": "",
+            },
+        ).raise_for_status()
 
         started = time.monotonic()
         for i in range(args.orders):
-            order_submit(merchant_id=merchant.pk, draft=order_draft(reference=f"BENCH-{i}"), actor="bench",
-                         channel="api")
+            order_submit(
+                merchant_id=merchant.pk, draft=order_draft(reference=f"BENCH-{i}"), actor="bench", channel="api"
+            )
         submitted = time.monotonic() - started
         print(f"submitted {args.orders} orders in {submitted:.1f} s ({args.orders / submitted:.0f}/s)")
 
@@ -128,10 +197,14 @@ def main() -> None:
         calls = CarrierCall.objects.filter(operation="book").count()
         print(f"booked {len(rows)} orders in {window:.1f} s from first acceptance to last booking")
         print(f"bookings per second: {len(rows) / window:.1f}")
-        print(f"acceptance -> booked: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-              f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms")
-        print(f"carrier calls per booking: {calls / len(rows):.2f}  ({calls} calls, latency {args.latency_ms} ms, "
-              f"{args.worker_threads} worker threads)")
+        print(
+            f"acceptance -> booked: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.0f} ms"
+        )
+        print(
+            f"carrier calls per booking: {calls / len(rows):.2f}  ({calls} calls, latency {args.latency_ms} ms, "
+            f"{args.worker_threads} worker threads)"
+        )
     finally:
         for proc in procs.values():
             proc.terminate()

@@ -120,23 +120,41 @@ class DistributionOrderAdmin(admin.ModelAdmin):
         return [label, health, *super().get_urls()]
 
     def health_view(self, request):
-        report = carrier_health_report(carrier_codes=[c.code for c in carrier_list()],
-                                       since=timezone.now() - HEALTH_WINDOW)
+        report = carrier_health_report(
+            carrier_codes=[c.code for c in carrier_list()], since=timezone.now() - HEALTH_WINDOW
+        )
         stuck = distribution_orders_stuck(older_than=timedelta(minutes=settings.DISTRIBUTION_STUCK_MINUTES))
-        context = {**self.admin_site.each_context(request), "report": report, "stuck_count": stuck.count(),
-                   "window_minutes": int(HEALTH_WINDOW.total_seconds() // 60), "title": "Carrier health"}
+        context = {
+            **self.admin_site.each_context(request),
+            "report": report,
+            "stuck_count": stuck.count(),
+            "window_minutes": int(HEALTH_WINDOW.total_seconds() // 60),
+            "title": "Carrier health",
+        }
         return TemplateResponse(request, "admin/distribution/carrier_health.html", context)
 
     @admin.display(description="calls to the carrier")
     def carrier_calls(self, obj):
         calls = CarrierCall.objects.filter(distribution_order_id=obj.pk).order_by("created_at")[:50]
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td></tr>",
-            ((c.created_at.strftime("%Y-%m-%d %H:%M:%S"), c.operation, c.method, c.path, c.status_code or "—",
-              c.outcome, c.duration_ms, c.error) for c in calls),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td></tr>",
+            (
+                (
+                    c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    c.operation,
+                    c.method,
+                    c.path,
+                    c.status_code or "—",
+                    c.outcome,
+                    c.duration_ms,
+                    c.error,
+                )
+                for c in calls
+            ),
         )
-        header = "<tr><th>at</th><th>operation</th><th>request</th><th>status</th><th>outcome</th><th>took</th><th>error</th></tr>"
-        return format_html("<table>{}{}</table>", mark_safe(header), rows) if calls else "—"  # noqa: S308
+        header = "".join(f"<th>{t}</th>" for t in ("at", "operation", "request", "status", "outcome", "took", "error"))
+        return format_html("<table><tr>{}</tr>{}</table>", mark_safe(header), rows) if calls else "—"  # noqa: S308
 
     def label_view(self, request, pk):
         distribution_order = DistributionOrder.objects.get(pk=pk)
@@ -163,8 +181,16 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
 @admin.register(CarrierCall)
 class CarrierCallAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "carrier_code", "operation", "distribution_order_id", "status_code", "outcome",
-                    "duration_ms", "error"]
+    list_display = [
+        "created_at",
+        "carrier_code",
+        "operation",
+        "distribution_order_id",
+        "status_code",
+        "outcome",
+        "duration_ms",
+        "error",
+    ]
     list_filter = ["carrier_code", "operation", "outcome"]
     search_fields = ["=distribution_order_id", "path"]
     readonly_fields = [f.name for f in CarrierCall._meta.fields]

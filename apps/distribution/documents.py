@@ -16,6 +16,10 @@ from reportlab.lib.units import inch, mm
 from reportlab.pdfgen import canvas
 
 LABEL_SIZE = (4 * inch, 6 * inch)
+CERTIFICATION = (
+    "I certify that the particulars given in this declaration are correct and that this item",
+    "does not contain any dangerous article prohibited by legislation or by postal regulations.",
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,15 @@ class ShipmentDocument:
 
 def _address(party: dict[str, str]) -> list[str]:
     city = " ".join(x for x in (party.get("postal_code", ""), party.get("city", "")) if x)
-    lines = [party.get("name", ""), party.get("company", ""), party.get("line1", ""), party.get("line2", ""),
-             city, party.get("state", ""), party.get("country", "")]
+    lines = [
+        party.get("name", ""),
+        party.get("company", ""),
+        party.get("line1", ""),
+        party.get("line2", ""),
+        city,
+        party.get("state", ""),
+        party.get("country", ""),
+    ]
     return [line for line in lines if line]
 
 
@@ -101,7 +112,8 @@ def _label(pdf: canvas.Canvas, doc: ShipmentDocument, index: int, parcel: Parcel
         pdf.drawString(0.2 * inch, y, line)
     pdf.setFont("Helvetica", 8)
     length, breadth, depth = parcel.dimensions_mm
-    pdf.drawString(0.2 * inch, 2.45 * inch, f"Weight: {parcel.weight_g / 1000:.3f} kg   Size: {length}x{breadth}x{depth} mm")
+    size = f"{length}x{breadth}x{depth} mm"
+    pdf.drawString(0.2 * inch, 2.45 * inch, f"Weight: {parcel.weight_g / 1000:.3f} kg   Size: {size}")
     pdf.drawString(0.2 * inch, 2.3 * inch, f"Order: {doc.order_number}   Ref: {doc.reference or '-'}")
     if doc.customs_form:
         pdf.drawString(0.2 * inch, 2.15 * inch, f"Customs: {doc.customs_form} attached")
@@ -150,8 +162,8 @@ def _customs(pdf: canvas.Canvas, doc: ShipmentDocument) -> None:
     pdf.drawString(82 * mm, y, f"Total value: {doc.declared_value:.2f} {doc.currency}")
     y -= 20
     pdf.setFont("Helvetica", 7)
-    pdf.drawString(12 * mm, y, "I certify that the particulars given in this declaration are correct and that this item")
-    pdf.drawString(12 * mm, y - 9, "does not contain any dangerous article prohibited by legislation or by postal regulations.")
+    pdf.drawString(12 * mm, y, CERTIFICATION[0])
+    pdf.drawString(12 * mm, y - 9, CERTIFICATION[1])
     pdf.drawString(12 * mm, y - 24, f"Sender: {doc.sender.get('name', '')}        Order {doc.order_number}")
     pdf.showPage()
 

@@ -128,9 +128,17 @@ class SandboxGateway:
             raise CarrierTransientError(f"{type(exc).__name__} calling {path}: {exc}") from exc
         finally:
             if self.observer is not None:
-                self.observer(CallRecord(operation=operation, method=method, path=path.split("?")[0],
-                                         status_code=status, outcome=outcome, error=error[:300],
-                                         duration_ms=int((time.monotonic() - started) * 1000)))
+                self.observer(
+                    CallRecord(
+                        operation=operation,
+                        method=method,
+                        path=path.split("?")[0],
+                        status_code=status,
+                        outcome=outcome,
+                        error=error[:300],
+                        duration_ms=int((time.monotonic() - started) * 1000),
+                    )
+                )
 
     def book(self, request: BookingRequest) -> Booking:
         response = self._call(

@@ -14,14 +14,11 @@ process through one lock, which capped a threaded worker at one booking at a tim
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import redis
 from django.conf import settings
 
 from apps.distribution.exceptions import CarrierPermanentError, CarrierTransientError
-
-T = TypeVar("T")
 
 # Returns {verdict, retry_in}: verdict 1 = call, 2 = call as the probe, 0 = wait retry_in seconds.
 _ADMIT = """
@@ -81,7 +78,7 @@ def _probe_timeout() -> float:
     return settings.CARRIER_HTTP_TIMEOUT_SECONDS + 5
 
 
-def guarded_call(carrier_code: str, call: Callable[..., T], *args, **kwargs) -> T:
+def guarded_call[T](carrier_code: str, call: Callable[..., T], *args, **kwargs) -> T:
     """Make a call to a carrier through its circuit; raise CircuitOpen instead when it must wait."""
     verdict, retry_in = _redis().eval(
         _ADMIT, 1, _key(carrier_code), time.time(), settings.CARRIER_BREAKER_RESET_SECONDS, _probe_timeout()
@@ -108,8 +105,9 @@ def circuit_status(carrier_code: str) -> CircuitStatus:
         retry_in = max(0.0, float(raw["opened_at"]) + settings.CARRIER_BREAKER_RESET_SECONDS - time.time())
         if retry_in == 0.0:
             state = "half-open"  # the next call will be the probe
-    return CircuitStatus(carrier_code=carrier_code, state=state, failures=int(raw.get("failures", 0)),
-                         retry_in_seconds=retry_in)
+    return CircuitStatus(
+        carrier_code=carrier_code, state=state, failures=int(raw.get("failures", 0)), retry_in_seconds=retry_in
+    )
 
 
 def circuit_reset(carrier_code: str) -> None:

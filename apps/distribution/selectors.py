@@ -66,15 +66,17 @@ def carrier_health_report(*, carrier_codes: list[str], since) -> list[CarrierHea
     for code in carrier_codes:
         row = by_code.get(code, {})
         bookings = row.get("bookings", 0)
-        report.append(CarrierHealth(
-            carrier_code=code,
-            circuit=circuit_status(code),
-            calls=row.get("calls", 0),
-            bookings=bookings,
-            booking_success_rate=row["booked"] / bookings if bookings else None,
-            latency_p50_ms=int(row["p50"]) if row.get("p50") is not None else None,
-            latency_p95_ms=int(row["p95"]) if row.get("p95") is not None else None,
-        ))
+        report.append(
+            CarrierHealth(
+                carrier_code=code,
+                circuit=circuit_status(code),
+                calls=row.get("calls", 0),
+                bookings=bookings,
+                booking_success_rate=row["booked"] / bookings if bookings else None,
+                latency_p50_ms=int(row["p50"]) if row.get("p50") is not None else None,
+                latency_p95_ms=int(row["p95"]) if row.get("p95") is not None else None,
+            )
+        )
     return report
 
 

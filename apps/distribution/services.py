@@ -50,8 +50,15 @@ logger = logging.getLogger(__name__)
 S = DistributionState
 ACTOR = "system:distribution"
 # The transitions carrier news may take, and the state each milestone puts a parcel in.
-PROGRESS_TRANSITIONS = {"pick_up", "move_on", "hold_in_customs", "dispatch_for_delivery", "fail_delivery_attempt",
-                        "deliver", "return_to_sender"}
+PROGRESS_TRANSITIONS = {
+    "pick_up",
+    "move_on",
+    "hold_in_customs",
+    "dispatch_for_delivery",
+    "fail_delivery_attempt",
+    "deliver",
+    "return_to_sender",
+}
 _STATE_OF_MILESTONE = {
     TrackingEvent.Milestone.INFO_RECEIVED: S.BOOKED,
     TrackingEvent.Milestone.PICKED_UP: S.PICKED_UP,
@@ -72,18 +79,29 @@ def _transition(distribution_order: DistributionOrder, name: str, *, actor: str 
 
 def _call_logger(carrier_code: str, distribution_order_id: int | None):
     def log(record: CallRecord) -> None:
-        CarrierCall.objects.create(carrier_code=carrier_code, distribution_order_id=distribution_order_id,
-                                   operation=record.operation, method=record.method, path=record.path[:300],
-                                   status_code=record.status_code, outcome=record.outcome,
-                                   duration_ms=record.duration_ms, error=record.error)
+        CarrierCall.objects.create(
+            carrier_code=carrier_code,
+            distribution_order_id=distribution_order_id,
+            operation=record.operation,
+            method=record.method,
+            path=record.path[:300],
+            status_code=record.status_code,
+            outcome=record.outcome,
+            duration_ms=record.duration_ms,
+            error=record.error,
+        )
 
     return log
 
 
 def _gateway(carrier_code: str, *, distribution_order_id: int | None = None) -> CarrierGateway:
     carrier = carrier_get(code=carrier_code)
-    return gateway_for(gateway_kind=carrier.gateway_kind, endpoint_url=carrier.endpoint_url, api_key=carrier.api_key,
-                       observer=_call_logger(carrier.code, distribution_order_id))
+    return gateway_for(
+        gateway_kind=carrier.gateway_kind,
+        endpoint_url=carrier.endpoint_url,
+        api_key=carrier.api_key,
+        observer=_call_logger(carrier.code, distribution_order_id),
+    )
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -126,8 +144,14 @@ def _shipment_document(distribution_order: DistributionOrder, tracking_number: s
                 weight_g=p.weight_g,
                 dimensions_mm=(p.length_mm, p.width_mm, p.height_mm),
                 items=tuple(
-                    CustomsItem(description=i.description, quantity=i.quantity, unit_value=i.unit_value,
-                                currency=i.currency, hs_code=i.hs_code, origin_country=i.origin_country)
+                    CustomsItem(
+                        description=i.description,
+                        quantity=i.quantity,
+                        unit_value=i.unit_value,
+                        currency=i.currency,
+                        hs_code=i.hs_code,
+                        origin_country=i.origin_country,
+                    )
                     for i in p.items.all()
                 ),
             )
@@ -181,11 +205,14 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             return distribution_order
         circuit = circuit_status(distribution_order.carrier_code)
         if circuit.state == "open":
-            raise BookingDeferred(f"circuit of {distribution_order.carrier_code} is open",
-                                  retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3))
+            raise BookingDeferred(
+                f"circuit of {distribution_order.carrier_code} is open",
+                retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3),
+            )
         distribution_order.booking_attempts += 1
-        take_transition(distribution_order, "start_booking", actor=ACTOR,
-                        reason=f"attempt {distribution_order.booking_attempts}")
+        take_transition(
+            distribution_order, "start_booking", actor=ACTOR, reason=f"attempt {distribution_order.booking_attempts}"
+        )
     request = _booking_request(distribution_order)
     carrier_gateway = gateway or _gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
     try:
@@ -199,8 +226,9 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
     except CarrierTransientError as exc:
         attempts = distribution_order.booking_attempts
         if attempts >= settings.MAX_BOOKING_ATTEMPTS:
-            return distribution_order_fail_booking(distribution_order_id=distribution_order_id,
-                                                   reason=f"gave up after {attempts} attempts: {exc}")
+            return distribution_order_fail_booking(
+                distribution_order_id=distribution_order_id, reason=f"gave up after {attempts} attempts: {exc}"
+            )
         DistributionOrder.objects.filter(pk=distribution_order_id).update(last_error=str(exc)[:500])
         raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts)) from exc
     documents = render_shipping_documents(_shipment_document(distribution_order, booking.tracking_number))
@@ -375,16 +403,19 @@ def tracking_webhook_receive(*, carrier_code: str, headers: dict[str, str], body
     if config is None:
         raise InvalidWebhook("no webhook secret configured for this carrier")
     updates = gateway_for(gateway_kind=carrier.gateway_kind).parse_webhook(
-        headers={k.lower(): v for k, v in headers.items()}, body=body, secret=config.secret,
+        headers={k.lower(): v for k, v in headers.items()},
+        body=body,
+        secret=config.secret,
         tolerance_seconds=config.tolerance_seconds,
     )
     ids = dict(
-        DistributionOrder.objects.filter(carrier_code=carrier_code, tracking_number__in=list(updates))
-        .values_list("tracking_number", "pk")
+        DistributionOrder.objects.filter(carrier_code=carrier_code, tracking_number__in=list(updates)).values_list(
+            "tracking_number", "pk"
+        )
     )
-    for tracking_number, events in updates.items():
+    for tracking_number, carrier_events in updates.items():
         if tracking_number in ids:
-            tracking_apply(distribution_order_id=ids[tracking_number], updates=events)
+            tracking_apply(distribution_order_id=ids[tracking_number], updates=carrier_events)
     return len(ids)
 
 
@@ -398,8 +429,12 @@ def distribution_order_retry(*, distribution_order_id: int, actor: str) -> Distr
     with transaction.atomic():
         distribution_order = _locked(distribution_order_id)
         if distribution_order.state in (S.CREATED, S.BOOKING):
-            events.distribution_event(distribution_order, actor=actor, reason="retry requested",
-                                      event_type="distribution.order.retry_requested")
+            events.distribution_event(
+                distribution_order,
+                actor=actor,
+                reason="retry requested",
+                event_type="distribution.order.retry_requested",
+            )
         elif distribution_order.state in TRACKABLE:
             distribution_order.next_poll_at = timezone.now()
             distribution_order.save(update_fields=["next_poll_at", "updated_at"])

@@ -13,9 +13,7 @@ def book_distribution_order(self, distribution_order_id: int) -> None:
         raise self.retry(exc=exc, countdown=exc.retry_in) from exc
 
 
-@shared_task(
-    acks_late=True, autoretry_for=(CarrierTransientError,), retry_backoff=2, retry_jitter=True, max_retries=10
-)
+@shared_task(acks_late=True, autoretry_for=(CarrierTransientError,), retry_backoff=2, retry_jitter=True, max_retries=10)
 def void_at_carrier(distribution_order_id: int) -> None:
     services.distribution_order_void_at_carrier(distribution_order_id=distribution_order_id)
 

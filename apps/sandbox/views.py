@@ -183,7 +183,11 @@ def tracking(request, code):
     found = SandboxShipment.objects.filter(carrier_code=code, tracking_number__in=numbers)
     body = {
         "shipments": [
-            {"tracking_number": s.tracking_number, "cancelled": s.cancelled_at is not None, "events": shipment_events(s, now)}
+            {
+                "tracking_number": s.tracking_number,
+                "cancelled": s.cancelled_at is not None,
+                "events": shipment_events(s, now),
+            }
             for s in found
         ]
     }
@@ -250,11 +254,20 @@ def shipment_list(request, code):
     shipments = SandboxShipment.objects.filter(carrier_code=code).order_by("-id")
     if request.GET.get("reference"):
         shipments = shipments.filter(reference=request.GET["reference"])
-    return JsonResponse({"shipments": [
-        {"tracking_number": s.tracking_number, "reference": s.reference, "idempotency_key": s.idempotency_key,
-         "created_at": s.created_at.isoformat(), "cancelled": s.cancelled_at is not None}
-        for s in shipments[:500]
-    ]})
+    return JsonResponse(
+        {
+            "shipments": [
+                {
+                    "tracking_number": s.tracking_number,
+                    "reference": s.reference,
+                    "idempotency_key": s.idempotency_key,
+                    "created_at": s.created_at.isoformat(),
+                    "cancelled": s.cancelled_at is not None,
+                }
+                for s in shipments[:500]
+            ]
+        }
+    )
 
 
 @csrf_exempt

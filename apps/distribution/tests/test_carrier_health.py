@@ -33,8 +33,15 @@ def distribution_orders(merchant, settings):
     made = []
     for i in range(5):
         order = create_order(merchant_id=merchant.pk, reference=f"B-{i}")
-        made.append(distribution_order_create(order_id=order.pk, merchant_id=merchant.pk, carrier_code="flaky-post",
-                                              service_code="standard", actor="test"))
+        made.append(
+            distribution_order_create(
+                order_id=order.pk,
+                merchant_id=merchant.pk,
+                carrier_code="flaky-post",
+                service_code="standard",
+                actor="test",
+            )
+        )
     return made
 
 
@@ -60,9 +67,16 @@ def test_the_circuit_state_is_shared_by_every_process(distribution_orders):
             distribution_order_book(distribution_order_id=distribution_order.pk, gateway=DownGateway())
 
     seen_elsewhere = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from apps.distribution.health import circuit_status;"
-         " print(circuit_status('flaky-post').state)"],
-        env=process_env(), capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from apps.distribution.health import circuit_status;"
+            " print(circuit_status('flaky-post').state)",
+        ],
+        env=process_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
     assert seen_elsewhere == "open"
@@ -95,11 +109,15 @@ def test_retries_are_bounded_and_then_booking_fails_for_good(distribution_orders
 
 @pytest.mark.django_db(transaction=True)
 def test_every_call_to_the_sandbox_is_logged_without_secrets(live_server, merchant):
-    CoverageFactory(service__carrier__code="logged-post", service__carrier__api_key="top-secret-key",
-                    service__carrier__endpoint_url=f"{live_server.url}/sandbox/carriers/logged-post/")
+    CoverageFactory(
+        service__carrier__code="logged-post",
+        service__carrier__api_key="top-secret-key",
+        service__carrier__endpoint_url=f"{live_server.url}/sandbox/carriers/logged-post/",
+    )
     order = create_order(merchant_id=merchant.pk, route=None)
-    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
-                                                   carrier_code="logged-post", service_code="standard", actor="t")
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="logged-post", service_code="standard", actor="t"
+    )
 
     distribution_order_book(distribution_order_id=distribution_order.pk)
 

@@ -29,13 +29,17 @@ class RefusingGateway:
 @pytest.fixture
 def distribution_order(merchant):
     order = create_order(merchant_id=merchant.pk)
-    return distribution_order_create(order_id=order.pk, merchant_id=merchant.pk, carrier_code="test-post",
-                                     service_code="standard", actor="test")
+    return distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="test-post", service_code="standard", actor="test"
+    )
 
 
 def _events(distribution_order):
-    return list(OutboxEvent.objects.filter(aggregate_type="distribution_order", aggregate_id=str(distribution_order.pk))
-                .order_by("id").values_list("event_type", flat=True))
+    return list(
+        OutboxEvent.objects.filter(aggregate_type="distribution_order", aggregate_id=str(distribution_order.pk))
+        .order_by("id")
+        .values_list("event_type", flat=True)
+    )
 
 
 def test_booking_records_tracking_number_label_and_one_event_per_step(distribution_order):
@@ -64,10 +68,14 @@ def test_the_sandbox_carrier_answers_a_repeated_booking_with_the_same_shipment(l
     endpoint = f"{live_server.url}/sandbox/carriers/live-post/"
     CoverageFactory(service__carrier__code="live-post", service__carrier__endpoint_url=endpoint)
     gateway = SandboxGateway(endpoint_url=endpoint, api_key="k")
-    request = BookingRequest(idempotency_key="key-1", service_code="standard", reference="R",
-                             sender={"name": "S", "city": "Shenzhen", "country": "CN"},
-                             recipient={"name": "R", "city": "Berlin", "country": "DE"},
-                             parcels=[{"weight_g": 100}])
+    request = BookingRequest(
+        idempotency_key="key-1",
+        service_code="standard",
+        reference="R",
+        sender={"name": "S", "city": "Shenzhen", "country": "CN"},
+        recipient={"name": "R", "city": "Berlin", "country": "DE"},
+        parcels=[{"weight_g": 100}],
+    )
 
     first, second = gateway.book(request), gateway.book(request)
     other = gateway.book(BookingRequest(**{**vars(request), "idempotency_key": "key-2"}))
@@ -79,39 +87,65 @@ def test_the_sandbox_carrier_answers_a_repeated_booking_with_the_same_shipment(l
 
 def _update(milestone, minutes):
     occurred_at = datetime(2026, 11, 1, 12, tzinfo=UTC) + timedelta(minutes=minutes)
-    return TrackingUpdate(milestone=milestone, carrier_status=milestone.upper(), description=milestone,
-                          location="Berlin, DE", occurred_at=occurred_at)
+    return TrackingUpdate(
+        milestone=milestone,
+        carrier_status=milestone.upper(),
+        description=milestone,
+        location="Berlin, DE",
+        occurred_at=occurred_at,
+    )
 
 
 def test_late_and_repeated_events_are_kept_once_and_never_move_the_parcel_back(distribution_order):
     distribution_order_book(distribution_order_id=distribution_order.pk, gateway=FixedGateway())
 
-    tracking_apply(distribution_order_id=distribution_order.pk,
-                   updates=[_update("info_received", 0), _update("out_for_delivery", 30)])
-    tracking_apply(distribution_order_id=distribution_order.pk,
-                   updates=[_update("picked_up", 10), _update("out_for_delivery", 30)])
+    tracking_apply(
+        distribution_order_id=distribution_order.pk,
+        updates=[_update("info_received", 0), _update("out_for_delivery", 30)],
+    )
+    tracking_apply(
+        distribution_order_id=distribution_order.pk, updates=[_update("picked_up", 10), _update("out_for_delivery", 30)]
+    )
 
     distribution_order.refresh_from_db()
     assert distribution_order.state == "out_for_delivery"
     assert list(distribution_order.tracking_events.values_list("milestone", flat=True)) == [
-        "info_received", "picked_up", "out_for_delivery"]
+        "info_received",
+        "picked_up",
+        "out_for_delivery",
+    ]
     assert list(distribution_order.history.values_list("to_state", flat=True)) == [
-        "created", "booking", "booked", "picked_up", "in_transit", "out_for_delivery"]
+        "created",
+        "booking",
+        "booked",
+        "picked_up",
+        "in_transit",
+        "out_for_delivery",
+    ]
 
 
 def test_customs_hold_then_release_and_a_failed_attempt_are_followed_in_event_time(distribution_order):
     distribution_order_book(distribution_order_id=distribution_order.pk, gateway=FixedGateway())
 
-    tracking_apply(distribution_order_id=distribution_order.pk,
-                   updates=[_update("customs_hold", 20), _update("picked_up", 1), _update("in_transit", 40)])
-    tracking_apply(distribution_order_id=distribution_order.pk,
-                   updates=[_update("out_for_delivery", 60), _update("delivery_failed", 70)])
+    tracking_apply(
+        distribution_order_id=distribution_order.pk,
+        updates=[_update("customs_hold", 20), _update("picked_up", 1), _update("in_transit", 40)],
+    )
+    tracking_apply(
+        distribution_order_id=distribution_order.pk,
+        updates=[_update("out_for_delivery", 60), _update("delivery_failed", 70)],
+    )
     tracking_apply(distribution_order_id=distribution_order.pk, updates=[_update("in_transit", 5)])  # a late scan
 
     distribution_order.refresh_from_db()
     assert distribution_order.state == "delivery_failed"
     assert list(distribution_order.history.values_list("to_state", flat=True))[3:] == [
-        "picked_up", "customs_hold", "in_transit", "out_for_delivery", "delivery_failed"]
+        "picked_up",
+        "customs_hold",
+        "in_transit",
+        "out_for_delivery",
+        "delivery_failed",
+    ]
     assert distribution_order.next_poll_at is not None  # still trackable
 
 
@@ -127,11 +161,13 @@ def test_polling_stops_at_a_final_state(distribution_order):
 @pytest.mark.django_db(transaction=True)
 def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_server, merchant):
     endpoint = f"{live_server.url}/sandbox/carriers/open-post/"
-    CoverageFactory(service__carrier__code="open-post", service__carrier__endpoint_url=endpoint,
-                    service__carrier__api_key="")
+    CoverageFactory(
+        service__carrier__code="open-post", service__carrier__endpoint_url=endpoint, service__carrier__api_key=""
+    )
     order = create_order(merchant_id=merchant.pk)
-    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
-                                                   carrier_code="open-post", service_code="standard", actor="t")
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="open-post", service_code="standard", actor="t"
+    )
 
     booked = distribution_order_book(distribution_order_id=distribution_order.pk)
 

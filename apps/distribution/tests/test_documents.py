@@ -10,20 +10,36 @@ import zxingcpp
 
 from apps.distribution.documents import CustomsItem, ParcelDocument, ShipmentDocument, render_shipping_documents
 
-SENDER = {"name": "Shenzhen Gadgets", "line1": "1 Keji Rd", "city": "Shenzhen", "postal_code": "518000",
-          "country": "CN"}
-RECIPIENT = {"name": "Anna Schmidt", "line1": "Hauptstr. 5", "city": "Berlin", "postal_code": "10115",
-             "country": "DE"}
+SENDER = {
+    "name": "Shenzhen Gadgets",
+    "line1": "1 Keji Rd",
+    "city": "Shenzhen",
+    "postal_code": "518000",
+    "country": "CN",
+}
+RECIPIENT = {"name": "Anna Schmidt", "line1": "Hauptstr. 5", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 
 
 def _document(unit_value="12.50", recipient=RECIPIENT, parcels=2) -> ShipmentDocument:
-    item = CustomsItem(description="T-shirt", quantity=2, unit_value=Decimal(unit_value), currency="USD",
-                       hs_code="610910", origin_country="CN")
+    item = CustomsItem(
+        description="T-shirt",
+        quantity=2,
+        unit_value=Decimal(unit_value),
+        currency="USD",
+        hs_code="610910",
+        origin_country="CN",
+    )
     return ShipmentDocument(
-        order_number="39KM28FR6W00A", reference="ERP-1001", carrier_code="swift-express", service_code="express",
-        tracking_number="SBSWI0123456789", sender=SENDER, recipient=recipient,
-        parcels=tuple(ParcelDocument(weight_g=1200, dimensions_mm=(300, 200, 100), items=(item,))
-                      for _ in range(parcels)),
+        order_number="39KM28FR6W00A",
+        reference="ERP-1001",
+        carrier_code="swift-express",
+        service_code="express",
+        tracking_number="SBSWI0123456789",
+        sender=SENDER,
+        recipient=recipient,
+        parcels=tuple(
+            ParcelDocument(weight_g=1200, dimensions_mm=(300, 200, 100), items=(item,)) for _ in range(parcels)
+        ),
     )
 
 
@@ -44,8 +60,16 @@ def test_each_parcel_gets_a_4x6_label_with_a_scannable_code128_tracking_number()
     assert [round(float(reader.pages[i].mediabox.width) / 72, 2) for i in (0, 1)] == [4.0, 4.0]
     assert [round(float(reader.pages[i].mediabox.height) / 72, 2) for i in (0, 1)] == [6.0, 6.0]
     for number, text in enumerate(pages[:2], start=1):
-        for expected in ("Shenzhen Gadgets", "Anna Schmidt", "10115 Berlin", "SWIFT-EXPRESS / EXPRESS",
-                         "SBSWI0123456789", "Weight: 1.200 kg", "Ref: ERP-1001", f"Parcel {number} of 2"):
+        for expected in (
+            "Shenzhen Gadgets",
+            "Anna Schmidt",
+            "10115 Berlin",
+            "SWIFT-EXPRESS / EXPRESS",
+            "SBSWI0123456789",
+            "Weight: 1.200 kg",
+            "Ref: ERP-1001",
+            f"Parcel {number} of 2",
+        ):
             assert expected in text
     assert _barcodes(pdf, 0) == [("Code 128", "SBSWI0123456789")]
 

@@ -22,22 +22,29 @@ def booked(merchant):
     CoverageFactory(service__carrier__code="hook-post")
     carrier_webhook_secret_set(carrier_code="hook-post", secret=SECRET)
     order = create_order(merchant_id=merchant.pk)
-    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
-                                                   carrier_code="hook-post", service_code="standard", actor="t")
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="hook-post", service_code="standard", actor="t"
+    )
     return distribution_order_book(distribution_order_id=distribution_order.pk, gateway=FixedGateway())
 
 
 def _body(*statuses):
-    events = [{"status": s, "description": s, "location": "Berlin, DE", "occurred_at": f"2026-11-01T12:0{i}:00+00:00"}
-              for i, s in enumerate(statuses)]
+    events = [
+        {"status": s, "description": s, "location": "Berlin, DE", "occurred_at": f"2026-11-01T12:0{i}:00+00:00"}
+        for i, s in enumerate(statuses)
+    ]
     return json.dumps({"shipments": [{"tracking_number": "TN1", "events": events}]}).encode()
 
 
 def _post(client, body, *, secret=SECRET, timestamp=None):
     timestamp = int(time.time()) if timestamp is None else timestamp
     signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return client.post("/webhooks/carriers/hook-post/", data=body, content_type="application/json",
-                       HTTP_X_SANDBOX_SIGNATURE=f"t={timestamp},v1={signature}")
+    return client.post(
+        "/webhooks/carriers/hook-post/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=f"t={timestamp},v1={signature}",
+    )
 
 
 def test_a_signed_webhook_moves_the_parcel_and_a_repeat_changes_nothing(client, booked):
@@ -71,26 +78,36 @@ def test_a_body_changed_after_signing_is_refused(client, booked):
     signed = _body("INFO")
     signature = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + signed, hashlib.sha256).hexdigest()
 
-    response = client.post("/webhooks/carriers/hook-post/", data=_body("DELIVERED"), content_type="application/json",
-                           HTTP_X_SANDBOX_SIGNATURE=f"t={timestamp},v1={signature}")
+    response = client.post(
+        "/webhooks/carriers/hook-post/",
+        data=_body("DELIVERED"),
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=f"t={timestamp},v1={signature}",
+    )
 
     assert response.status_code == 401
     assert DistributionOrder.objects.get(pk=booked.pk).state == "booked"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sandbox_pushes_duplicated_shuffled_webhooks_and_the_parcel_still_arrives(live_server, merchant,
-                                                                                         settings):
+def test_the_sandbox_pushes_duplicated_shuffled_webhooks_and_the_parcel_still_arrives(live_server, merchant, settings):
     settings.SANDBOX_DELIVERY_SECONDS = 1
     carrier_url = f"{live_server.url}/sandbox/carriers/push-post/"
     CoverageFactory(service__carrier__code="push-post", service__carrier__endpoint_url=carrier_url)
     carrier_webhook_secret_set(carrier_code="push-post", secret=SECRET)
-    httpx.post(f"{carrier_url}behaviour/", json={
-        "webhook_url": f"{live_server.url}/webhooks/carriers/push-post/", "webhook_secret": SECRET,
-        "webhook_duplicate_rate": 1.0, "webhook_shuffle": True}).raise_for_status()
+    httpx.post(
+        f"{carrier_url}behaviour/",
+        json={
+            "webhook_url": f"{live_server.url}/webhooks/carriers/push-post/",
+            "webhook_secret": SECRET,
+            "webhook_duplicate_rate": 1.0,
+            "webhook_shuffle": True,
+        },
+    ).raise_for_status()
     order = create_order(merchant_id=merchant.pk)
-    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
-                                                   carrier_code="push-post", service_code="standard", actor="t")
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="push-post", service_code="standard", actor="t"
+    )
     distribution_order_book(distribution_order_id=distribution_order.pk)
 
     time.sleep(1.2)
@@ -101,5 +118,4 @@ def test_the_sandbox_pushes_duplicated_shuffled_webhooks_and_the_parcel_still_ar
     assert posts > len(milestones)  # every event sent, one of them twice
     assert distribution_order.state == "delivered"
     assert milestones[0] == "info_received" and milestones[-1] == "delivered"
-    assert len(milestones) == len(set(distribution_order.tracking_events.values_list("carrier_status",
-                                                                                     "occurred_at")))
+    assert len(milestones) == len(set(distribution_order.tracking_events.values_list("carrier_status", "occurred_at")))

@@ -35,26 +35,30 @@ def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(live_ser
     CoverageFactory(service__carrier__code="crash-post", service__carrier__endpoint_url=carrier_url)
     httpx.post(f"{carrier_url}behaviour/", json={"latency_ms": 4000}).raise_for_status()
     order = create_order(merchant_id=merchant.pk)
-    distribution_order = distribution_order_create(order_id=order.pk, merchant_id=merchant.pk,
-                                                   carrier_code="crash-post", service_code="standard", actor="t")
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="crash-post", service_code="standard", actor="t"
+    )
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    processes = Processes({"worker": worker_command(queues="carriers", concurrency=1)}, log_dir=tmp_path,
-                          env=process_env())
+    processes = Processes(
+        {"worker": worker_command(queues="carriers", concurrency=1)}, log_dir=tmp_path, env=process_env()
+    )
     try:
-        book_distribution_order.apply_async(kwargs={"distribution_order_id": distribution_order.pk},
-                                            queue="carriers")
+        book_distribution_order.apply_async(kwargs={"distribution_order_id": distribution_order.pk}, queue="carriers")
 
         def shipments():
             return httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]
 
         _wait_for(shipments, seconds=30, what="the carrier to create the shipment", processes=processes)
-        busy_child = _wait_for(lambda: processes.children_of("worker"), seconds=5, what="the pool child",
-                               processes=processes)[0]
+        busy_child = _wait_for(
+            lambda: processes.children_of("worker"), seconds=5, what="the pool child", processes=processes
+        )[0]
         os.kill(busy_child, signal.SIGKILL)  # the carrier has booked; the worker dies before hearing back
 
         booked = _wait_for(
             lambda: DistributionOrder.objects.filter(pk=distribution_order.pk, state="booked").first(),
-            seconds=40, what="the redelivered task to finish the booking", processes=processes,
+            seconds=40,
+            what="the redelivered task to finish the booking",
+            processes=processes,
         )
     finally:
         processes.stop()
