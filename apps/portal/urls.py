@@ -2,10 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from apps.portal import views
+
 app_name = "portal"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:order-list"), name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/", views.order_list_view, name="order-list"),
+    path("orders/new/", views.order_create_view, name="order-create"),
+    path("orders/export.csv", views.order_export_view, name="order-export"),
+    path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
+    path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
 ]

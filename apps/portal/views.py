@@ -1,0 +1,128 @@
+"""The merchant portal: thin views over the shipping center's intake and the centers' selectors."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+
+from apps.distribution.selectors import distribution_orders_for_order, tracking_events_for_order
+from apps.merchants.exceptions import NotAMerchantUser
+from apps.merchants.selectors import merchant_for_user
+from apps.orders.exceptions import DuplicateReference, OrderNotFound
+from apps.orders.exports import order_csv_lines
+from apps.orders.filters import OrderFilter
+from apps.orders.selectors import order_get, order_history, order_list
+from apps.portal.forms import ItemFormSet, OrderForm, field_for_path, order_draft
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable
+from apps.shipping.services import order_submit
+
+PAGE_SIZE = 50
+
+
+def merchant_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            request.merchant = merchant_for_user(user=request.user)
+        except NotAMerchantUser:
+            return render(request, "portal/not_a_merchant.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@merchant_required
+def order_list_view(request):
+    filters = OrderFilter(request.GET, queryset=order_list(merchant_id=request.merchant.pk))
+    orders = filters.qs if filters.is_valid() else order_list(merchant_id=request.merchant.pk).none()
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
+    page = list(orders[: PAGE_SIZE + 1])
+    next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(request, "portal/order_list.html", {
+        "filters": filters, "orders": page[:PAGE_SIZE], "next_before": next_before, "query": query.urlencode(),
+    })
+
+
+@merchant_required
+def order_export_view(request):
+    filters = OrderFilter(request.GET, queryset=order_list(merchant_id=request.merchant.pk))
+    orders = filters.qs if filters.is_valid() else order_list(merchant_id=request.merchant.pk).none()
+    response = StreamingHttpResponse(order_csv_lines(orders), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+    return response
+
+
+def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> None:
+    for path, problems in error.extra.get("fields", {}).items():
+        field, index, item_field = field_for_path(path)
+        for problem in problems:
+            if index is not None and index < len(items.forms) and item_field in items.forms[index].fields:
+                items.forms[index].add_error(item_field, problem)
+            elif field in form.fields:
+                form.add_error(field, problem)
+            else:
+                form.add_error(None, f"{path}: {problem}")
+
+
+@merchant_required
+def order_create_view(request):
+    form = OrderForm(request.POST or None, initial={"sender_country": "CN"})
+    items = ItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        try:
+            order = order_submit(merchant_id=request.merchant.pk, draft=order_draft(form, items),
+                                 actor=f"user:{request.user.pk}", channel="portal")
+        except InvalidOrder as exc:
+            _show_errors(form, items, exc)
+        except NoRouteAvailable as exc:
+            reasons = "; ".join(f"{e['carrier']}/{e['service']}: {e['reason']}" for e in exc.extra["exclusions"])
+            form.add_error(None, f"{exc.message} {reasons}")
+        except DuplicateReference as exc:
+            form.add_error("reference", exc.message)
+        else:
+            messages.success(request, f"Order {order.number} accepted.")
+            return redirect("portal:order-detail", order_id=order.number)
+    return render(request, "portal/order_form.html", {"form": form, "items": items},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _order_or_404(request, order_id):
+    try:
+        return order_get(merchant_id=request.merchant.pk, order_id=order_id)
+    except OrderNotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@merchant_required
+def order_detail_view(request, order_id):
+    order = _order_or_404(request, order_id)
+    timeline = [
+        {"at": step.occurred_at, "title": step.to_state.replace("_", " "), "detail": step.reason, "by": step.actor}
+        for step in order_history(order_id=order.id)
+    ] + [
+        {"at": event.occurred_at, "title": event.description or event.milestone, "detail": event.location,
+         "by": f"carrier {order.carrier_code}"}
+        for event in tracking_events_for_order(order_id=order.id)
+    ]
+    has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
+    return render(request, "portal/order_detail.html", {
+        "order": order, "timeline": sorted(timeline, key=lambda e: e["at"]), "has_label": has_label,
+    })
+
+
+@merchant_required
+def order_label_view(request, order_id):
+    order = _order_or_404(request, order_id)
+    labelled = [d for d in distribution_orders_for_order(order_id=order.id) if d.tracking_number and d.label_pdf]
+    if not labelled:
+        raise Http404("No label yet.")
+    response = HttpResponse(bytes(labelled[-1].label_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    return response
