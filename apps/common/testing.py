@@ -52,8 +52,20 @@ CELERY = ["-m", "celery", "-A", "logistics"]
 def worker_command(*, queues: str = "events,carriers", concurrency: int = 2) -> list[str]:
     import sys
 
-    return [sys.executable, *CELERY, "worker", "-Q", queues, "--concurrency", str(concurrency), "--loglevel",
-            "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return [
+        sys.executable,
+        *CELERY,
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
 
 
 class Processes:
@@ -66,8 +78,9 @@ class Processes:
 
         self.logs = {name: open(log_dir / f"{name}.log", "w+") for name in commands}  # noqa: SIM115
         self.procs = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=self.logs[name],
-                                   stderr=subprocess.STDOUT)
+            name: subprocess.Popen(
+                command, cwd=settings.BASE_DIR, env=env, stdout=self.logs[name], stderr=subprocess.STDOUT
+            )
             for name, command in commands.items()
         }
 

@@ -40,8 +40,11 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = {"code": "validation_error", "message": "The request has invalid fields.",
-                "extra": {"fields": field_paths(exc.detail)}}
+        body = {
+            "code": "validation_error",
+            "message": "The request has invalid fields.",
+            "extra": {"fields": field_paths(exc.detail)},
+        }
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"

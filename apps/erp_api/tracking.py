@@ -15,8 +15,12 @@ BUCKET_CAPACITY, REFILL_PER_SECOND, MISS_COST = 20, 0.2, 4
 
 
 def check_rate(request, *, cost: float = 1) -> None:
-    verdict = ratelimit.take(bucket=f"tracking:{request.META.get('REMOTE_ADDR', '?')}", capacity=BUCKET_CAPACITY,
-                             per_second=REFILL_PER_SECOND, cost=cost)
+    verdict = ratelimit.take(
+        bucket=f"tracking:{request.META.get('REMOTE_ADDR', '?')}",
+        capacity=BUCKET_CAPACITY,
+        per_second=REFILL_PER_SECOND,
+        cost=cost,
+    )
     if not verdict.allowed:
         raise Throttled(wait=verdict.retry_after_seconds)
 

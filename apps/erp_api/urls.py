@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.erp_api import tracking, views
+from apps.erp_api import labels, tracking, views
 
 app_name = "erp_api"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("orders/", views.OrderListCreateApi.as_view(), name="order-list"),
     path("orders/export/", views.OrderExportApi.as_view(), name="order-export"),
     path("orders/<str:order_id>/", views.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<str:order_id>/label/", labels.OrderLabelApi.as_view(), name="order-label"),
     path("orders/<str:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
 ]

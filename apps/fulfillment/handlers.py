@@ -4,8 +4,16 @@ from apps.common import outbox
 from apps.fulfillment.services import fulfillment_cancel, fulfillment_distribution_leg_changed
 
 LEG_NEWS = (
-    "booked", "picked_up", "in_transit", "customs_hold", "out_for_delivery", "delivery_failed", "delivered",
-    "returned", "booking_failed", "exception",
+    "booked",
+    "picked_up",
+    "in_transit",
+    "customs_hold",
+    "out_for_delivery",
+    "delivery_failed",
+    "delivered",
+    "returned",
+    "booking_failed",
+    "exception",
 )
 
 
@@ -25,5 +33,8 @@ for _state in LEG_NEWS:
 
 @outbox.on("orders.order.cancelled")
 def cancel_legs(event: outbox.Event) -> None:
-    fulfillment_cancel(order_id=int(event.payload["order_id"]), actor=event.actor or "system:fulfillment",
-                       reason=event.payload.get("reason", "order cancelled"))
+    fulfillment_cancel(
+        order_id=int(event.payload["order_id"]),
+        actor=event.actor or "system:fulfillment",
+        reason=event.payload.get("reason", "order cancelled"),
+    )

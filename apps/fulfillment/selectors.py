@@ -46,8 +46,9 @@ def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: 
         for step in order_history(order_id=order.id)
     ]
     entries += [
-        TimelineEntry(occurred_at=event.occurred_at, label=event.description or event.milestone,
-                      location=event.location)
+        TimelineEntry(
+            occurred_at=event.occurred_at, label=event.description or event.milestone, location=event.location
+        )
         for event in tracking_events_for_order(order_id=order.id)
     ]
     return BuyerTracking(

@@ -35,8 +35,13 @@ def fulfillment_start(*, order_id: int, actor: str) -> FulfillmentOrder:
         fulfillment = FulfillmentOrder.objects.select_for_update().filter(order_id=order.id).first()
         if fulfillment is None:
             fulfillment = FulfillmentOrder.objects.create(order_id=order.id, merchant_id=order.merchant_id)
-            fulfillment.history.create(merchant_id=order.merchant_id, transition="create", from_state="",
-                                       to_state=fulfillment.state, actor=actor)
+            fulfillment.history.create(
+                merchant_id=order.merchant_id,
+                transition="create",
+                from_state="",
+                to_state=fulfillment.state,
+                actor=actor,
+            )
         elif fulfillment.state == FulfillmentState.FAILED:
             take_transition(fulfillment, "replan", actor=actor, reason=f"re-routed to {order.carrier_code}")
         distribution_order = distribution_order_create(
@@ -65,8 +70,12 @@ def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, re
     order_id = fulfillment.order_id
     try:
         if leg_state in _ORDER_PROGRESS:
-            order_advance(order_id=order_id, target=_ORDER_PROGRESS[leg_state], actor=ACTOR,
-                          reason=reason or f"carrier {carrier_code} reports {leg_state.replace('_', ' ')}")
+            order_advance(
+                order_id=order_id,
+                target=_ORDER_PROGRESS[leg_state],
+                actor=ACTOR,
+                reason=reason or f"carrier {carrier_code} reports {leg_state.replace('_', ' ')}",
+            )
         elif leg_state == "exception":
             order_flag_exception(order_id=order_id, actor=ACTOR, reason=f"{carrier_code}: {reason or leg_state}")
     except OrderStateConflict as exc:
@@ -102,8 +111,12 @@ def fulfillment_distribution_leg_changed(
         fulfillment = leg.fulfillment_order
         distribution_order = distribution_order_get(distribution_order_id=distribution_order_id)
         if distribution_order.tracking_number:
-            order_record_booking(order_id=fulfillment.order_id, carrier_code=distribution_order.carrier_code,
-                                 tracking_number=distribution_order.tracking_number, actor=ACTOR)
+            order_record_booking(
+                order_id=fulfillment.order_id,
+                carrier_code=distribution_order.carrier_code,
+                tracking_number=distribution_order.tracking_number,
+                actor=ACTOR,
+            )
         _order_follows(leg, state, carrier_code=distribution_order.carrier_code, reason=reason)
     return leg
 

@@ -52,6 +52,12 @@ def order_csv_lines(queryset: QuerySet, *, chunk_size: int = 2000) -> Iterator[s
     for row in queryset.values_list(*_FIELDS).iterator(chunk_size=chunk_size):
         values = dict(zip(_FIELDS, row, strict=True))
         yield writer.writerow(
-            [_safe(values["id"]) if field == "id" else numbers.encode(values["id"]) if field is None
-             else _safe(values[field]) for _, field in COLUMNS]
+            [
+                _safe(values["id"])
+                if field == "id"
+                else numbers.encode(values["id"])
+                if field is None
+                else _safe(values[field])
+                for _, field in COLUMNS
+            ]
         )

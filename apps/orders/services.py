@@ -11,8 +11,15 @@ from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 
 S = OrderState
 # The transitions carrier news may take; cancelling and exceptions are decisions, not news.
-PROGRESS_TRANSITIONS = {"hand_over", "move_on", "hold_in_customs", "dispatch_for_delivery", "fail_delivery_attempt",
-                        "deliver", "return_to_sender"}
+PROGRESS_TRANSITIONS = {
+    "hand_over",
+    "move_on",
+    "hold_in_customs",
+    "dispatch_for_delivery",
+    "fail_delivery_attempt",
+    "deliver",
+    "return_to_sender",
+}
 
 
 # Events are named after the state reached, except where the transition says more.
@@ -141,8 +148,12 @@ def order_reroute(*, order_id: int, route: OrderRoute, actor: str, reason: str) 
         order.quoted_price, order.quoted_currency = route.price, route.currency
         order.route_explanation = {**route.explanation, "rerouted_from": previous}
         order.tracking_number = ""
-        return _take(order, "reroute", actor=actor,
-                     reason=f"{reason}; re-routed from {previous} to {route.carrier_code}/{route.service_code}")
+        return _take(
+            order,
+            "reroute",
+            actor=actor,
+            reason=f"{reason}; re-routed from {previous} to {route.carrier_code}/{route.service_code}",
+        )
 
 
 def order_record_booking(*, order_id: int, carrier_code: str, tracking_number: str, actor: str) -> Order:

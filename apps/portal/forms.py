@@ -13,15 +13,17 @@ def _address_fields(prefix: str) -> dict[str, forms.Field]:
     for name in ADDRESS_FIELDS:
         field = forms.EmailField if name == "email" else forms.CharField
         max_length = {"country": 2, "postal_code": 20, "phone": 30}.get(name, 200)
-        fields[f"{prefix}_{name}"] = field(max_length=max_length, required=name in REQUIRED,
-                                           label=name.replace("_", " ").capitalize())
+        fields[f"{prefix}_{name}"] = field(
+            max_length=max_length, required=name in REQUIRED, label=name.replace("_", " ").capitalize()
+        )
     return fields
 
 
 class OrderForm(forms.Form):
     reference = forms.CharField(max_length=100, required=False)
-    service_level = forms.ChoiceField(choices=[("standard", "Standard"), ("express", "Express"),
-                                               ("economy", "Economy")])
+    service_level = forms.ChoiceField(
+        choices=[("standard", "Standard"), ("express", "Express"), ("economy", "Economy")]
+    )
     locals().update(_address_fields("sender"))
     locals().update(_address_fields("recipient"))
     weight_g = forms.IntegerField(min_value=1, label="Weight (g)")
@@ -53,19 +55,26 @@ def order_draft(form: OrderForm, items: ItemFormSet) -> OrderDraft:
         service_level=data["service_level"],
         sender=form.address("sender"),
         recipient=form.address("recipient"),
-        parcels=(ParcelDraft(
-            weight_g=data["weight_g"], length_mm=data["length_mm"], width_mm=data["width_mm"],
-            height_mm=data["height_mm"],
-            items=tuple(ItemDraft(**{**i, "sku": i.get("sku") or "", "hs_code": i.get("hs_code") or ""})
-                        for i in items.cleaned_data if i),
-        ),),
+        parcels=(
+            ParcelDraft(
+                weight_g=data["weight_g"],
+                length_mm=data["length_mm"],
+                width_mm=data["width_mm"],
+                height_mm=data["height_mm"],
+                items=tuple(
+                    ItemDraft(**{**i, "sku": i.get("sku") or "", "hs_code": i.get("hs_code") or ""})
+                    for i in items.cleaned_data
+                    if i
+                ),
+            ),
+        ),
     )
 
 
 def field_for_path(path: str) -> tuple[str, int | None, str]:
     """Map a shipping-center error path onto (form field, item index or None, item field)."""
     if path.startswith("parcels[0].items["):
-        index = int(path[len("parcels[0].items["):path.index("]", len("parcels[0].items["))])
+        index = int(path[len("parcels[0].items[") : path.index("]", len("parcels[0].items["))])
         return "", index, path.rsplit(".", 1)[-1]
     if path.startswith("parcels[0]."):
         return path.rsplit(".", 1)[-1], None, ""

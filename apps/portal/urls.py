@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import views
+from apps.portal import tracking_views, views
 
 app_name = "portal"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:order-list"), name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("track/", tracking_views.track_view, name="track"),
     path("orders/", views.order_list_view, name="order-list"),
     path("orders/new/", views.order_create_view, name="order-create"),
     path("orders/export.csv", views.order_export_view, name="order-export"),

@@ -45,9 +45,16 @@ def order_list_view(request):
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     query = request.GET.copy()
     query.pop("before", None)
-    return render(request, "portal/order_list.html", {
-        "filters": filters, "orders": page[:PAGE_SIZE], "next_before": next_before, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "portal/order_list.html",
+        {
+            "filters": filters,
+            "orders": page[:PAGE_SIZE],
+            "next_before": next_before,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @merchant_required
@@ -77,8 +84,12 @@ def order_create_view(request):
     items = ItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and items.is_valid():
         try:
-            order = order_submit(merchant_id=request.merchant.pk, draft=order_draft(form, items),
-                                 actor=f"user:{request.user.pk}", channel="portal")
+            order = order_submit(
+                merchant_id=request.merchant.pk,
+                draft=order_draft(form, items),
+                actor=f"user:{request.user.pk}",
+                channel="portal",
+            )
         except InvalidOrder as exc:
             _show_errors(form, items, exc)
         except NoRouteAvailable as exc:
@@ -89,8 +100,12 @@ def order_create_view(request):
         else:
             messages.success(request, f"Order {order.number} accepted.")
             return redirect("portal:order-detail", order_id=order.number)
-    return render(request, "portal/order_form.html", {"form": form, "items": items},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "portal/order_form.html",
+        {"form": form, "items": items},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _order_or_404(request, order_id):
@@ -107,14 +122,24 @@ def order_detail_view(request, order_id):
         {"at": step.occurred_at, "title": step.to_state.replace("_", " "), "detail": step.reason, "by": step.actor}
         for step in order_history(order_id=order.id)
     ] + [
-        {"at": event.occurred_at, "title": event.description or event.milestone, "detail": event.location,
-         "by": f"carrier {order.carrier_code}"}
+        {
+            "at": event.occurred_at,
+            "title": event.description or event.milestone,
+            "detail": event.location,
+            "by": f"carrier {order.carrier_code}",
+        }
         for event in tracking_events_for_order(order_id=order.id)
     ]
     has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
-    return render(request, "portal/order_detail.html", {
-        "order": order, "timeline": sorted(timeline, key=lambda e: e["at"]), "has_label": has_label,
-    })
+    return render(
+        request,
+        "portal/order_detail.html",
+        {
+            "order": order,
+            "timeline": sorted(timeline, key=lambda e: e["at"]),
+            "has_label": has_label,
+        },
+    )
 
 
 @merchant_required

@@ -6,14 +6,31 @@ from apps.resources.models import Carrier, CarrierService, Coverage, Warehouse
 class CarrierServiceInline(admin.TabularInline):
     model = CarrierService
     extra = 0
-    fields = ["code", "name", "level", "transit_days_min", "transit_days_max", "max_weight_g", "base_price",
-              "price_per_kg", "currency", "is_active"]
+    fields = [
+        "code",
+        "name",
+        "level",
+        "transit_days_min",
+        "transit_days_max",
+        "max_weight_g",
+        "base_price",
+        "price_per_kg",
+        "currency",
+        "is_active",
+    ]
 
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "gateway_kind", "status", "requests_per_second", "max_concurrent_calls",
-                    "endpoint_url"]
+    list_display = [
+        "code",
+        "name",
+        "gateway_kind",
+        "status",
+        "requests_per_second",
+        "max_concurrent_calls",
+        "endpoint_url",
+    ]
     list_filter = ["status", "gateway_kind"]
     search_fields = ["code", "name"]
     inlines = [CarrierServiceInline]
@@ -26,8 +43,18 @@ class CoverageInline(admin.TabularInline):
 
 @admin.register(CarrierService)
 class CarrierServiceAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "name", "level", "transit_days_min", "transit_days_max", "max_weight_g",
-                    "base_price", "price_per_kg", "currency", "is_active"]
+    list_display = [
+        "__str__",
+        "name",
+        "level",
+        "transit_days_min",
+        "transit_days_max",
+        "max_weight_g",
+        "base_price",
+        "price_per_kg",
+        "currency",
+        "is_active",
+    ]
     list_filter = ["level", "is_active", "carrier"]
     search_fields = ["code", "name", "carrier__code"]
     inlines = [CoverageInline]

@@ -22,8 +22,10 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 def _post(carrier: SandboxCarrier, tracking_number: str, events: list[dict]) -> bool:
     body = json.dumps({"shipments": [{"tracking_number": tracking_number, "events": events}]}).encode()
-    headers = {"Content-Type": "application/json",
-               "X-Sandbox-Signature": sign(carrier.webhook_secret, int(time.time()), body)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Sandbox-Signature": sign(carrier.webhook_secret, int(time.time()), body),
+    }
     try:
         response = httpx.post(carrier.webhook_url, content=body, headers=headers, timeout=5)
     except httpx.HTTPError:

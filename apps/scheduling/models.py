@@ -47,8 +47,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     class Meta:
         constraints = [
             # An order waits in at most one lane at a time; after a re-route it gets a new entry.
-            models.UniqueConstraint(fields=["order_id"], condition=Q(state__in=["queued", "released"]),
-                                    name="one_active_entry_per_order"),
+            models.UniqueConstraint(
+                fields=["order_id"], condition=Q(state__in=["queued", "released"]), name="one_active_entry_per_order"
+            ),
         ]
         indexes = [
             models.Index(fields=["lane", "-priority", "id"], condition=Q(state="queued"), name="lane_queue"),

@@ -78,12 +78,20 @@ def order_reroute_after_failed_booking(*, order_id: int, reason: str) -> LaneEnt
         tried = {d.carrier_code for d in distribution_orders_for_order(order_id=order_id)} | {order.carrier_code}
         options = [o for o in route_options(profile=_profile_of(order)).options if o.carrier_code not in tried]
         if not options:
-            order_flag_exception(order_id=order_id, actor=ACTOR,
-                                 reason=f"{reason}; no other carrier can take it (tried {', '.join(sorted(tried))})")
+            order_flag_exception(
+                order_id=order_id,
+                actor=ACTOR,
+                reason=f"{reason}; no other carrier can take it (tried {', '.join(sorted(tried))})",
+            )
             return None
         option = options[0]
-        route = OrderRoute(carrier_code=option.carrier_code, service_code=option.service_code, price=option.price,
-                           currency=option.currency, explanation={"strategy": "reroute", "breakdown": option.breakdown})
+        route = OrderRoute(
+            carrier_code=option.carrier_code,
+            service_code=option.service_code,
+            price=option.price,
+            currency=option.currency,
+            explanation={"strategy": "reroute", "breakdown": option.breakdown},
+        )
         order = order_reroute(order_id=order_id, route=route, actor=ACTOR, reason=reason)
         entry = _new_entry(order, actor=ACTOR)
         lane_release(lane_id=entry.lane_id)
@@ -162,8 +170,11 @@ def lane_entry_withdraw(*, order_id: int, reason: str) -> LaneEntry | None:
 def lane_entry_finish(*, order_id: int, succeeded: bool, reason: str = "") -> LaneEntry | None:
     """The downstream is done with an order's work: free its slot and let the next one through."""
     with transaction.atomic():
-        entry = (LaneEntry.objects.select_for_update()
-                 .filter(order_id=order_id, state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED]).first())
+        entry = (
+            LaneEntry.objects.select_for_update()
+            .filter(order_id=order_id, state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED])
+            .first()
+        )
         if entry is None:
             return None
         if not succeeded or entry.state == LaneEntryState.RELEASED:

@@ -18,8 +18,12 @@ def _normalized(draft: OrderDraft) -> OrderDraft:
         return replace(a, country=a.country.upper(), postal_code=a.postal_code.strip().upper())
 
     parcels = tuple(
-        replace(p, items=tuple(replace(i, currency=i.currency.upper(), origin_country=i.origin_country.upper())
-                               for i in p.items))
+        replace(
+            p,
+            items=tuple(
+                replace(i, currency=i.currency.upper(), origin_country=i.origin_country.upper()) for i in p.items
+            ),
+        )
         for p in draft.parcels
     )
     return replace(draft, sender=address(draft.sender), recipient=address(draft.recipient), parcels=parcels)
@@ -49,9 +53,11 @@ def order_submit(
     if not quote.options:
         raise NoRouteAvailable(
             "No carrier service can take this order.",
-            extra={"exclusions": [
-                {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason} for e in quote.exclusions
-            ]},
+            extra={
+                "exclusions": [
+                    {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason} for e in quote.exclusions
+                ]
+            },
         )
     preferred = tuple(preferred_route) if preferred_route else None
     option = _choose(quote.options, preferred)

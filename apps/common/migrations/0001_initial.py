@@ -5,48 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IdWorkerLease',
+            name="IdWorkerLease",
             fields=[
-                ('worker_id', models.SmallIntegerField(primary_key=True, serialize=False)),
-                ('holder', models.CharField(max_length=200)),
-                ('expires_at', models.DateTimeField()),
+                ("worker_id", models.SmallIntegerField(primary_key=True, serialize=False)),
+                ("holder", models.CharField(max_length=200)),
+                ("expires_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='OutboxEvent',
+            name="OutboxEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('event_type', models.CharField(db_index=True, max_length=100)),
-                ('aggregate_type', models.CharField(max_length=50)),
-                ('aggregate_id', models.CharField(max_length=40)),
-                ('merchant_id', models.BigIntegerField(blank=True, null=True)),
-                ('payload', models.JSONField(default=dict)),
-                ('actor', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('relayed_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("event_type", models.CharField(db_index=True, max_length=100)),
+                ("aggregate_type", models.CharField(max_length=50)),
+                ("aggregate_id", models.CharField(max_length=40)),
+                ("merchant_id", models.BigIntegerField(blank=True, null=True)),
+                ("payload", models.JSONField(default=dict)),
+                ("actor", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("relayed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('relayed_at__isnull', True)), fields=['id'], name='outbox_unrelayed'), models.Index(fields=['aggregate_type', 'aggregate_id'], name='outbox_aggregate')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("relayed_at__isnull", True)), fields=["id"], name="outbox_unrelayed"
+                    ),
+                    models.Index(fields=["aggregate_type", "aggregate_id"], name="outbox_aggregate"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProcessedEvent',
+            name="ProcessedEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handler', models.CharField(max_length=200)),
-                ('processed_at', models.DateTimeField(auto_now_add=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='processed_by', to='common.outboxevent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("handler", models.CharField(max_length=200)),
+                ("processed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="processed_by",
+                        to="common.outboxevent",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('event', 'handler'), name='processed_once')],
+                "constraints": [models.UniqueConstraint(fields=("event", "handler"), name="processed_once")],
             },
         ),
     ]

@@ -7,73 +7,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DistributionOrder',
+            name="DistributionOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(db_index=True)),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('carrier_code', models.CharField(max_length=50)),
-                ('service_code', models.CharField(max_length=50)),
-                ('state', django_fsm.FSMField(choices=[('created', 'Created'), ('booking', 'Booking'), ('booked', 'Booked'), ('picked_up', 'Picked up'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('booking_failed', 'Booking failed'), ('exception', 'Exception'), ('cancelled', 'Cancelled')], db_index=True, default='created', max_length=50, protected=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('idempotency_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('tracking_number', models.CharField(blank=True, max_length=64)),
-                ('label_pdf', models.BinaryField(blank=True, default=b'')),
-                ('booking_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('booked_at', models.DateTimeField(blank=True, null=True)),
-                ('next_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(db_index=True)),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("carrier_code", models.CharField(max_length=50)),
+                ("service_code", models.CharField(max_length=50)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("created", "Created"),
+                            ("booking", "Booking"),
+                            ("booked", "Booked"),
+                            ("picked_up", "Picked up"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("booking_failed", "Booking failed"),
+                            ("exception", "Exception"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="created",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("idempotency_key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("tracking_number", models.CharField(blank=True, max_length=64)),
+                ("label_pdf", models.BinaryField(blank=True, default=b"")),
+                ("booking_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("booked_at", models.DateTimeField(blank=True, null=True)),
+                ("next_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('next_poll_at__isnull', False)), fields=['next_poll_at'], name='distribution_poll_due'), models.Index(fields=['carrier_code', 'tracking_number'], name='distribution_tracking')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("next_poll_at__isnull", False)),
+                        fields=["next_poll_at"],
+                        name="distribution_poll_due",
+                    ),
+                    models.Index(fields=["carrier_code", "tracking_number"], name="distribution_tracking"),
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='DistributionTransition',
+            name="DistributionTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('transition', models.CharField(max_length=50)),
-                ('from_state', models.CharField(max_length=30)),
-                ('to_state', models.CharField(max_length=30)),
-                ('actor', models.CharField(max_length=100)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('distribution_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='distribution.distributionorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("transition", models.CharField(max_length=50)),
+                ("from_state", models.CharField(max_length=30)),
+                ("to_state", models.CharField(max_length=30)),
+                ("actor", models.CharField(max_length=100)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "distribution_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="distribution.distributionorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
-                'abstract': False,
+                "ordering": ["occurred_at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField()),
-                ('order_id', models.BigIntegerField(db_index=True)),
-                ('milestone', models.CharField(choices=[('info_received', 'Information received'), ('picked_up', 'Picked up'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('exception', 'Exception')], max_length=20)),
-                ('carrier_status', models.CharField(max_length=50)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('distribution_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracking_events', to='distribution.distributionorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField()),
+                ("order_id", models.BigIntegerField(db_index=True)),
+                (
+                    "milestone",
+                    models.CharField(
+                        choices=[
+                            ("info_received", "Information received"),
+                            ("picked_up", "Picked up"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("exception", "Exception"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("carrier_status", models.CharField(max_length=50)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "distribution_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracking_events",
+                        to="distribution.distributionorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('distribution_order', 'carrier_status', 'occurred_at'), name='tracking_event_once')],
+                "ordering": ["occurred_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("distribution_order", "carrier_status", "occurred_at"), name="tracking_event_once"
+                    )
+                ],
             },
         ),
     ]

@@ -5,20 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0001_initial'),
+        ("distribution", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='distributionorder',
-            name='state',
-            field=django_fsm.FSMField(choices=[('created', 'Created'), ('booking', 'Booking'), ('booked', 'Booked'), ('picked_up', 'Picked up'), ('in_transit', 'In transit'), ('customs_hold', 'Held in customs'), ('out_for_delivery', 'Out for delivery'), ('delivery_failed', 'Delivery attempt failed'), ('delivered', 'Delivered'), ('returned', 'Returned to sender'), ('booking_failed', 'Booking failed'), ('exception', 'Exception'), ('cancelled', 'Cancelled')], db_index=True, default='created', max_length=50, protected=True),
+            model_name="distributionorder",
+            name="state",
+            field=django_fsm.FSMField(
+                choices=[
+                    ("created", "Created"),
+                    ("booking", "Booking"),
+                    ("booked", "Booked"),
+                    ("picked_up", "Picked up"),
+                    ("in_transit", "In transit"),
+                    ("customs_hold", "Held in customs"),
+                    ("out_for_delivery", "Out for delivery"),
+                    ("delivery_failed", "Delivery attempt failed"),
+                    ("delivered", "Delivered"),
+                    ("returned", "Returned to sender"),
+                    ("booking_failed", "Booking failed"),
+                    ("exception", "Exception"),
+                    ("cancelled", "Cancelled"),
+                ],
+                db_index=True,
+                default="created",
+                max_length=50,
+                protected=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='trackingevent',
-            name='milestone',
-            field=models.CharField(choices=[('info_received', 'Information received'), ('picked_up', 'Picked up'), ('in_transit', 'In transit'), ('customs_hold', 'Held in customs'), ('out_for_delivery', 'Out for delivery'), ('delivery_failed', 'Delivery attempt failed'), ('delivered', 'Delivered'), ('returned', 'Returned to sender'), ('exception', 'Exception')], max_length=20),
+            model_name="trackingevent",
+            name="milestone",
+            field=models.CharField(
+                choices=[
+                    ("info_received", "Information received"),
+                    ("picked_up", "Picked up"),
+                    ("in_transit", "In transit"),
+                    ("customs_hold", "Held in customs"),
+                    ("out_for_delivery", "Out for delivery"),
+                    ("delivery_failed", "Delivery attempt failed"),
+                    ("delivered", "Delivered"),
+                    ("returned", "Returned to sender"),
+                    ("exception", "Exception"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

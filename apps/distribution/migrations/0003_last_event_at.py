@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0002_full_lifecycle'),
+        ("distribution", "0002_full_lifecycle"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='distributionorder',
-            name='last_event_at',
-            field=models.DateTimeField(blank=True, help_text='Time of the last carrier event followed.', null=True),
+            model_name="distributionorder",
+            name="last_event_at",
+            field=models.DateTimeField(blank=True, help_text="Time of the last carrier event followed.", null=True),
         ),
     ]

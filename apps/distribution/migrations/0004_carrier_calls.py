@@ -4,29 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0003_last_event_at'),
+        ("distribution", "0003_last_event_at"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarrierCall',
+            name="CarrierCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier_code', models.CharField(max_length=50)),
-                ('operation', models.CharField(max_length=20)),
-                ('distribution_order_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=300)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('ok', 'OK'), ('refused', 'Refused (4xx)'), ('failed', 'Failed (5xx, timeout, connection)')], max_length=10)),
-                ('duration_ms', models.PositiveIntegerField()),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier_code", models.CharField(max_length=50)),
+                ("operation", models.CharField(max_length=20)),
+                ("distribution_order_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=300)),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("ok", "OK"),
+                            ("refused", "Refused (4xx)"),
+                            ("failed", "Failed (5xx, timeout, connection)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("duration_ms", models.PositiveIntegerField()),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['carrier_code', '-created_at'], name='carrier_call_recent')],
+                "indexes": [models.Index(fields=["carrier_code", "-created_at"], name="carrier_call_recent")],
             },
         ),
     ]

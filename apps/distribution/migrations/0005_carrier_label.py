@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0004_carrier_calls'),
+        ("distribution", "0004_carrier_calls"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='distributionorder',
-            name='carrier_label_pdf',
-            field=models.BinaryField(blank=True, default=b''),
+            model_name="distributionorder",
+            name="carrier_label_pdf",
+            field=models.BinaryField(blank=True, default=b""),
         ),
     ]

@@ -4,19 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distribution', '0005_carrier_label'),
+        ("distribution", "0005_carrier_label"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarrierWebhookConfig',
+            name="CarrierWebhookConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier_code', models.SlugField(unique=True)),
-                ('secret', models.CharField(max_length=200)),
-                ('tolerance_seconds', models.PositiveIntegerField(default=300, help_text='How old a signed timestamp may be.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier_code", models.SlugField(unique=True)),
+                ("secret", models.CharField(max_length=200)),
+                (
+                    "tolerance_seconds",
+                    models.PositiveIntegerField(default=300, help_text="How old a signed timestamp may be."),
+                ),
             ],
         ),
     ]

@@ -2,8 +2,11 @@ import csv
 import io
 import tracemalloc
 
+import pypdf
 import pytest
 
+from apps.distribution.services import distribution_order_book, distribution_order_create
+from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.merchants.tests.factories import MerchantFactory
 from apps.orders.tests.bulk import bulk_insert_orders
 from apps.orders.tests.factories import create_order
@@ -39,3 +42,19 @@ def test_an_export_of_100000_orders_streams_in_bounded_memory(api_client, mercha
     assert lines == 100_001  # header and every order
     assert size > 10_000_000
     assert peak < 8_000_000, f"peak {peak} bytes while streaming {size} bytes"
+
+
+def test_the_label_downloads_as_pdf_once_booked_and_is_404_before(api_client, merchant):
+    order = create_order(merchant_id=merchant.pk)
+    before = api_client.get(f"/api/v1/orders/{order.id}/label/")
+    leg = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="test-post", service_code="standard", actor="t"
+    )
+    distribution_order_book(distribution_order_id=leg.pk, gateway=FixedGateway())
+
+    after = api_client.get(f"/api/v1/orders/{order.id}/label/")
+
+    assert before.status_code == 404 and before.json()["code"] == "not_found"
+    assert after.status_code == 200 and after["Content-Type"] == "application/pdf"
+    first_page = pypdf.PdfReader(io.BytesIO(after.content)).pages[0].extract_text()
+    assert "TN1" in first_page and order.number in first_page

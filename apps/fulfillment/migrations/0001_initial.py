@@ -6,59 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='FulfillmentOrder',
+            name="FulfillmentOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(unique=True)),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('state', django_fsm.FSMField(choices=[('in_progress', 'In progress'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='in_progress', max_length=50, protected=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(unique=True)),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="in_progress",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='FulfillmentTransition',
+            name="FulfillmentTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('transition', models.CharField(max_length=50)),
-                ('from_state', models.CharField(max_length=30)),
-                ('to_state', models.CharField(max_length=30)),
-                ('actor', models.CharField(max_length=100)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('fulfillment_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='fulfillment.fulfillmentorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("transition", models.CharField(max_length=50)),
+                ("from_state", models.CharField(max_length=30)),
+                ("to_state", models.CharField(max_length=30)),
+                ("actor", models.CharField(max_length=100)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "fulfillment_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="fulfillment.fulfillmentorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
-                'abstract': False,
+                "ordering": ["occurred_at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='FulfillmentLeg',
+            name="FulfillmentLeg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField()),
-                ('sequence', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('warehouse', 'Warehouse order'), ('distribution', 'Distribution order')], max_length=20)),
-                ('leg_id', models.BigIntegerField(help_text='The id of the warehouse or distribution order.')),
-                ('state', models.CharField(help_text="The leg's state as last reported by its center.", max_length=30)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('fulfillment_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legs', to='fulfillment.fulfillmentorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField()),
+                ("sequence", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("warehouse", "Warehouse order"), ("distribution", "Distribution order")],
+                        max_length=20,
+                    ),
+                ),
+                ("leg_id", models.BigIntegerField(help_text="The id of the warehouse or distribution order.")),
+                ("state", models.CharField(help_text="The leg's state as last reported by its center.", max_length=30)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "fulfillment_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="legs",
+                        to="fulfillment.fulfillmentorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fulfillment_order', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'leg_id'), name='leg_once')],
+                "ordering": ["fulfillment_order", "sequence"],
+                "constraints": [models.UniqueConstraint(fields=("kind", "leg_id"), name="leg_once")],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfillment', '0001_initial'),
+        ("fulfillment", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fulfillmentleg',
-            name='reported_version',
+            model_name="fulfillmentleg",
+            name="reported_version",
             field=models.PositiveIntegerField(default=0, help_text="The leg's version that state is from."),
         ),
     ]

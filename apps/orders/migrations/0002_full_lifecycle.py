@@ -5,15 +5,33 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='state',
-            field=django_fsm.FSMField(choices=[('accepted', 'Accepted'), ('scheduled', 'Scheduled'), ('in_fulfillment', 'In fulfilment'), ('handed_over', 'Handed to carrier'), ('in_transit', 'In transit'), ('customs_hold', 'Held in customs'), ('out_for_delivery', 'Out for delivery'), ('delivery_failed', 'Delivery attempt failed'), ('delivered', 'Delivered'), ('returned', 'Returned to sender'), ('exception', 'Exception'), ('cancelled', 'Cancelled')], db_index=True, default='accepted', max_length=50, protected=True),
+            model_name="order",
+            name="state",
+            field=django_fsm.FSMField(
+                choices=[
+                    ("accepted", "Accepted"),
+                    ("scheduled", "Scheduled"),
+                    ("in_fulfillment", "In fulfilment"),
+                    ("handed_over", "Handed to carrier"),
+                    ("in_transit", "In transit"),
+                    ("customs_hold", "Held in customs"),
+                    ("out_for_delivery", "Out for delivery"),
+                    ("delivery_failed", "Delivery attempt failed"),
+                    ("delivered", "Delivered"),
+                    ("returned", "Returned to sender"),
+                    ("exception", "Exception"),
+                    ("cancelled", "Cancelled"),
+                ],
+                db_index=True,
+                default="accepted",
+                max_length=50,
+                protected=True,
+            ),
         ),
     ]

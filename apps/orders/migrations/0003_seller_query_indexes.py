@@ -7,40 +7,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('merchants', '0001_initial'),
-        ('orders', '0002_full_lifecycle'),
+        ("merchants", "0001_initial"),
+        ("orders", "0002_full_lifecycle"),
     ]
 
     operations = [
         TrigramExtension(),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['merchant', 'state', '-id'], name='order_merchant_state'),
+            model_name="order",
+            index=models.Index(fields=["merchant", "state", "-id"], name="order_merchant_state"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['merchant', 'recipient_country', '-id'], name='order_merchant_destination'),
+            model_name="order",
+            index=models.Index(fields=["merchant", "recipient_country", "-id"], name="order_merchant_destination"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['merchant', 'carrier_code', '-id'], name='order_merchant_carrier'),
+            model_name="order",
+            index=models.Index(fields=["merchant", "carrier_code", "-id"], name="order_merchant_carrier"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['merchant', 'service_level', '-id'], name='order_merchant_service'),
+            model_name="order",
+            index=models.Index(fields=["merchant", "service_level", "-id"], name="order_merchant_service"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(django.db.models.functions.text.Upper('recipient_email'), models.F('merchant'), name='order_recipient_email'),
+            model_name="order",
+            index=models.Index(
+                django.db.models.functions.text.Upper("recipient_email"),
+                models.F("merchant"),
+                name="order_recipient_email",
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['recipient_phone', 'merchant'], name='order_recipient_phone'),
+            model_name="order",
+            index=models.Index(fields=["recipient_phone", "merchant"], name="order_recipient_phone"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['recipient_name'], name='order_recipient_name_trgm', opclasses=['gin_trgm_ops']),
+            model_name="order",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["recipient_name"], name="order_recipient_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
         ),
     ]

@@ -117,5 +117,10 @@ def create_order(*, merchant_id: int, route: OrderRoute | None = None, **draft_o
     from apps.orders.services import order_create
 
     with transaction.atomic():
-        return order_create(merchant_id=merchant_id, draft=order_draft(**draft_overrides), route=route or fixed_route(),
-                            actor="test", channel="api")
+        return order_create(
+            merchant_id=merchant_id,
+            draft=order_draft(**draft_overrides),
+            route=route or fixed_route(),
+            actor="test",
+            channel="api",
+        )

@@ -50,22 +50,45 @@ def test_progress_walks_every_step_and_never_goes_back(order):
     row = Order.objects.get(pk=order.pk)
     assert row.state == "delivered"
     assert list(row.history.values_list("to_state", flat=True)) == [
-        "accepted", "scheduled", "in_fulfillment", "handed_over", "in_transit", "delivered"]
+        "accepted",
+        "scheduled",
+        "in_fulfillment",
+        "handed_over",
+        "in_transit",
+        "delivered",
+    ]
 
 
 def test_customs_hold_and_a_failed_attempt_are_steps_of_equal_rank_that_apply(order):
     order_schedule(order_id=order.pk, lane="l", actor="t")
     order_start_fulfillment(order_id=order.pk, actor="t")
 
-    for state in ["in_transit", "customs_hold", "in_transit", "out_for_delivery", "delivery_failed",
-                  "out_for_delivery", "handed_over", "delivered", "customs_hold"]:
+    for state in [
+        "in_transit",
+        "customs_hold",
+        "in_transit",
+        "out_for_delivery",
+        "delivery_failed",
+        "out_for_delivery",
+        "handed_over",
+        "delivered",
+        "customs_hold",
+    ]:
         order_advance(order_id=order.pk, target=state, actor="carrier:x")
 
     row = Order.objects.get(pk=order.pk)
     assert row.state == "delivered"
     assert list(row.history.values_list("to_state", flat=True))[2:] == [
-        "in_fulfillment", "handed_over", "in_transit", "customs_hold", "in_transit", "out_for_delivery",
-        "delivery_failed", "out_for_delivery", "delivered"]
+        "in_fulfillment",
+        "handed_over",
+        "in_transit",
+        "customs_hold",
+        "in_transit",
+        "out_for_delivery",
+        "delivery_failed",
+        "out_for_delivery",
+        "delivered",
+    ]
 
 
 def test_an_illegal_transition_is_refused_and_changes_nothing(order):

@@ -6,77 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Carrier',
+            name="Carrier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('gateway_kind', models.CharField(choices=[('sandbox', 'Sandbox carrier (HTTP simulator)')], default='sandbox', max_length=20)),
-                ('endpoint_url', models.URLField(max_length=300)),
-                ('api_key', models.CharField(blank=True, help_text='Credential sent to the carrier.', max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('maintenance', 'Maintenance')], default='active', max_length=20)),
-                ('requests_per_second', models.PositiveIntegerField(default=20)),
-                ('max_concurrent_calls', models.PositiveIntegerField(default=10)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "gateway_kind",
+                    models.CharField(
+                        choices=[("sandbox", "Sandbox carrier (HTTP simulator)")], default="sandbox", max_length=20
+                    ),
+                ),
+                ("endpoint_url", models.URLField(max_length=300)),
+                ("api_key", models.CharField(blank=True, help_text="Credential sent to the carrier.", max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("maintenance", "Maintenance")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("requests_per_second", models.PositiveIntegerField(default=20)),
+                ("max_concurrent_calls", models.PositiveIntegerField(default=10)),
             ],
         ),
         migrations.CreateModel(
-            name='CarrierService',
+            name="CarrierService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField()),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(choices=[('express', 'Express'), ('standard', 'Standard'), ('economy', 'Economy')], max_length=20)),
-                ('transit_days_min', models.PositiveSmallIntegerField()),
-                ('transit_days_max', models.PositiveSmallIntegerField()),
-                ('max_weight_g', models.PositiveIntegerField()),
-                ('max_length_mm', models.PositiveIntegerField(default=1200)),
-                ('base_price', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('price_per_kg', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('is_active', models.BooleanField(default=True)),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='resources.carrier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField()),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("express", "Express"), ("standard", "Standard"), ("economy", "Economy")],
+                        max_length=20,
+                    ),
+                ),
+                ("transit_days_min", models.PositiveSmallIntegerField()),
+                ("transit_days_max", models.PositiveSmallIntegerField()),
+                ("max_weight_g", models.PositiveIntegerField()),
+                ("max_length_mm", models.PositiveIntegerField(default=1200)),
+                ("base_price", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("price_per_kg", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="services", to="resources.carrier"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Coverage',
+            name="Coverage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin_country', models.CharField(max_length=2)),
-                ('destination_country', models.CharField(max_length=2)),
-                ('postcode_prefixes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=10), blank=True, default=list)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='coverage', to='resources.carrierservice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("origin_country", models.CharField(max_length=2)),
+                ("destination_country", models.CharField(max_length=2)),
+                (
+                    "postcode_prefixes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=10), blank=True, default=list
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="coverage",
+                        to="resources.carrierservice",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Warehouse',
+            name="Warehouse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('country', models.CharField(max_length=2)),
-                ('city', models.CharField(max_length=100)),
-                ('ships_to', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=2), blank=True, default=list)),
-                ('endpoint_url', models.URLField(max_length=300)),
-                ('handling_fee', models.DecimalField(decimal_places=2, default=0, max_digits=10)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('is_active', models.BooleanField(default=True)),
-                ('carriers', models.ManyToManyField(blank=True, related_name='warehouses', to='resources.carrier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("country", models.CharField(max_length=2)),
+                ("city", models.CharField(max_length=100)),
+                (
+                    "ships_to",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=2), blank=True, default=list
+                    ),
+                ),
+                ("endpoint_url", models.URLField(max_length=300)),
+                ("handling_fee", models.DecimalField(decimal_places=2, default=0, max_digits=10)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("is_active", models.BooleanField(default=True)),
+                ("carriers", models.ManyToManyField(blank=True, related_name="warehouses", to="resources.carrier")),
             ],
         ),
         migrations.AddConstraint(
-            model_name='carrierservice',
-            constraint=models.UniqueConstraint(fields=('carrier', 'code'), name='service_code_per_carrier'),
+            model_name="carrierservice",
+            constraint=models.UniqueConstraint(fields=("carrier", "code"), name="service_code_per_carrier"),
         ),
         migrations.AddIndex(
-            model_name='coverage',
-            index=models.Index(fields=['origin_country', 'destination_country'], name='coverage_lane'),
+            model_name="coverage",
+            index=models.Index(fields=["origin_country", "destination_country"], name="coverage_lane"),
         ),
     ]

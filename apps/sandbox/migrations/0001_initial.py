@@ -4,41 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SandboxCarrier',
+            name="SandboxCarrier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('latency_ms', models.PositiveIntegerField(default=0, help_text='Added to every answer.')),
-                ('error_rate', models.FloatField(default=0.0, help_text='Share of calls answered with a 503 (0 to 1).')),
-                ('outage', models.BooleanField(default=False, help_text='Answer every call with a 503.')),
-                ('delivery_seconds', models.PositiveIntegerField(blank=True, help_text='From booking to delivered; empty means SANDBOX_DELIVERY_SECONDS.', null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True)),
+                ("latency_ms", models.PositiveIntegerField(default=0, help_text="Added to every answer.")),
+                (
+                    "error_rate",
+                    models.FloatField(default=0.0, help_text="Share of calls answered with a 503 (0 to 1)."),
+                ),
+                ("outage", models.BooleanField(default=False, help_text="Answer every call with a 503.")),
+                (
+                    "delivery_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="From booking to delivered; empty means SANDBOX_DELIVERY_SECONDS.",
+                        null=True,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SandboxShipment',
+            name="SandboxShipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier_code', models.SlugField()),
-                ('idempotency_key', models.CharField(max_length=100)),
-                ('tracking_number', models.CharField(max_length=32, unique=True)),
-                ('service', models.CharField(max_length=50)),
-                ('reference', models.CharField(blank=True, max_length=100)),
-                ('request', models.JSONField()),
-                ('label_pdf', models.BinaryField()),
-                ('delivery_seconds', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier_code", models.SlugField()),
+                ("idempotency_key", models.CharField(max_length=100)),
+                ("tracking_number", models.CharField(max_length=32, unique=True)),
+                ("service", models.CharField(max_length=50)),
+                ("reference", models.CharField(blank=True, max_length=100)),
+                ("request", models.JSONField()),
+                ("label_pdf", models.BinaryField()),
+                ("delivery_seconds", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField()),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('carrier_code', 'idempotency_key'), name='sandbox_booking_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("carrier_code", "idempotency_key"), name="sandbox_booking_once")
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0001_initial'),
+        ("sandbox", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandboxcarrier',
-            name='timeout_rate',
+            model_name="sandboxcarrier",
+            name="timeout_rate",
             field=models.FloatField(default=0.0, help_text="Share of calls that hang past the client's timeout."),
         ),
         migrations.AlterField(
-            model_name='sandboxcarrier',
-            name='latency_ms',
-            field=models.PositiveIntegerField(default=0, help_text='Added to every answer, after the work is done.'),
+            model_name="sandboxcarrier",
+            name="latency_ms",
+            field=models.PositiveIntegerField(default=0, help_text="Added to every answer, after the work is done."),
         ),
     ]

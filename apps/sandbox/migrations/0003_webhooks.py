@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0002_timeout_rate'),
+        ("sandbox", "0002_timeout_rate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandboxcarrier',
-            name='webhook_duplicate_rate',
-            field=models.FloatField(default=0.1, help_text='Share of webhooks sent twice.'),
+            model_name="sandboxcarrier",
+            name="webhook_duplicate_rate",
+            field=models.FloatField(default=0.1, help_text="Share of webhooks sent twice."),
         ),
         migrations.AddField(
-            model_name='sandboxcarrier',
-            name='webhook_secret',
-            field=models.CharField(blank=True, help_text='Signs the webhooks (HMAC-SHA256).', max_length=200),
+            model_name="sandboxcarrier",
+            name="webhook_secret",
+            field=models.CharField(blank=True, help_text="Signs the webhooks (HMAC-SHA256).", max_length=200),
         ),
         migrations.AddField(
-            model_name='sandboxcarrier',
-            name='webhook_shuffle',
-            field=models.BooleanField(default=True, help_text='Send a batch of new events out of order.'),
+            model_name="sandboxcarrier",
+            name="webhook_shuffle",
+            field=models.BooleanField(default=True, help_text="Send a batch of new events out of order."),
         ),
         migrations.AddField(
-            model_name='sandboxcarrier',
-            name='webhook_url',
-            field=models.URLField(blank=True, help_text='Where tracking webhooks go; empty sends none.'),
+            model_name="sandboxcarrier",
+            name="webhook_url",
+            field=models.URLField(blank=True, help_text="Where tracking webhooks go; empty sends none."),
         ),
         migrations.AddField(
-            model_name='sandboxshipment',
-            name='webhook_events_sent',
+            model_name="sandboxshipment",
+            name="webhook_events_sent",
             field=models.PositiveSmallIntegerField(default=0),
         ),
     ]

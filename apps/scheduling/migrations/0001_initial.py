@@ -6,67 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Lane',
+            name="Lane",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('downstream_kind', models.CharField(max_length=20)),
-                ('downstream_code', models.CharField(max_length=50)),
-                ('requests_per_second', models.PositiveIntegerField(default=20)),
-                ('max_in_flight', models.PositiveIntegerField(default=10)),
-                ('paused', models.BooleanField(default=False, help_text='Hold every entry (set by operations).')),
-                ('tokens', models.FloatField(default=0)),
-                ('refilled_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("downstream_kind", models.CharField(max_length=20)),
+                ("downstream_code", models.CharField(max_length=50)),
+                ("requests_per_second", models.PositiveIntegerField(default=20)),
+                ("max_in_flight", models.PositiveIntegerField(default=10)),
+                ("paused", models.BooleanField(default=False, help_text="Hold every entry (set by operations).")),
+                ("tokens", models.FloatField(default=0)),
+                ("refilled_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='LaneEntry',
+            name="LaneEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(unique=True)),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('priority', models.SmallIntegerField(default=0)),
-                ('state', django_fsm.FSMField(choices=[('queued', 'Queued'), ('released', 'Released'), ('completed', 'Completed'), ('failed', 'Failed')], default='queued', max_length=50, protected=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('enqueued_at', models.DateTimeField(auto_now_add=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('lane', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='scheduling.lane')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(unique=True)),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("priority", models.SmallIntegerField(default=0)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("released", "Released"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("enqueued_at", models.DateTimeField(auto_now_add=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lane",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="scheduling.lane"
+                    ),
+                ),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='LaneEntryTransition',
+            name="LaneEntryTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('transition', models.CharField(max_length=50)),
-                ('from_state', models.CharField(max_length=30)),
-                ('to_state', models.CharField(max_length=30)),
-                ('actor', models.CharField(max_length=100)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('lane_entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='scheduling.laneentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("transition", models.CharField(max_length=50)),
+                ("from_state", models.CharField(max_length=30)),
+                ("to_state", models.CharField(max_length=30)),
+                ("actor", models.CharField(max_length=100)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lane_entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="history", to="scheduling.laneentry"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
-                'abstract': False,
+                "ordering": ["occurred_at", "id"],
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='laneentry',
-            index=models.Index(condition=models.Q(('state', 'queued')), fields=['lane', '-priority', 'id'], name='lane_queue'),
+            model_name="laneentry",
+            index=models.Index(
+                condition=models.Q(("state", "queued")), fields=["lane", "-priority", "id"], name="lane_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='laneentry',
-            index=models.Index(condition=models.Q(('state', 'released')), fields=['lane'], name='lane_in_flight'),
+            model_name="laneentry",
+            index=models.Index(condition=models.Q(("state", "released")), fields=["lane"], name="lane_in_flight"),
         ),
     ]

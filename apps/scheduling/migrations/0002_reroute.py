@@ -4,19 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0001_initial'),
+        ("scheduling", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='laneentry',
-            name='order_id',
+            model_name="laneentry",
+            name="order_id",
             field=models.BigIntegerField(db_index=True),
         ),
         migrations.AddConstraint(
-            model_name='laneentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['queued', 'released'])), fields=('order_id',), name='one_active_entry_per_order'),
+            model_name="laneentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["queued", "released"])),
+                fields=("order_id",),
+                name="one_active_entry_per_order",
+            ),
         ),
     ]

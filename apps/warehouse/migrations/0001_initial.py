@@ -6,58 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='WarehouseOrder',
+            name="WarehouseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(db_index=True)),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('warehouse_code', models.CharField(max_length=50)),
-                ('state', django_fsm.FSMField(choices=[('created', 'Created'), ('sent', 'Sent to warehouse'), ('picked', 'Picked'), ('packed', 'Packed'), ('handed_over', 'Handed to carrier'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='created', max_length=50, protected=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('external_reference', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_id", models.BigIntegerField(db_index=True)),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("warehouse_code", models.CharField(max_length=50)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("created", "Created"),
+                            ("sent", "Sent to warehouse"),
+                            ("picked", "Picked"),
+                            ("packed", "Packed"),
+                            ("handed_over", "Handed to carrier"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="created",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("external_reference", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField()),
-                ('warehouse_code', models.CharField(max_length=50)),
-                ('sku', models.CharField(max_length=64)),
-                ('on_hand', models.PositiveIntegerField(default=0)),
-                ('reserved', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField()),
+                ("warehouse_code", models.CharField(max_length=50)),
+                ("sku", models.CharField(max_length=64)),
+                ("on_hand", models.PositiveIntegerField(default=0)),
+                ("reserved", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('merchant_id', 'warehouse_code', 'sku'), name='stock_once'), models.CheckConstraint(condition=models.Q(('reserved__lte', models.F('on_hand'))), name='reserve_within_stock')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("merchant_id", "warehouse_code", "sku"), name="stock_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(("reserved__lte", models.F("on_hand"))), name="reserve_within_stock"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WarehouseOrderTransition',
+            name="WarehouseOrderTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merchant_id', models.BigIntegerField(db_index=True)),
-                ('transition', models.CharField(max_length=50)),
-                ('from_state', models.CharField(max_length=30)),
-                ('to_state', models.CharField(max_length=30)),
-                ('actor', models.CharField(max_length=100)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
-                ('warehouse_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='warehouse.warehouseorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("merchant_id", models.BigIntegerField(db_index=True)),
+                ("transition", models.CharField(max_length=50)),
+                ("from_state", models.CharField(max_length=30)),
+                ("to_state", models.CharField(max_length=30)),
+                ("actor", models.CharField(max_length=100)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "warehouse_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="warehouse.warehouseorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
-                'abstract': False,
+                "ordering": ["occurred_at", "id"],
+                "abstract": False,
             },
         ),
     ]
