@@ -42,8 +42,9 @@ def api_client(api_key):
 
 
 @pytest.fixture(autouse=True)
-def fresh_carrier_health():
-    """Every test starts with every carrier's circuit closed."""
+def fresh_redis_state():
+    """Every test starts with every carrier's circuit closed and every rate-limit bucket full."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(f"{settings.CARRIER_BREAKER_NAMESPACE}:*"):
-        client.delete(key)
+    for pattern in (f"{settings.CARRIER_BREAKER_NAMESPACE}:*", "rl:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)

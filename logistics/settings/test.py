@@ -3,7 +3,11 @@
 from logistics.settings.base import *  # noqa: F403
 from logistics.settings.base import CELERY_BEAT_SCHEDULE, env
 
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+# A run with its own test database (a second checkout, a parallel run) also gets its own Redis
+# database, so that workers and queues of two runs never meet.
+_TEST_DB_NAME = env("TEST_DATABASE_NAME", default="")
+_REDIS_DB = 1 + sum(map(ord, _TEST_DB_NAME)) % 12 if _TEST_DB_NAME else 15
+REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{_REDIS_DB}")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -22,4 +26,4 @@ CELERY_BEAT_SCHEDULE = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel runs (several checkouts, several developers) each pick their own test database.
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_logistics")}  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": _TEST_DB_NAME or "test_logistics"}  # noqa: F405
