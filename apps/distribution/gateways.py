@@ -71,6 +71,8 @@ class CarrierGateway(Protocol):
 
     def cancel(self, tracking_number: str) -> None: ...
 
+    def label(self, tracking_number: str) -> bytes: ...
+
     def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]: ...
 
     def parse_webhook(
@@ -159,6 +161,10 @@ class SandboxGateway:
 
     def cancel(self, tracking_number: str) -> None:
         self._call("cancel", "POST", f"shipments/{tracking_number}/cancel/")
+
+    def label(self, tracking_number: str) -> bytes:
+        """The carrier's own label for a booked shipment (fetched again, e.g. after a reprint)."""
+        return self._call("label", "GET", f"shipments/{tracking_number}/label.pdf").content
 
     def _updates(self, shipments: list[dict]) -> dict[str, list[TrackingUpdate]]:
         return {

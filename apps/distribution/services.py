@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.common import ratelimit
 from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
 from apps.distribution import events
 from apps.distribution.documents import CustomsItem, ParcelDocument, ShipmentDocument, render_shipping_documents
@@ -356,6 +357,13 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
     return distribution_order
 
 
+def _carrier_has_budget(carrier_code: str) -> bool:
+    """Whether one more call fits in the carrier's requests per second (a Redis token bucket
+    shared by every poller)."""
+    rate = carrier_get(code=carrier_code).requests_per_second
+    return ratelimit.take(bucket=f"carrier-calls:{carrier_code}", capacity=rate, per_second=rate).allowed
+
+
 def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
     """Poll carriers for deliveries whose next poll is due, batched per carrier; return how many.
 
@@ -380,6 +388,10 @@ def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
         gateway = _gateway(carrier_code)
         for start in range(0, len(orders), batch_size):
             batch = orders[start : start + batch_size]
+            if not _carrier_has_budget(carrier_code):
+                # Over the carrier's request rate: these stay due and go out on a later round.
+                DistributionOrder.objects.filter(pk__in=[d.pk for d in orders[start:]]).update(next_poll_at=now)
+                break
             try:
                 found = guarded_call(carrier_code, gateway.track, [d.tracking_number for d in batch])
             except Exception as exc:  # one carrier's trouble must not stop the others' tracking

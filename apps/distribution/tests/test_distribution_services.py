@@ -3,11 +3,18 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.common.models import OutboxEvent
 from apps.distribution.exceptions import CarrierPermanentError
 from apps.distribution.gateways import Booking, BookingRequest, SandboxGateway, TrackingUpdate
-from apps.distribution.services import distribution_order_book, distribution_order_create, tracking_apply
+from apps.distribution.models import CarrierCall, DistributionOrder
+from apps.distribution.services import (
+    distribution_order_book,
+    distribution_order_create,
+    tracking_apply,
+    tracking_poll_due,
+)
 from apps.orders.tests.factories import create_order
 from apps.resources.tests.factories import CoverageFactory
 
@@ -172,3 +179,46 @@ def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_
     booked = distribution_order_book(distribution_order_id=distribution_order.pk)
 
     assert booked.state == "booked" and booked.tracking_number.startswith("SBOPE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tracking_polls_stay_within_the_carriers_request_rate(live_server, merchant, settings):
+    settings.TRACKING_POLL_SECONDS = 0
+    endpoint = f"{live_server.url}/sandbox/carriers/slow-lane/"
+    CoverageFactory(
+        service__carrier__code="slow-lane",
+        service__carrier__endpoint_url=endpoint,
+        service__carrier__requests_per_second=2,
+    )
+    legs = []
+    for i in range(5):
+        order = create_order(merchant_id=merchant.pk, reference=f"RATE-{i}")
+        leg = distribution_order_create(
+            order_id=order.pk, merchant_id=merchant.pk, carrier_code="slow-lane", service_code="standard", actor="t"
+        )
+        legs.append(distribution_order_book(distribution_order_id=leg.pk))
+    settings.TRACKING_POLL_SECONDS = 60  # the polled ones are not due again for a minute
+
+    polled = tracking_poll_due(batch_size=1)
+
+    assert polled == 5
+    assert CarrierCall.objects.filter(carrier_code="slow-lane", operation="track").count() == 2  # the budget
+    assert DistributionOrder.objects.filter(pk__in=[d.pk for d in legs], next_poll_at__lte=timezone.now()).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gateway_fetches_the_carriers_label_again(live_server):
+    endpoint = f"{live_server.url}/sandbox/carriers/label-post/"
+    gateway = SandboxGateway(endpoint_url=endpoint, api_key="k")
+    booking = gateway.book(
+        BookingRequest(
+            idempotency_key="label-1",
+            service_code="standard",
+            reference="R",
+            sender={"name": "S", "country": "CN"},
+            recipient={"name": "R", "country": "DE"},
+            parcels=[{"weight_g": 100}],
+        )
+    )
+
+    assert gateway.label(booking.tracking_number) == booking.label_pdf
