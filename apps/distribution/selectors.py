@@ -86,3 +86,10 @@ def distribution_orders_stuck(*, older_than) -> QuerySet[DistributionOrder]:
     return DistributionOrder.objects.filter(
         state__in=["created", "booking", *TRACKABLE], updated_at__lt=timezone.now() - older_than
     )
+
+
+def shipping_documents_pdf(*, order_id: int) -> bytes | None:
+    """The labels and customs declaration of the order's current delivery, once booked."""
+    labelled = DistributionOrder.objects.filter(order_id=order_id).exclude(tracking_number="").order_by("-id")
+    latest = labelled.only("label_pdf").first()
+    return bytes(latest.label_pdf) if latest and latest.label_pdf else None

@@ -7,7 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from apps.distribution.selectors import distribution_orders_for_order, tracking_events_for_order
+from apps.distribution.selectors import (
+    distribution_orders_for_order,
+    shipping_documents_pdf,
+    tracking_events_for_order,
+)
 from apps.merchants.exceptions import NotAMerchantUser
 from apps.merchants.selectors import merchant_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
@@ -145,9 +149,9 @@ def order_detail_view(request, order_id):
 @merchant_required
 def order_label_view(request, order_id):
     order = _order_or_404(request, order_id)
-    labelled = [d for d in distribution_orders_for_order(order_id=order.id) if d.tracking_number and d.label_pdf]
-    if not labelled:
+    documents = shipping_documents_pdf(order_id=order.id)
+    if documents is None:
         raise Http404("No label yet.")
-    response = HttpResponse(bytes(labelled[-1].label_pdf), content_type="application/pdf")
+    response = HttpResponse(documents, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
     return response
