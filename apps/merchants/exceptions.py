@@ -7,3 +7,12 @@ class MerchantError(DomainError):
 
 class NotAMerchantUser(NotFound):
     code = "no_merchant"
+
+
+class ApiKeyNotActive(MerchantError):
+    http_status = 409
+    code = "api_key_not_active"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"

@@ -1,7 +1,9 @@
 """Reads for merchants."""
 
-from apps.merchants.exceptions import NotAMerchantUser
-from apps.merchants.models import Membership, Merchant
+from django.db.models import QuerySet
+
+from apps.merchants.exceptions import ApiKeyNotFound, NotAMerchantUser
+from apps.merchants.models import ApiKey, Membership, Merchant
 
 
 def merchant_for_user(*, user) -> Merchant:
@@ -14,3 +16,21 @@ def merchant_for_user(*, user) -> Merchant:
 
 def merchant_get(*, merchant_id: int) -> Merchant:
     return Merchant.objects.get(pk=merchant_id)
+
+
+def api_key_list(*, merchant_id: int) -> QuerySet[ApiKey]:
+    """The merchant's keys, newest first (revoked and expired ones too, for the record)."""
+    return ApiKey.objects.filter(merchant_id=merchant_id).order_by("-created_at", "-id")
+
+
+def api_key_get(*, merchant_id: int, key_id: int) -> ApiKey:
+    """One of the merchant's keys; another merchant's is not found."""
+    key = ApiKey.objects.filter(merchant_id=merchant_id, pk=key_id).first()
+    if key is None:
+        raise ApiKeyNotFound(f"API key {key_id} does not exist.")
+    return key
+
+
+def merchant_role_for_user(*, user) -> str:
+    """The portal user's role at their merchant ("owner" or "staff"); "" for staff-only logins."""
+    return Membership.objects.filter(user_id=user.pk).values_list("role", flat=True).first() or ""

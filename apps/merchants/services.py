@@ -8,15 +8,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.merchants.exceptions import ApiKeyNotActive
 from apps.merchants.models import ApiKey, Membership, Merchant
 
 KEY_PREFIX = "lgk_"
 ALL_SCOPES = ("orders:read", "orders:write", "rates", "tracking", "webhooks")
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
+_KEY_BY_PREFIX = (
+    "SELECT id, merchant_id, secret_hash, scopes, expires_at, revoked_at, last_used_at"
+    " FROM merchants_apikey WHERE prefix = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,46 @@ def api_key_issue(
     return key, plaintext
 
 
+@transaction.atomic
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
-    key.revoked_at = timezone.now()
-    key.save(update_fields=["revoked_at"])
+    """Stop the key at once: its next request is refused (keys are checked on every request)."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
     return key
+
+
+DEFAULT_ROTATION_OVERLAP = timedelta(hours=24)
+
+
+@transaction.atomic
+def api_key_rotate(
+    *, key: ApiKey, overlap: timedelta = DEFAULT_ROTATION_OVERLAP, expires_at=None
+) -> tuple[ApiKey, str]:
+    """Issue the key's successor (same name and scopes) and let the old key run out after
+    `overlap`, so that an ERP can switch over without a gap. The new plaintext is returned once.
+
+    The successor expires at `expires_at`, or, when the old key had an expiry, after the same
+    lifetime as the old key had; otherwise never."""
+    if overlap < timedelta(0):
+        raise ValueError("overlap must not be negative")
+    old = ApiKey.objects.select_for_update().select_related("merchant").get(pk=key.pk)
+    now = timezone.now()
+    if old.revoked_at is not None or (old.expires_at is not None and old.expires_at <= now):
+        raise ApiKeyNotActive(
+            f"Key {old.prefix} is revoked or expired; issue a new key instead.", extra={"key": old.prefix}
+        )
+    if expires_at is None and old.expires_at is not None:
+        expires_at = now + (old.expires_at - old.created_at)
+    new, plaintext = api_key_issue(
+        merchant=old.merchant, name=old.name, scopes=tuple(old.scopes), expires_at=expires_at
+    )
+    runs_out = now + overlap
+    if old.expires_at is None or old.expires_at > runs_out:
+        old.expires_at = runs_out
+        old.save(update_fields=["expires_at"])
+    return new, plaintext
 
 
 def api_key_authenticate(*, plaintext: str) -> ApiPrincipal | None:
@@ -92,13 +133,20 @@ def api_key_authenticate(*, plaintext: str) -> ApiPrincipal | None:
     prefix, _, secret = plaintext[len(KEY_PREFIX) :].partition("_")
     if not secret:
         return None
-    key = ApiKey.objects.filter(prefix=prefix).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(plaintext)):
+    # Every API request runs this: one indexed read without the ORM's model machinery, and
+    # nothing cached, so that a revoked key is refused on its very next request.
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_BY_PREFIX, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key_id, merchant_id, secret_hash, scopes, expires_at, revoked_at, last_used_at = row
+    if not hmac.compare_digest(secret_hash, _hash_secret(plaintext)):
         return None
     now = timezone.now()
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
         return None
-    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
+    if last_used_at is None or now - last_used_at > _LAST_USED_GRANULARITY:
         # Written at most once a minute so that a busy key does not turn reads into writes.
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return ApiPrincipal(merchant_id=key.merchant_id, key_id=key.pk, scopes=frozenset(key.scopes))
+        ApiKey.objects.filter(pk=key_id).update(last_used_at=now)
+    return ApiPrincipal(merchant_id=merchant_id, key_id=key_id, scopes=frozenset(scopes))

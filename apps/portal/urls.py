@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import tracking_views, views
+from apps.portal import keys_views, tracking_views, views
 
 app_name = "portal"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("orders/export.csv", views.order_export_view, name="order-export"),
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("api-keys/", keys_views.key_list_view, name="api-keys"),
+    path("api-keys/new/", keys_views.key_create_view, name="api-key-create"),
+    path("api-keys/<int:key_id>/rotate/", keys_views.key_rotate_view, name="api-key-rotate"),
+    path("api-keys/<int:key_id>/revoke/", keys_views.key_revoke_view, name="api-key-revoke"),
 ]

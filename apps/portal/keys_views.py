@@ -1,0 +1,144 @@
+"""API keys in the portal: list, issue, rotate and revoke the merchant's ERP keys.
+
+Every member sees the keys (never their secrets); only owners issue, rotate and revoke. A new
+secret is shown once, in the answer to the POST that made it, and is never stored in plain.
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.common.exceptions import DomainError
+from apps.merchants.exceptions import ApiKeyNotFound
+from apps.merchants.selectors import api_key_get, api_key_list, merchant_role_for_user
+from apps.merchants.services import ALL_SCOPES, KEY_PREFIX, api_key_issue, api_key_revoke, api_key_rotate
+from apps.portal.views import merchant_required
+
+SCOPE_HELP = {
+    "orders:read": "read orders, labels and exports",
+    "orders:write": "create and cancel orders",
+    "rates": "ask for rates",
+    "tracking": "read the orders' event timelines",
+    "webhooks": "manage webhook endpoints",
+}
+OVERLAPS = [(1, "1 hour"), (24, "24 hours"), (72, "3 days"), (168, "7 days"), (0, "none: the old key stops now")]
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Which system uses it, e.g. “SAP production”.")
+    scopes = forms.MultipleChoiceField(
+        choices=[(s, f"{s} ({SCOPE_HELP.get(s, '')})") for s in ALL_SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(ALL_SCOPES),
+    )
+    expires_in_days = forms.IntegerField(
+        min_value=1, max_value=3650, required=False, help_text="Leave empty for a key that does not expire."
+    )
+
+
+class RotateForm(forms.Form):
+    overlap_hours = forms.TypedChoiceField(choices=OVERLAPS, coerce=int, initial=24)
+
+
+def owner_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if merchant_role_for_user(user=request.user) != "owner":
+            raise PermissionDenied("Only the merchant's owners manage API keys.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _key_or_404(request, key_id: int):
+    try:
+        return api_key_get(merchant_id=request.merchant.pk, key_id=key_id)
+    except ApiKeyNotFound as exc:
+        raise Http404("No such key.") from exc
+
+
+def _status(key, now) -> str:
+    if key.revoked_at is not None:
+        return "revoked"
+    if key.expires_at is not None and key.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def _show_secret(request, key, plaintext: str, *, replaced=None):
+    response = render(
+        request, "portal/keys_secret.html", {"key": key, "plaintext": plaintext, "replaced": replaced}, status=201
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@merchant_required
+def key_list_view(request):
+    now = timezone.now()
+    keys = [(key, _status(key, now)) for key in api_key_list(merchant_id=request.merchant.pk)]
+    return render(
+        request,
+        "portal/keys.html",
+        {
+            "keys": keys,
+            "form": KeyForm(),
+            "rotate_form": RotateForm(),
+            "prefix": KEY_PREFIX,
+            "can_manage": merchant_role_for_user(user=request.user) == "owner",
+        },
+    )
+
+
+@require_POST
+@merchant_required
+@owner_required
+def key_create_view(request):
+    form = KeyForm(request.POST)
+    if not form.is_valid():
+        now = timezone.now()
+        keys = [(key, _status(key, now)) for key in api_key_list(merchant_id=request.merchant.pk)]
+        context = {"keys": keys, "form": form, "rotate_form": RotateForm(), "prefix": KEY_PREFIX, "can_manage": True}
+        return render(request, "portal/keys.html", context, status=400)
+    days = form.cleaned_data["expires_in_days"]
+    key, plaintext = api_key_issue(
+        merchant=request.merchant,
+        name=form.cleaned_data["name"],
+        scopes=tuple(form.cleaned_data["scopes"]),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    return _show_secret(request, key, plaintext)
+
+
+@require_POST
+@merchant_required
+@owner_required
+def key_rotate_view(request, key_id: int):
+    old = _key_or_404(request, key_id)
+    form = RotateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long the old key keeps working.")
+        return redirect("portal:api-keys")
+    try:
+        new, plaintext = api_key_rotate(key=old, overlap=timedelta(hours=form.cleaned_data["overlap_hours"]))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:api-keys")
+    old.refresh_from_db()
+    return _show_secret(request, new, plaintext, replaced=old)
+
+
+@require_POST
+@merchant_required
+@owner_required
+def key_revoke_view(request, key_id: int):
+    key = api_key_revoke(key=_key_or_404(request, key_id))
+    messages.success(request, f"Key “{key.name}” ({KEY_PREFIX}{key.prefix}_…) is revoked; it no longer works.")
+    return redirect("portal:api-keys")
