@@ -1,11 +1,22 @@
-"""One error format for every failure: {"code", "message", "extra"}."""
+"""One error format for every failure: {"code", "message", "extra"}.
 
-from django.http import Http404
+DRF exceptions and domain errors go through `exception_handler`; failures Django answers before
+or after DRF (an unknown URL, a crash, a body over the size cap) go through the `json_*` views,
+which `logistics.urls` installs as handler404/handler500 for paths under /api/.
+"""
+
+import logging
+
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.common.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
 
 
 def field_paths(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -31,23 +42,53 @@ def field_paths(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "body": [str(detail)]}
 
 
-def exception_handler(exc, context):
+def error_body(code: str, message: str, extra: dict | None = None) -> dict:
+    return {"code": code, "message": message, "extra": extra or {}}
+
+
+def known_error(exc: Exception) -> tuple[int, dict] | None:
+    """The status and body for an exception the API answers itself, or None for a crash."""
     if isinstance(exc, DomainError):
-        return Response({"code": exc.code, "message": exc.message, "extra": exc.extra}, status=exc.http_status)
+        return exc.http_status, error_body(exc.code, exc.message, exc.extra)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
     if isinstance(exc, exceptions.ValidationError):
-        body = {
-            "code": "validation_error",
-            "message": "The request has invalid fields.",
-            "extra": {"fields": field_paths(exc.detail)},
-        }
-    else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        body = {"code": code if isinstance(code, str) else "error", "message": str(detail), "extra": {}}
+        fields = field_paths(exc.detail)
+        return exc.status_code, error_body("validation_error", "The request has invalid fields.", {"fields": fields})
+    if isinstance(exc, exceptions.APIException):
+        code = exc.get_codes()
+        return exc.status_code, error_body(code if isinstance(code, str) else "error", str(exc.detail))
+    return None
+
+
+def exception_handler(exc, context):
+    known = known_error(exc)
+    if known is None:
+        return None  # DRF re-raises; Django's handler500 answers in this format under /api/
+    status, body = known
+    if isinstance(exc, DomainError):
+        return Response(body, status=status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)  # sets WWW-Authenticate and Retry-After
     response.data = body
     return response
+
+
+def json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status)
+
+
+def is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_or_default(default_view, status: int, code: str, message: str):
+    """A Django error handler that answers JSON under /api/ and defers to Django elsewhere."""
+
+    def view(request, exception=None):
+        if is_api(request):
+            return json_error(status, code, message)
+        return default_view(request, exception) if exception is not None else default_view(request)
+
+    return view

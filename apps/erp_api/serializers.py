@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.erp_api.schema import ErrorOutput
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 
 
@@ -46,23 +48,40 @@ class OrderInput(serializers.Serializer):
     parcels = ParcelInput(many=True, min_length=1, max_length=50)
 
     def to_draft(self) -> OrderDraft:
+        """The order as the shipping center takes it, with codes in the case they are stored in
+        (the shipping center normalises the same way), so that the draft is what gets recorded."""
         data = self.validated_data
         return OrderDraft(
             reference=data["reference"],
             service_level=data["service_level"],
-            sender=AddressDraft(**data["sender"]),
-            recipient=AddressDraft(**data["recipient"]),
+            sender=_address_draft(data["sender"]),
+            recipient=_address_draft(data["recipient"]),
             parcels=tuple(
                 ParcelDraft(
                     weight_g=p["weight_g"],
                     length_mm=p["length_mm"],
                     width_mm=p["width_mm"],
                     height_mm=p["height_mm"],
-                    items=tuple(ItemDraft(**i) for i in p["items"]),
+                    items=tuple(
+                        ItemDraft(
+                            **(i | {"currency": i["currency"].upper(), "origin_country": i["origin_country"].upper()})
+                        )
+                        for i in p["items"]
+                    ),
                 )
                 for p in data["parcels"]
             ),
         )
+
+
+def _address_draft(data: dict) -> AddressDraft:
+    return AddressDraft(
+        **(data | {"country": data["country"].upper(), "postal_code": data["postal_code"].strip().upper()})
+    )
+
+
+class OrderCancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone", "email")
@@ -86,6 +105,19 @@ class ParcelOutput(serializers.Serializer):
     items = ItemOutput(many=True, source="items.all")
 
 
+class AddressOutput(serializers.Serializer):
+    name = serializers.CharField()
+    company = serializers.CharField()
+    line1 = serializers.CharField()
+    line2 = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+
+
 class OrderOutput(serializers.Serializer):
     # Ids travel as strings: JavaScript clients lose precision above 2**53.
     id = serializers.CharField()
@@ -104,12 +136,59 @@ class OrderOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field(AddressOutput)
     def get_sender(self, order) -> dict:
         return {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS}
 
+    @extend_schema_field(AddressOutput)
     def get_recipient(self, order) -> dict:
         return {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS}
 
 
 class OrderDetailOutput(OrderOutput):
     parcels = ParcelOutput(many=True, source="parcels.all")
+
+
+BULK_MAX_ORDERS = 500
+
+
+class BulkOrderEnvelope(serializers.Serializer):
+    """What the bulk endpoint parses: each order is validated on its own, so that one bad order
+    fails alone (`BulkOrderInput` is what the schema shows)."""
+
+    orders = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=BULK_MAX_ORDERS)
+
+
+class BulkOrderInput(serializers.Serializer):
+    orders = OrderInput(many=True, min_length=1, max_length=BULK_MAX_ORDERS)
+
+
+class BulkOrderResult(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the order in the request.")
+    status = serializers.IntegerField(help_text="201 when created, else the status a single create would get.")
+    order = OrderDetailOutput(allow_null=True, help_text="The created order, when status is 201.")
+    error = ErrorOutput(allow_null=True, help_text="Why this order was refused, in the API's error format.")
+
+
+class BulkOrderOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = BulkOrderResult(many=True)
+
+
+ORDER_EVENT_TYPES = ["state_changed", "tracking"]
+
+
+class OrderEventOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ORDER_EVENT_TYPES)
+    occurred_at = serializers.DateTimeField()
+    state = serializers.CharField(help_text="The order's state reached (state_changed); empty for tracking.")
+    previous_state = serializers.CharField(help_text="The state left (state_changed); empty for tracking.")
+    milestone = serializers.CharField(help_text="The carrier milestone (tracking); empty for state changes.")
+    carrier_status = serializers.CharField(help_text="The carrier's own status code (tracking).")
+    description = serializers.CharField()
+    location = serializers.CharField()
+
+
+class OrderEventsOutput(serializers.Serializer):
+    results = OrderEventOutput(many=True)

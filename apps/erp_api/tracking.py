@@ -1,5 +1,6 @@
 """The public tracking endpoint for buyers: no key, rate limited per client address."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -7,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common import ratelimit
+from apps.erp_api.base import JsonAnswers, refuse_unknown_query_parameters
+from apps.erp_api.schema import ErrorOutput
 from apps.fulfillment.selectors import buyer_tracking
 
 # A buyer checks a parcel a few times; someone walking through numbers misses a lot. Misses
@@ -48,6 +51,7 @@ class TrackingApi(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    content_negotiation_class = JsonAnswers
 
     class QuerySerializer(serializers.Serializer):
         tracking_number = serializers.CharField(max_length=64, required=False, default="")
@@ -59,8 +63,15 @@ class TrackingApi(APIView):
                 raise ValidationError("Give a tracking_number, or an order_number with the postal_code.")
             return attrs
 
+    @extend_schema(
+        operation_id="tracking_retrieve",
+        parameters=[QuerySerializer],
+        responses={200: BuyerTrackingOutput, 404: OpenApiResponse(ErrorOutput, description="No shipment matches")},
+        summary="Track a parcel as its buyer (no key)",
+    )
     def get(self, request):
         check_rate(request)
+        refuse_unknown_query_parameters(request, frozenset(self.QuerySerializer().fields))
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = buyer_tracking(

@@ -1,18 +1,44 @@
+"""The orders endpoints: thin adapters from HTTP to the shipping and order centers."""
+
+import logging
+
 from django.http import StreamingHttpResponse
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.erp_api.authentication import HasScope
-from apps.erp_api.serializers import OrderDetailOutput, OrderInput, OrderOutput
+from apps.distribution.selectors import tracking_events_for_order
+from apps.erp_api.base import ErpApiView
+from apps.erp_api.errors import error_body, known_error
+from apps.erp_api.fast_input import read_order
+from apps.erp_api.idempotency import idempotent
+from apps.erp_api.output import order_detail, order_summary
+from apps.erp_api.schema import filter_parameters
+from apps.erp_api.serializers import (
+    BulkOrderEnvelope,
+    BulkOrderInput,
+    BulkOrderOutput,
+    OrderCancelInput,
+    OrderDetailOutput,
+    OrderEventsOutput,
+    OrderInput,
+    OrderOutput,
+)
+from apps.merchants.services import ApiPrincipal
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import OrderFilter
-from apps.orders.selectors import order_get, order_list
+from apps.orders.selectors import order_get, order_history, order_list
 from apps.orders.services import order_cancel
 from apps.shipping.services import order_submit
+
+logger = logging.getLogger(__name__)
+
+ORDER_ID = OpenApiParameter(
+    "order_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order's id, or its order number."
+)
 
 
 class OrderCursorPagination(CursorPagination):
@@ -20,36 +46,115 @@ class OrderCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    page_size_query_description = "Orders per page: 1 or more, 50 by default; more than 200 gives 200."
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: ["Send a whole number of 1 or more."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
-class OrderListCreateApi(APIView):
-    permission_classes = [IsAuthenticated, HasScope]
+def _submit(principal: ApiPrincipal, data) -> dict:
+    """Validate, submit and render one order; raises the refusal as an exception."""
+    draft = read_order(data)
+    if draft is None:  # not plainly well-formed: OrderInput judges, and names every problem
+        payload = OrderInput(data=data)
+        payload.is_valid(raise_exception=True)
+        draft = payload.to_draft()
+    order = order_submit(merchant_id=principal.merchant_id, draft=draft, actor=principal.actor, channel="api")
+    return order_detail(order, draft.parcels)  # what was recorded, without reading it back
+
+
+ORDER_FILTERS = frozenset(OrderFilter.base_filters)
+
+
+class OrderListCreateApi(ErpApiView):
     required_scopes = {"GET": "orders:read", "POST": "orders:write"}
+    pagination_class = OrderCursorPagination
+    query_parameters = ORDER_FILTERS | {"cursor", "page_size"}
 
+    @extend_schema(
+        operation_id="orders_list",
+        parameters=filter_parameters(OrderFilter),
+        responses=OrderOutput(many=True),
+        summary="List orders, newest first",
+    )
     def get(self, request):
         orders = OrderFilter(request.query_params, queryset=order_list(merchant_id=request.auth.merchant_id))
         if not orders.is_valid():
             raise ValidationError(orders.errors)
         paginator = OrderCursorPagination()
         page = paginator.paginate_queryset(orders.qs, request, view=self)
-        return paginator.get_paginated_response(OrderOutput(page, many=True).data)
+        return paginator.get_paginated_response([order_summary(order) for order in page])
 
+    @extend_schema(
+        operation_id="orders_create",
+        request=OrderInput,
+        responses={201: OrderDetailOutput},
+        summary="Create an order",
+    )
+    @idempotent
     def post(self, request):
-        payload = OrderInput(data=request.data)
+        return Response(_submit(request.auth, request.data), status=status.HTTP_201_CREATED)
+
+
+class OrderBulkCreateApi(ErpApiView):
+    """Up to 500 orders in one request. Each is validated and recorded on its own (its own
+    transaction), so some may be created while others are refused: the answer has a result per
+    order, in request order, with the order or the error it would get on its own."""
+
+    required_scopes = {"POST": "orders:write"}
+
+    @extend_schema(
+        operation_id="orders_bulk_create",
+        request=BulkOrderInput,
+        responses={200: BulkOrderOutput},
+        summary="Create up to 500 orders; a result per order",
+    )
+    @idempotent
+    def post(self, request):
+        payload = BulkOrderEnvelope(data=request.data)
         payload.is_valid(raise_exception=True)
-        order = order_submit(
-            merchant_id=request.auth.merchant_id, draft=payload.to_draft(), actor=request.auth.actor, channel="api"
-        )
-        order = order_get(merchant_id=request.auth.merchant_id, order_id=order.id)
-        return Response(OrderDetailOutput(order).data, status=status.HTTP_201_CREATED)
+        results = [self._one(request.auth, index, data) for index, data in enumerate(payload.validated_data["orders"])]
+        created = sum(1 for r in results if r["status"] == status.HTTP_201_CREATED)
+        return Response({"created": created, "failed": len(results) - created, "results": results})
+
+    @staticmethod
+    def _one(principal: ApiPrincipal, index: int, data: dict) -> dict:
+        try:
+            order = _submit(principal, data)
+        except Exception as exc:
+            known = known_error(exc)
+            if known is None:  # one order's crash must not lose the others' results
+                logger.exception("bulk order %s of merchant %s failed", index, principal.merchant_id)
+                known = (500, error_body("server_error", "This order failed on our side; it was not recorded."))
+            code, body = known
+            return {"index": index, "status": code, "order": None, "error": body}
+        return {"index": index, "status": status.HTTP_201_CREATED, "order": order, "error": None}
 
 
-class OrderExportApi(APIView):
+class OrderExportApi(ErpApiView):
     """The filtered list as CSV, streamed row by row (any size, bounded memory)."""
 
-    permission_classes = [IsAuthenticated, HasScope]
     required_scopes = {"GET": "orders:read"}
+    query_parameters = ORDER_FILTERS
 
+    @extend_schema(
+        operation_id="orders_export",
+        parameters=filter_parameters(OrderFilter),
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per order.")},
+        summary="Export orders as CSV",
+    )
     def get(self, request):
         orders = OrderFilter(request.query_params, queryset=order_list(merchant_id=request.auth.merchant_id))
         if not orders.is_valid():
@@ -59,30 +164,44 @@ class OrderExportApi(APIView):
         return response
 
 
-class OrderDetailApi(APIView):
-    permission_classes = [IsAuthenticated, HasScope]
+class OrderDetailApi(ErpApiView):
     required_scopes = {"GET": "orders:read"}
 
+    @extend_schema(
+        operation_id="orders_retrieve", parameters=[ORDER_ID], responses=OrderDetailOutput, summary="Read an order"
+    )
     def get(self, request, order_id):
         order = order_get(merchant_id=request.auth.merchant_id, order_id=order_id)
-        return Response(OrderDetailOutput(order).data)
+        return Response(order_detail(order, order.parcels.all()))
 
 
-class OrderCancelApi(APIView):
+class OrderCancelApi(ErpApiView):
     """Cancel before hand-over. `If-Match: <version>` refuses if the order changed since it was read."""
 
-    permission_classes = [IsAuthenticated, HasScope]
     required_scopes = {"POST": "orders:write"}
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
-
+    @extend_schema(
+        operation_id="orders_cancel",
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The order's `version` as read; 409 `version_conflict` if it changed since.",
+            ),
+        ],
+        request=OrderCancelInput,
+        responses=OrderDetailOutput,
+        summary="Cancel an order before hand-over",
+    )
+    @idempotent
     def post(self, request, order_id):
-        payload = self.InputSerializer(data=request.data)
+        payload = OrderCancelInput(data=request.data)
         payload.is_valid(raise_exception=True)
         order = order_get(merchant_id=request.auth.merchant_id, order_id=order_id)
-        if_match = request.headers.get("If-Match", "").strip('"')
-        if if_match and not if_match.isdigit():
+        if_match = request.headers.get("If-Match", "").strip().strip('"')
+        if if_match and not (if_match.isdigit() and len(if_match) <= 9):
             raise ValidationError({"If-Match": ["Send the order's version number."]})
         order = order_cancel(
             merchant_id=request.auth.merchant_id,
@@ -91,4 +210,58 @@ class OrderCancelApi(APIView):
             reason=payload.validated_data["reason"],
             expected_version=int(if_match) if if_match else None,
         )
-        return Response(OrderDetailOutput(order_get(merchant_id=order.merchant_id, order_id=order.id)).data)
+        order = order_get(merchant_id=order.merchant_id, order_id=order.id)
+        return Response(order_detail(order, order.parcels.all()))
+
+
+class OrderEventsApi(ErpApiView):
+    """The order's timeline: each state it reached and each carrier tracking event, oldest first."""
+
+    required_scopes = {"GET": "tracking"}
+
+    @extend_schema(
+        operation_id="orders_events",
+        parameters=[ORDER_ID],
+        responses=OrderEventsOutput,
+        summary="The order's timeline: state changes and tracking events",
+    )
+    def get(self, request, order_id):
+        order = order_get(merchant_id=request.auth.merchant_id, order_id=order_id)
+        entries = [
+            (
+                step.occurred_at,
+                0,
+                step.id,
+                {
+                    "type": "state_changed",
+                    "occurred_at": step.occurred_at,
+                    "state": step.to_state,
+                    "previous_state": step.from_state,
+                    "milestone": "",
+                    "carrier_status": "",
+                    "description": step.reason,
+                    "location": "",
+                },
+            )
+            for step in order_history(order_id=order.id)
+        ]
+        entries += [
+            (
+                event.occurred_at,
+                1,
+                event.id,
+                {
+                    "type": "tracking",
+                    "occurred_at": event.occurred_at,
+                    "state": "",
+                    "previous_state": "",
+                    "milestone": event.milestone,
+                    "carrier_status": event.carrier_status,
+                    "description": event.description or event.get_milestone_display(),
+                    "location": event.location,
+                },
+            )
+            for event in tracking_events_for_order(order_id=order.id)
+        ]
+        entries.sort(key=lambda e: e[:3])
+        return Response(OrderEventsOutput({"results": [entry for *_, entry in entries]}).data)

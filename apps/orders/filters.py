@@ -5,7 +5,7 @@ are time-ordered, so a created-at range is turned into an id range and rides the
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import django_filters
 from django.db.models import QuerySet
@@ -20,6 +20,15 @@ _PHONE_LIKE = re.compile(r"^\+?[\d ()-]{5,}$")
 def first_id_at(moment: datetime) -> int:
     """The smallest id that can have been made at or after `moment`."""
     return max(0, int(moment.timestamp() * 1000) - EPOCH_MS) << TIME_SHIFT
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The moment in UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 text may carry,
+    and a moment at the edge of the calendar is clamped to the edge."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -43,9 +52,11 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(**{name: value.upper()})
 
     def filter_created_after(self, queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+        value = _in_utc(value)
         return queryset.filter(id__gte=first_id_at(value), created_at__gte=value)
 
     def filter_created_before(self, queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+        value = _in_utc(value)
         return queryset.filter(id__lt=first_id_at(value), created_at__lt=value)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

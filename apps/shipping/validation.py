@@ -25,7 +25,18 @@ POSTCODES = {
     "AU": r"^\d{4}$",
     "JP": r"^\d{3}-?\d{4}$",
     "CN": r"^\d{6}$",
+    "AT": r"^\d{4}$",
+    "BE": r"^\d{4}$",
+    "CH": r"^\d{4}$",
+    "DK": r"^\d{4}$",
+    "PL": r"^\d{2}-\d{3}$",
+    "SE": r"^\d{3} ?\d{2}$",
+    "KR": r"^\d{5}$",
+    "BR": r"^\d{5}-?\d{3}$",
+    "MX": r"^\d{5}$",
 }
+# E.164 numbers have at most 15 digits; fewer than 6 is no reachable number.
+PHONE_DIGITS = (6, 15)
 
 
 def is_country(code: str) -> bool:
@@ -53,7 +64,8 @@ def _check_address(errors: dict, path: str, address: AddressDraft) -> None:
     pattern = POSTCODES.get(address.country.upper())
     if pattern and address.postal_code and not re.fullmatch(pattern, address.postal_code.strip().upper()):
         errors[f"{path}.postal_code"].append(f"{address.postal_code!r} is not a valid {address.country} postcode.")
-    if address.phone and not PHONE.fullmatch(address.phone):
+    digits = sum(ch.isdigit() for ch in address.phone)
+    if address.phone and not (PHONE.fullmatch(address.phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
         errors[f"{path}.phone"].append("Enter a phone number of digits, optionally starting with +.")
     if address.email and not EMAIL.fullmatch(address.email):
         errors[f"{path}.email"].append("Enter a valid email address.")
@@ -68,6 +80,8 @@ def validate_draft(draft: OrderDraft) -> None:
     _check_address(errors, "recipient", draft.recipient)
     if not draft.parcels:
         errors["parcels"].append("An order needs at least one parcel.")
+    # One customs declaration covers the order: its total is only meaningful in one currency.
+    declared_in = next((i.currency for p in draft.parcels for i in p.items if is_currency(i.currency)), "")
     for p, parcel in enumerate(draft.parcels):
         path = f"parcels[{p}]"
         for name in ("weight_g", "length_mm", "width_mm", "height_mm"):
@@ -85,6 +99,10 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{item_path}.unit_value"].append("Must be greater than zero.")
             if not is_currency(item.currency):
                 errors[f"{item_path}.currency"].append(f"{item.currency!r} is not an ISO 4217 currency code.")
+            elif draft.is_cross_border and item.currency != declared_in:
+                errors[f"{item_path}.currency"].append(
+                    f"Declare every item of a cross-border order in one currency ({declared_in}, as the first item)."
+                )
             if draft.is_cross_border and not HS_CODE.fullmatch(item.hs_code):
                 errors[f"{item_path}.hs_code"].append("Customs needs an HS code of 6, 8 or 10 digits.")
             if not is_country(item.origin_country):

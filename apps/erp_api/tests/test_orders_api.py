@@ -367,3 +367,20 @@ def test_the_auth_scheme_is_case_insensitive(api_key, cn_de_service):
     client.credentials(HTTP_AUTHORIZATION=f"bearer {api_key}")
 
     assert client.get(ORDERS).status_code == 200
+
+
+def test_the_created_order_in_the_answer_is_exactly_what_reads_back(api_client, cn_de_service):
+    """The answer to a create is built from what was recorded, not read back: it must match."""
+    payload = order_payload()
+    payload["recipient"] |= {"country": "de", "postal_code": " 10115 "}
+    item = payload["parcels"][0]["items"][0] | {"currency": "usd", "origin_country": "cn", "unit_value": "12.5"}
+    payload["parcels"][0]["items"] = [item, item | {"description": "Socks", "sku": "", "quantity": 7}]
+    payload["parcels"].append(copy.deepcopy(payload["parcels"][0]) | {"weight_g": 900})
+
+    created = _post(api_client, payload)
+    read_back = api_client.get(f"{ORDERS}{created.json()['id']}/")
+
+    assert created.status_code == 201
+    assert created.json() == read_back.json()
+    assert created.json()["parcels"][1]["items"][1]["unit_value"] == "12.50"
+    assert created.json()["recipient"]["postal_code"] == "10115"
