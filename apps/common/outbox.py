@@ -1,7 +1,7 @@
 """The transactional outbox: events are rows written with the change that causes them.
 
-- `record()` writes an event in the caller's transaction and queues a PostgreSQL NOTIFY, which
-  PostgreSQL delivers only if that transaction commits. No request path talks to Redis.
+- `record()` writes an event in the caller's transaction; the table's trigger queues a
+  PostgreSQL NOTIFY, which PostgreSQL delivers only if that transaction commits. No request path talks to Redis.
 - `on(event_type)` subscribes a handler. A handler runs inside a transaction together with the
   insert of its `ProcessedEvent` row, so it takes effect at most once per event, however often
   the event is delivered.
@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.common import rows
 from apps.common.models import OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def record(
     """Write an event in the current transaction. Outside a transaction this is a bug."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox.record() must run inside the transaction of the change it reports")
-    row = OutboxEvent.objects.create(
+    row = OutboxEvent(
         event_type=event_type,
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
@@ -120,8 +121,7 @@ def record(
         payload=payload,
         actor=actor,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    rows.insert([row])  # the table's trigger notifies NOTIFY_CHANNEL (migration common 0002)
     return row
 
 

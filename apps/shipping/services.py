@@ -2,8 +2,6 @@
 
 from dataclasses import replace
 
-from django.db import transaction
-
 from apps.orders.models import Order
 from apps.orders.services import order_create
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
@@ -72,5 +70,4 @@ def order_submit(
             "alternatives": len(quote.options) - 1,
         },
     )
-    with transaction.atomic(durable=True):
-        return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
+    return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)

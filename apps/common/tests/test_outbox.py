@@ -112,3 +112,27 @@ def test_relay_hands_committed_events_to_the_broker_once():
     assert broker.llen("events") == 2  # one handler message per event
     assert OutboxEvent.objects.filter(relayed_at__isnull=True).count() == 0
     broker.delete("events")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_event_wakes_the_relay_and_a_rolled_back_one_does_not():
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as listener:
+        listener.execute(f"LISTEN {outbox.NOTIFY_CHANNEL}")
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            outbox.record(
+                event_type="test.thing.happened", aggregate_type="thing", aggregate_id="2", merchant_id=None, payload={}
+            )
+            1 / 0  # noqa: B018 (the change fails after its event was recorded)
+        assert list(listener.notifies(timeout=0.5)) == []
+        _record_thing("3")
+        woken = list(listener.notifies(timeout=2, stop_after=1))
+    assert [n.channel for n in woken] == [outbox.NOTIFY_CHANNEL]
