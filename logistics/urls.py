@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views import defaults
@@ -16,10 +17,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("sandbox/", include("apps.sandbox.urls")),
     path("webhooks/", include("apps.distribution.urls")),
     path("", include("apps.portal.urls")),
 ]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.insert(0, path("sandbox/", include("apps.sandbox.urls")))
 
 # Under /api/ every failure Django answers itself is JSON in the API's one error format.
 handler400 = api_or_default(defaults.bad_request, 400, "bad_request", "The request is malformed.")

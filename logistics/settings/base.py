@@ -166,6 +166,9 @@ API_KEY_PEPPER = env("API_KEY_PEPPER", default="dev-only-api-key-pepper")
 CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=10.0)
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=1.0)
+# The sandbox plays the outside carriers for development, tests and demos; production mounts it
+# only when asked (its test-control endpoints must never face the internet by accident).
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 SANDBOX_DELIVERY_SECONDS = env.int("SANDBOX_DELIVERY_SECONDS", default=180)
 # Defaults for sandbox carriers created on their first request; the admin changes them per carrier.
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)

@@ -61,3 +61,24 @@ def test_a_weak_secret_key_fails_the_deploy_checks():
 
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+RESOLVE_SANDBOX = (
+    "import django; django.setup(); from django.urls import Resolver404, resolve\n"
+    "try:\n    resolve('/sandbox/carriers/x/shipments/')\nexcept Resolver404:\n    print('absent')\n"
+    "else:\n    print('mounted')\n"
+)
+
+
+@pytest.mark.parametrize(("enabled", "expected"), [(None, "absent"), ("true", "mounted")])
+def test_production_mounts_the_sandbox_only_when_asked(enabled, expected):
+    result = subprocess.run(  # noqa: S603 - our own interpreter, no outside input
+        [sys.executable, "-c", RESOLVE_SANDBOX],
+        cwd=settings.BASE_DIR,
+        env=_production_env(SANDBOX_ENABLED=enabled),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
