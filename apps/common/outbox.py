@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -150,6 +150,29 @@ def relay_pending(*, limit: int = 500) -> int:
         if rows:
             OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(relayed_at=timezone.now())
     return len(rows)
+
+
+def prune_relayed(*, older_than: timedelta, batch_size: int = 5000) -> int:
+    """Delete events relayed more than `older_than` ago, with their handlers' marks; return how many.
+
+    A relayed event is history: its handlers ran or are retrying from their own task state, which
+    holds far less than the retention. Batches keep each transaction short; the oldest ids go first,
+    so the scan walks the primary key and stops early.
+    """
+    cutoff = timezone.now() - older_than
+    pruned = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                OutboxEvent.objects.filter(relayed_at__lt=cutoff)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return pruned
+            ProcessedEvent.objects.filter(event_id__in=ids)._raw_delete(ProcessedEvent.objects.db)
+            OutboxEvent.objects.filter(id__in=ids)._raw_delete(OutboxEvent.objects.db)
+        pruned += len(ids)
 
 
 def run_subscription(*, event_id: int, name: str) -> bool:

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from apps.common import outbox
@@ -15,3 +18,8 @@ from apps.common.exceptions import TransientError
 )
 def run_handler(event_id: int, name: str) -> None:
     outbox.run_subscription(event_id=event_id, name=name)
+
+
+@shared_task
+def prune_outbox() -> int:
+    return outbox.prune_relayed(older_than=timedelta(days=settings.OUTBOX_RETENTION_DAYS))

@@ -158,6 +158,7 @@ CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
+    "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
 }
 
@@ -166,6 +167,7 @@ API_KEY_PEPPER = env("API_KEY_PEPPER", default="dev-only-api-key-pepper")
 CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=10.0)
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=1.0)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # The sandbox plays the outside carriers for development, tests and demos; production mounts it
 # only when asked (its test-control endpoints must never face the internet by accident).
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)

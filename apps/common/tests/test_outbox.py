@@ -136,3 +136,28 @@ def test_a_committed_event_wakes_the_relay_and_a_rolled_back_one_does_not():
         _record_thing("3")
         woken = list(listener.notifies(timeout=2, stop_after=1))
     assert [n.channel for n in woken] == [outbox.NOTIFY_CHANNEL]
+
+
+def test_pruning_deletes_only_events_relayed_before_the_retention_with_their_marks(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old_relayed, recent_relayed, old_pending = (_record_thing(str(n)) for n in range(3))
+    long_ago = timezone.now() - timedelta(days=8)
+    OutboxEvent.objects.filter(pk=old_relayed.pk).update(relayed_at=long_ago, created_at=long_ago)
+    OutboxEvent.objects.filter(pk=recent_relayed.pk).update(relayed_at=timezone.now())
+    OutboxEvent.objects.filter(pk=old_pending.pk).update(created_at=long_ago)
+    ProcessedEvent.objects.create(event_id=old_relayed.pk, handler="someone")
+    ProcessedEvent.objects.create(event_id=recent_relayed.pk, handler="someone")
+
+    pruned = outbox.prune_relayed(older_than=timedelta(days=7), batch_size=1)
+
+    assert pruned == 1
+    left = set(
+        OutboxEvent.objects.filter(pk__in=[old_relayed.pk, recent_relayed.pk, old_pending.pk]).values_list(
+            "pk", flat=True
+        )
+    )
+    assert left == {recent_relayed.pk, old_pending.pk}
+    assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == [recent_relayed.pk]
