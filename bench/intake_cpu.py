@@ -84,7 +84,7 @@ def main() -> None:
     per_order = 1000 / args.orders
     print(f"{args.orders} orders: CPU {cpu * per_order:.2f} ms/order, wall {wall * per_order:.2f} ms/order")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(60)
 
 
 if __name__ == "__main__":
