@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "apps.fulfillment",
     "apps.scheduling",
     "apps.shipping",
+    "apps.webhooks",
     "apps.erp_api",
     "apps.portal",
     "apps.sandbox",
@@ -153,12 +154,18 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "events"
-CELERY_TASK_ROUTES = {"apps.distribution.tasks.*": {"queue": "carriers"}}
+CELERY_TASK_ROUTES = {
+    "apps.distribution.tasks.*": {"queue": "carriers"},
+    # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
+    "apps.webhooks.tasks.*": {"queue": "webhooks"},
+}
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
+    "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
 }
 
 # Platform knobs.
@@ -180,6 +187,11 @@ CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", defau
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
 MAX_BOOKING_ATTEMPTS = env.int("MAX_BOOKING_ATTEMPTS", default=6)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
+# may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # Declared value up to which a CN22 suffices (UPU: 300 SDR); above it a CN23 goes with the parcel.
 CUSTOMS_CN22_MAX_VALUE = env("CUSTOMS_CN22_MAX_VALUE", default="300")
 

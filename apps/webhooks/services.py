@@ -1,0 +1,324 @@
+"""Writes of merchant webhooks: endpoints and their secrets, the fan-out of order events into
+deliveries, and the sending of due deliveries with retries.
+
+Sending is at least once: a delivery is claimed by pushing its `next_attempt_at` past the
+request's timeout (`SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent sweepers take different
+rows), the request goes out with no transaction or lock held, and the outcome is recorded
+afterwards. A sweeper that dies in between leaves the claim to run out, and the delivery is sent
+again with the same `webhook-id`, by which receivers recognise a repeat.
+"""
+
+import json
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.common.outbox import Event
+from apps.webhooks import signing
+from apps.webhooks.catalog import EVENT_TYPES, PUBLIC_TYPE_OF
+from apps.webhooks.destinations import check_destination
+from apps.webhooks.exceptions import UnknownEventType, UnsafeWebhookUrl, WebhookEndpointDisabled
+from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.webhooks.selectors import delivery_get, endpoint_get, secrets_in_force
+
+logger = logging.getLogger(__name__)
+
+D = WebhookDelivery.State
+# After the n-th failure in a row the next attempt waits about RETRY_DELAYS[n-1] (the last
+# repeats): the schedule of Standard Webhooks. Retries go on until `WEBHOOK_RETRY_HOURS` after
+# the first attempt (at least 24 hours), then the delivery is dead.
+RETRY_DELAYS = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+)
+DEFAULT_SECRET_OVERLAP = timedelta(hours=24)
+RESPONSE_EXCERPT_BYTES = 1000
+USER_AGENT = "LogisticsPlatform-Webhooks/1.0"
+
+
+def retry_delay(*, failures: int, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after the `failures`-th failure in a row: the step of the schedule, less
+    a random part of up to half of it, so that endpoints that failed together (an outage) are not
+    retried together. (Full jitter could retry a ten-hour step after seconds; half keeps the pace.)"""
+    base = RETRY_DELAYS[min(max(failures, 1), len(RETRY_DELAYS)) - 1]
+    return base * (rng or random).uniform(0.5, 1.0)
+
+
+def _checked_event_types(event_types: list[str]) -> list[str]:
+    unknown = sorted(set(event_types) - set(EVENT_TYPES))
+    if unknown or not event_types:
+        message = f"Unknown event types: {', '.join(unknown)}." if unknown else "Choose at least one event type."
+        raise UnknownEventType(message, extra={"fields": {"event_types": [message]}, "known": sorted(EVENT_TYPES)})
+    return sorted(set(event_types))
+
+
+def endpoint_create(
+    *, merchant_id: int, url: str, event_types: list[str], description: str = "", enabled: bool = True
+) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it and its signing secret, which is shown this once."""
+    check_destination(url)
+    secret = signing.new_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        merchant_id=merchant_id,
+        url=url,
+        description=description,
+        event_types=_checked_event_types(event_types),
+        enabled=enabled,
+        secret=secret,
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def endpoint_update(
+    *,
+    merchant_id: int,
+    endpoint_id: int | str,
+    url: str | None = None,
+    description: str | None = None,
+    event_types: list[str] | None = None,
+    enabled: bool | None = None,
+) -> WebhookEndpoint:
+    """Change what is given; enabling clears why it was disabled."""
+    endpoint = endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id)
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if url is not None:
+        check_destination(url)
+        endpoint.url = url
+    if description is not None:
+        endpoint.description = description
+    if event_types is not None:
+        endpoint.event_types = _checked_event_types(event_types)
+    if enabled is not None:
+        endpoint.enabled = enabled
+        endpoint.disabled_reason = "" if enabled else "disabled by the merchant"
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_delete(*, merchant_id: int, endpoint_id: int | str) -> None:
+    """Remove an endpoint with its deliveries and their attempts."""
+    endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id).delete()
+
+
+@transaction.atomic
+def endpoint_rotate_secret(
+    *, merchant_id: int, endpoint_id: int | str, overlap: timedelta = DEFAULT_SECRET_OVERLAP
+) -> tuple[WebhookEndpoint, str]:
+    """Make a new secret; the old one signs too for `overlap`, while the receiver switches over."""
+    endpoint = endpoint_get(merchant_id=merchant_id, endpoint_id=endpoint_id)
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    secret = signing.new_secret()
+    if overlap > timedelta(0):
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + overlap
+    else:
+        endpoint.previous_secret, endpoint.previous_secret_expires_at = "", None
+    endpoint.secret = secret
+    endpoint.save()
+    return endpoint, secret
+
+
+def event_body(event: Event) -> dict:
+    """What a receiver gets for an order event: the order as of that event, with its version."""
+    payload = event.payload
+    data = {
+        "order_id": str(payload["order_id"]),
+        "order_number": payload.get("order_number", ""),
+        "reference": payload.get("reference", ""),
+        "state": payload.get("state", ""),
+        "version": payload.get("version"),
+        "carrier": payload.get("carrier_code", ""),
+        "service": payload.get("service_code", ""),
+        "tracking_number": payload.get("tracking_number", ""),
+    }
+    if payload.get("reason"):
+        data["reason"] = payload["reason"]
+    return {"type": PUBLIC_TYPE_OF[event.event_type], "timestamp": event.created_at.isoformat(), "data": data}
+
+
+def event_id_of(event: Event) -> str:
+    return f"evt_{event.id}"
+
+
+def deliveries_fan_out(*, event: Event) -> int:
+    """One delivery per enabled endpoint of the event's merchant that wants its type; a repeat
+    of the same event adds none. Returns how many were made."""
+    public_type = PUBLIC_TYPE_OF.get(event.event_type)
+    if public_type is None or event.merchant_id is None:
+        return 0
+    endpoints = list(
+        WebhookEndpoint.objects.filter(merchant_id=event.merchant_id, enabled=True, event_types__contains=[public_type])
+        .only("id")
+        .order_by("id")
+    )
+    if not endpoints:
+        return 0
+    body = json.dumps(event_body(event), separators=(",", ":"), ensure_ascii=False)
+    now = timezone.now()
+    made = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                merchant_id=event.merchant_id,
+                endpoint_id=endpoint.id,
+                event_id=event_id_of(event),
+                event_type=public_type,
+                order_id=int(event.payload["order_id"]),
+                body=body,
+                next_attempt_at=now,
+                retry_until=now + timedelta(hours=settings.WEBHOOK_RETRY_HOURS),
+            )
+            for endpoint in endpoints
+        ],
+        ignore_conflicts=True,
+    )
+    return len(made)
+
+
+@transaction.atomic
+def delivery_redeliver(*, merchant_id: int, delivery_id: int | str) -> WebhookDelivery:
+    """Send a delivery again soon, whatever became of it, with a fresh round of retries."""
+    delivery = delivery_get(merchant_id=merchant_id, delivery_id=delivery_id)
+    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    if not delivery.endpoint.enabled:
+        raise WebhookEndpointDisabled(
+            "The endpoint is disabled; enable it before asking for a redelivery.",
+            extra={"endpoint_id": str(delivery.endpoint_id)},
+        )
+    now = timezone.now()
+    delivery.state = D.PENDING
+    delivery.failures = 0
+    delivery.next_attempt_at = now
+    delivery.retry_until = now + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+    delivery.save(update_fields=["state", "failures", "next_attempt_at", "retry_until", "updated_at"])
+    return delivery
+
+
+def _claim_next_due() -> WebhookDelivery | None:
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(state__in=[D.PENDING, D.FAILED], next_attempt_at__lte=now, endpoint__enabled=True)
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if delivery is None:
+            return None
+        claim_until = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=claim_until)
+    return delivery
+
+
+def _post(delivery: WebhookDelivery, started: datetime) -> tuple[int | None, str, str]:
+    """Send one request; return (status code, response excerpt, error)."""
+    endpoint = delivery.endpoint
+    body = delivery.body.encode()
+    try:
+        check_destination(endpoint.url)  # again: the name may resolve elsewhere since registration
+    except UnsafeWebhookUrl as exc:
+        return None, "", exc.message[:500]
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        **signing.signature_headers(
+            secrets_in_force=secrets_in_force(endpoint, now=started),
+            msg_id=delivery.event_id,
+            body=body,
+            timestamp=int(started.timestamp()),
+        ),
+    }
+    try:
+        # No redirects (a 3xx is a failure, and would bypass the address check); no proxies from
+        # the environment; read only the start of the answer.
+        with (
+            httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client,
+            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
+        ):
+            excerpt = b""
+            for chunk in response.iter_bytes():
+                excerpt += chunk
+                if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
+                    break
+            return response.status_code, excerpt[:RESPONSE_EXCERPT_BYTES].decode(errors="replace"), ""
+    except httpx.HTTPError as exc:
+        return None, "", f"{type(exc).__name__}: {exc}"[:500]
+
+
+@transaction.atomic
+def _record_attempt(
+    *, delivery_id: int, started: datetime, duration_ms: int, status_code: int | None, excerpt: str, error: str
+) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
+    succeeded = status_code is not None and 200 <= status_code < 300
+    WebhookAttempt.objects.create(
+        merchant_id=delivery.merchant_id,
+        delivery=delivery,
+        started_at=started,
+        duration_ms=duration_ms,
+        status_code=status_code,
+        succeeded=succeeded,
+        response_excerpt=excerpt,
+        error=error,
+    )
+    now = timezone.now()
+    delivery.attempts += 1
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    if succeeded:
+        delivery.state, delivery.failures, delivery.next_attempt_at = D.SUCCEEDED, 0, None
+    else:
+        delivery.failures += 1
+        if status_code == 410:
+            # 410 Gone: the receiver says the endpoint is no more; stop sending to it.
+            delivery.state, delivery.next_attempt_at = D.DEAD, None
+            WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(
+                enabled=False, disabled_reason="the endpoint answered 410 Gone", updated_at=now
+            )
+        elif delivery.retry_until is None or now >= delivery.retry_until:
+            delivery.state, delivery.next_attempt_at = D.DEAD, None
+        else:
+            delivery.state = D.FAILED
+            delivery.next_attempt_at = now + retry_delay(failures=delivery.failures)
+    delivery.save()
+    return delivery
+
+
+def delivery_attempt(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a claimed delivery once and record the attempt and what comes next."""
+    started = timezone.now()
+    clock = time.monotonic()
+    status_code, excerpt, error = _post(delivery, started)
+    if error:
+        logger.info("webhook %s to endpoint %s failed: %s", delivery.event_id, delivery.endpoint_id, error)
+    return _record_attempt(
+        delivery_id=delivery.pk,
+        started=started,
+        duration_ms=round((time.monotonic() - clock) * 1000),
+        status_code=status_code,
+        excerpt=excerpt,
+        error=error,
+    )
+
+
+def deliveries_send_due(*, limit: int = 100) -> int:
+    """Send up to `limit` due deliveries, one claim at a time; return how many were attempted."""
+    sent = 0
+    while sent < limit:
+        delivery = _claim_next_due()
+        if delivery is None:
+            break
+        delivery_attempt(delivery=delivery)
+        sent += 1
+    return sent
