@@ -134,7 +134,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"OrderEventTypeEnum": "apps.erp_api.serializers.ORDER_EVENT_TYPES"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderEventTypeEnum": "apps.erp_api.serializers.ORDER_EVENT_TYPES",
+        "WebhookEventTypeEnum": "apps.erp_api.webhooks.EVENT_TYPE_CHOICES",
+        "WebhookDeliveryStateEnum": "apps.erp_api.webhooks.DELIVERY_STATES",
+    },
 }
 
 # ERP API limits: a token bucket per key, a body cap, and how long idempotency keys are kept.

@@ -3,9 +3,11 @@
 import itertools
 import json
 import random
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from apps.common.models import OutboxEvent
@@ -29,7 +31,7 @@ from apps.webhooks.services import (
     endpoint_rotate_secret,
     retry_delay,
 )
-from apps.webhooks.tests.conftest import fan_out_pending
+from apps.webhooks.tests.receiver import fan_out_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +268,22 @@ def test_an_unreachable_endpoint_is_an_attempt_with_the_error(merchant):
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None and "ConnectError" in attempt.error
     assert WebhookDelivery.objects.get().state == "failed"
+
+
+def test_the_verification_code_in_the_merchant_guide_accepts_our_requests_and_refuses_forgeries(receiver, merchant):
+    guide = (settings.BASE_DIR / "docs" / "api.md").read_text()
+    snippet = re.search(r"<!-- verify-snippet[^>]*-->\n```python\n(.*?)```", guide, re.DOTALL).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation, run as a merchant would)
+    verify_webhook = namespace["verify_webhook"]
+    endpoint, old_secret = endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    _, new_secret = endpoint_rotate_secret(merchant_id=merchant.pk, endpoint_id=endpoint.pk)
+    create_order(merchant_id=merchant.pk, reference="HOOK-DOC")
+    fan_out_pending()
+    deliveries_send_due()
+    request = receiver.requests[0]
+
+    assert verify_webhook(new_secret, request.headers, request.body)
+    assert verify_webhook(old_secret, request.headers, request.body)  # during the rotation's overlap
+    assert not verify_webhook(signing.new_secret(), request.headers, request.body)
+    assert not verify_webhook(new_secret, request.headers, request.body + b" ")

@@ -6,7 +6,7 @@ from apps.orders.tests.factories import create_order
 from apps.webhooks.exceptions import UnsafeWebhookUrl
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.services import deliveries_send_due, endpoint_create, endpoint_update
-from apps.webhooks.tests.conftest import fan_out_pending
+from apps.webhooks.tests.receiver import fan_out_pending
 
 pytestmark = pytest.mark.django_db
 
