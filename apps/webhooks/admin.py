@@ -13,7 +13,17 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     search_fields = ["url", "description", "merchant_id"]
     # Secrets are made by the service and shown once to the merchant; never here.
     exclude = ["secret", "previous_secret"]
-    readonly_fields = ["merchant_id", "shown_secret", "previous_secret_expires_at", "created_at", "updated_at"]
+    # The URL and event types are the merchant's (and the URL is checked against private
+    # addresses on their way in); the back office only switches an endpoint off or on.
+    readonly_fields = [
+        "merchant_id",
+        "url",
+        "event_types",
+        "shown_secret",
+        "previous_secret_expires_at",
+        "created_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -204,13 +204,14 @@ def delivery_redeliver(*, merchant_id: int, delivery_id: int | str) -> WebhookDe
     return delivery
 
 
-def _claim_next_due() -> WebhookDelivery | None:
+def _claim_next_due(*, skip_endpoints: set[int]) -> WebhookDelivery | None:
     now = timezone.now()
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(state__in=[D.PENDING, D.FAILED], next_attempt_at__lte=now, endpoint__enabled=True)
+            .exclude(endpoint_id__in=skip_endpoints)
             .order_by("next_attempt_at", "id")
             .first()
         )
@@ -260,8 +261,10 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, started: datetime) ->
 @transaction.atomic
 def _record_attempt(
     *, delivery_id: int, started: datetime, duration_ms: int, status_code: int | None, excerpt: str, error: str
-) -> WebhookDelivery:
-    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
+) -> WebhookDelivery | None:
+    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        return None  # its endpoint was removed while the request was out
     succeeded = status_code is not None and 200 <= status_code < 300
     WebhookAttempt.objects.create(
         merchant_id=delivery.merchant_id,
@@ -296,8 +299,9 @@ def _record_attempt(
     return delivery
 
 
-def delivery_attempt(*, delivery: WebhookDelivery, client: httpx.Client | None = None) -> WebhookDelivery:
-    """Send a claimed delivery once and record the attempt and what comes next."""
+def delivery_attempt(*, delivery: WebhookDelivery, client: httpx.Client | None = None) -> WebhookDelivery | None:
+    """Send a claimed delivery once and record the attempt and what comes next (None if its
+    endpoint was removed meanwhile)."""
     started = timezone.now()
     clock = time.monotonic()
     if client is None:
@@ -318,15 +322,23 @@ def delivery_attempt(*, delivery: WebhookDelivery, client: httpx.Client | None =
 
 
 def deliveries_send_due(*, limit: int = 100) -> int:
-    """Send up to `limit` due deliveries, one claim at a time; return how many were attempted."""
+    """Send up to `limit` due deliveries, one claim at a time; return how many were attempted.
+
+    An endpoint that fails gets no more requests in this sweep: its other due deliveries wait
+    for the next sweep, so a receiver that is down (each request waiting out the timeout) costs
+    one timeout per sweep rather than one per delivery, and does not hold up other merchants'.
+    """
     sent = 0
+    failing: set[int] = set()
     # One client for the sweep: building one costs more than a request to a nearby receiver, and
     # its connections are reused for deliveries to the same endpoint.
     with _http_client() as client:
         while sent < limit:
-            delivery = _claim_next_due()
+            delivery = _claim_next_due(skip_endpoints=failing)
             if delivery is None:
                 break
-            delivery_attempt(delivery=delivery, client=client)
+            outcome = delivery_attempt(delivery=delivery, client=client)
+            if outcome is not None and outcome.state != D.SUCCEEDED:
+                failing.add(outcome.endpoint_id)
             sent += 1
     return sent

@@ -26,6 +26,7 @@ from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoin
 from apps.webhooks.services import (
     RETRY_DELAYS,
     deliveries_send_due,
+    delivery_attempt,
     delivery_redeliver,
     endpoint_create,
     endpoint_rotate_secret,
@@ -287,3 +288,29 @@ def test_the_verification_code_in_the_merchant_guide_accepts_our_requests_and_re
     assert verify_webhook(old_secret, request.headers, request.body)  # during the rotation's overlap
     assert not verify_webhook(signing.new_secret(), request.headers, request.body)
     assert not verify_webhook(new_secret, request.headers, request.body + b" ")
+
+
+def test_an_endpoint_that_is_down_costs_one_request_per_sweep_and_holds_up_no_other(receiver, merchant):
+    down, _ = endpoint_create(merchant_id=merchant.pk, url="http://127.0.0.1:9/down/", event_types=["order.accepted"])
+    up, _ = endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    for reference in ("DOWN-1", "DOWN-2", "DOWN-3"):
+        create_order(merchant_id=merchant.pk, reference=reference)
+    fan_out_pending()
+
+    deliveries_send_due()
+
+    assert WebhookAttempt.objects.filter(delivery__endpoint=down).count() == 1
+    assert WebhookDelivery.objects.filter(endpoint=up, state="succeeded").count() == len(receiver.requests) == 3
+    waiting = WebhookDelivery.objects.filter(endpoint=down, state="pending", next_attempt_at__lte=timezone.now())
+    assert waiting.count() == 2  # still due: the next sweep tries again
+
+
+def test_removing_an_endpoint_while_its_request_is_out_loses_nothing_else(receiver, merchant):
+    endpoint, _ = endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    create_order(merchant_id=merchant.pk, reference="GONE-1")
+    fan_out_pending()
+    delivery = WebhookDelivery.objects.select_related("endpoint").get()
+    endpoint.delete()
+
+    assert delivery_attempt(delivery=delivery) is None
+    assert not WebhookAttempt.objects.exists()
