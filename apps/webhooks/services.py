@@ -321,6 +321,14 @@ def delivery_attempt(*, delivery: WebhookDelivery, client: httpx.Client | None =
     )
 
 
+def deliveries_purge(*, older_than: timedelta | None = None) -> int:
+    """Forget finished deliveries (succeeded or dead) past their retention, with their attempts;
+    returns how many. Pending and failed ones stay, however old."""
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.WEBHOOK_RETENTION_DAYS))
+    old = WebhookDelivery.objects.filter(state__in=[D.SUCCEEDED, D.DEAD], updated_at__lt=cutoff)
+    return old.delete()[1].get(WebhookDelivery._meta.label, 0)
+
+
 def deliveries_send_due(*, limit: int = 100) -> int:
     """Send up to `limit` due deliveries, one claim at a time; return how many were attempted.
 

@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
     # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
     "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
+    "purge-webhook-deliveries": {"task": "apps.webhooks.tasks.purge_deliveries", "schedule": 3600.0},
 }
 
 # Platform knobs.
@@ -195,6 +196,7 @@ DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # Declared value up to which a CN22 suffices (UPU: 300 SDR); above it a CN23 goes with the parcel.
 CUSTOMS_CN22_MAX_VALUE = env("CUSTOMS_CN22_MAX_VALUE", default="300")

@@ -1,6 +1,7 @@
 """A merchant's webhook receiver on 127.0.0.1, for tests that send over real HTTP."""
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     statuses: deque = field(default_factory=deque)
+    delay_seconds: float = 0.0
 
     def answer(self, *statuses: int) -> None:
         self.statuses.extend(statuses)
@@ -40,6 +42,7 @@ def running_receiver() -> Iterator[Receiver]:
             hook = state["receiver"]
             hook.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             status = hook.statuses.popleft() if hook.statuses else 200
+            time.sleep(hook.delay_seconds)
             self.send_response(status)
             if status in (301, 302, 307):
                 self.send_header("Location", f"{hook.url}elsewhere/")

@@ -25,6 +25,7 @@ from apps.webhooks.catalog import EVENT_TYPES
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.services import (
     RETRY_DELAYS,
+    deliveries_purge,
     deliveries_send_due,
     delivery_attempt,
     delivery_redeliver,
@@ -314,3 +315,44 @@ def test_removing_an_endpoint_while_its_request_is_out_loses_nothing_else(receiv
 
     assert delivery_attempt(delivery=delivery) is None
     assert not WebhookAttempt.objects.exists()
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(receiver, merchant, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    receiver.delay_seconds = 1.5
+    endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    create_order(merchant_id=merchant.pk, reference="HOOK-SLOW")
+    fan_out_pending()
+
+    deliveries_send_due()
+
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None and "Timeout" in attempt.error
+    assert 300 <= attempt.duration_ms < 1500
+    assert WebhookDelivery.objects.get().state == "failed"
+
+
+def test_finished_deliveries_are_forgotten_after_the_retention_and_unfinished_ones_kept(receiver, merchant):
+    endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    for reference in ("OLD-OK", "OLD-DEAD", "OLD-FAILING", "NEW-OK"):
+        create_order(merchant_id=merchant.pk, reference=reference)
+    fan_out_pending()
+    by_reference = {json.loads(d.body)["data"]["reference"]: d for d in WebhookDelivery.objects.all()}
+    WebhookDelivery.objects.filter(pk=by_reference["OLD-DEAD"].pk).update(retry_until=timezone.now())
+    receiver.answer(200, 500, 500)
+    for _ in range(3):  # a failure ends a sweep's requests to the endpoint
+        deliveries_send_due()
+    assert {json.loads(d.body)["data"]["reference"]: d.state for d in WebhookDelivery.objects.all()} == {
+        "OLD-OK": "succeeded",
+        "OLD-DEAD": "dead",
+        "OLD-FAILING": "failed",
+        "NEW-OK": "succeeded",
+    }
+    long_ago = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.exclude(pk=by_reference["NEW-OK"].pk).update(updated_at=long_ago)
+
+    assert deliveries_purge() == 2
+
+    kept = {json.loads(d.body)["data"]["reference"] for d in WebhookDelivery.objects.all()}
+    assert kept == {"OLD-FAILING", "NEW-OK"}
+    assert set(WebhookAttempt.objects.values_list("delivery__state", flat=True)) == {"failed", "succeeded"}
