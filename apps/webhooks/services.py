@@ -151,22 +151,22 @@ def event_id_of(event: Event) -> str:
     return f"evt_{event.id}"
 
 
-def deliveries_fan_out(*, event: Event) -> int:
+def deliveries_fan_out(*, event: Event) -> None:
     """One delivery per enabled endpoint of the event's merchant that wants its type; a repeat
-    of the same event adds none. Returns how many were made."""
+    of the same event adds none."""
     public_type = PUBLIC_TYPE_OF.get(event.event_type)
     if public_type is None or event.merchant_id is None:
-        return 0
+        return
     endpoints = list(
         WebhookEndpoint.objects.filter(merchant_id=event.merchant_id, enabled=True, event_types__contains=[public_type])
         .only("id")
         .order_by("id")
     )
     if not endpoints:
-        return 0
+        return
     body = json.dumps(event_body(event), separators=(",", ":"), ensure_ascii=False)
     now = timezone.now()
-    made = WebhookDelivery.objects.bulk_create(
+    WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 merchant_id=event.merchant_id,
@@ -182,14 +182,13 @@ def deliveries_fan_out(*, event: Event) -> int:
         ],
         ignore_conflicts=True,
     )
-    return len(made)
 
 
 @transaction.atomic
 def delivery_redeliver(*, merchant_id: int, delivery_id: int | str) -> WebhookDelivery:
     """Send a delivery again soon, whatever became of it, with a fresh round of retries."""
     delivery = delivery_get(merchant_id=merchant_id, delivery_id=delivery_id)
-    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    delivery = WebhookDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").get(pk=delivery.pk)
     if not delivery.endpoint.enabled:
         raise WebhookEndpointDisabled(
             "The endpoint is disabled; enable it before asking for a redelivery.",
@@ -248,10 +247,13 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, started: datetime) ->
     }
     try:
         with client.stream("POST", endpoint.url, content=body, headers=headers) as response:
-            excerpt = b""  # only the start of the answer is read
+            # Only the start of the answer is read, and for no longer than the timeout in all:
+            # the read timeout applies to each chunk, and a receiver dripping bytes must not keep
+            # a sweeper for long.
+            excerpt, reading_until = b"", time.monotonic() + settings.WEBHOOK_TIMEOUT_SECONDS
             for chunk in response.iter_bytes():
                 excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
+                if len(excerpt) >= RESPONSE_EXCERPT_BYTES or time.monotonic() > reading_until:
                     break
             return response.status_code, excerpt[:RESPONSE_EXCERPT_BYTES].decode(errors="replace"), ""
     except httpx.HTTPError as exc:
@@ -262,7 +264,12 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, started: datetime) ->
 def _record_attempt(
     *, delivery_id: int, started: datetime, duration_ms: int, status_code: int | None, excerpt: str, error: str
 ) -> WebhookDelivery | None:
-    delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
+    delivery = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .filter(pk=delivery_id)
+        .first()
+    )
     if delivery is None:
         return None  # its endpoint was removed while the request was out
     succeeded = status_code is not None and 200 <= status_code < 300

@@ -27,6 +27,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     statuses: deque = field(default_factory=deque)
     delay_seconds: float = 0.0
+    drip_seconds: float = 0.0  # between the bytes of the answer's body
 
     def answer(self, *statuses: int) -> None:
         self.statuses.extend(statuses)
@@ -48,7 +49,14 @@ def running_receiver() -> Iterator[Receiver]:
                 self.send_header("Location", f"{hook.url}elsewhere/")
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
-            self.wfile.write(f"answered {status}".encode())
+            answer = f"answered {status}".encode()
+            if not hook.drip_seconds:
+                self.wfile.write(answer)
+                return
+            for byte in answer:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(hook.drip_seconds)
 
         def log_message(self, *args):
             pass

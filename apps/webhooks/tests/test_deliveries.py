@@ -356,3 +356,18 @@ def test_finished_deliveries_are_forgotten_after_the_retention_and_unfinished_on
     kept = {json.loads(d.body)["data"]["reference"] for d in WebhookDelivery.objects.all()}
     assert kept == {"OLD-FAILING", "NEW-OK"}
     assert set(WebhookAttempt.objects.values_list("delivery__state", flat=True)) == {"failed", "succeeded"}
+
+
+def test_a_receiver_dripping_its_answer_keeps_the_sweeper_no_longer_than_the_timeout(receiver, merchant, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    receiver.drip_seconds = 0.2  # "answered 200" would take 2.4 s, each byte well within the read timeout
+    endpoint_create(merchant_id=merchant.pk, url=receiver.url, event_types=["order.accepted"])
+    create_order(merchant_id=merchant.pk, reference="HOOK-DRIP")
+    fan_out_pending()
+
+    deliveries_send_due()
+
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code == 200 and attempt.succeeded
+    assert attempt.duration_ms < 1200, attempt.duration_ms
+    assert attempt.response_excerpt and "answered 200".startswith(attempt.response_excerpt)
