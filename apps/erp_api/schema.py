@@ -19,11 +19,17 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid request (`validation_error` with `extra.fields` by path, `parse_error`)",
     "401": "No key, or an unknown, revoked or expired key",
     "403": "The key lacks the scope for this operation",
-    "404": "Not found, or another merchant's (`order_not_found`, `not_found`)",
-    "409": "Conflict (`duplicate_reference`, `order_not_cancellable`, `version_conflict`, `idempotency_key_in_use`)",
+    "404": (
+        "Not found, or another merchant's (`order_not_found`, `webhook_endpoint_not_found`, "
+        "`webhook_delivery_not_found`, `not_found`)"
+    ),
+    "409": (
+        "Conflict (`duplicate_reference`, `order_not_cancellable`, `version_conflict`, `idempotency_key_in_use`, "
+        "`webhook_endpoint_disabled`)"
+    ),
     "413": "The body is over the size cap (`request_too_large`)",
     "415": "The body is not JSON (`unsupported_media_type`)",
-    "422": "Cannot be done as asked (`no_route`, `idempotency_key_reused`)",
+    "422": "Cannot be done as asked (`no_route`, `idempotency_key_reused`, `unsafe_webhook_url`)",
     "429": "Rate limit of the key (or of the client address) reached (`throttled`); see Retry-After",
 }
 
@@ -59,6 +65,8 @@ def _error_codes(*, method: str, authenticated: bool, has_path_params: bool, pag
         codes.add("400")  # filters and query parameters are validated
     if method == "POST":
         codes |= {"400", "409", "413", "415", "422"}
+    if method == "PATCH":
+        codes |= {"400", "413", "415", "422"}
     return sorted(codes)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.erp_api import labels, tracking, views
+from apps.erp_api import labels, tracking, views, webhooks
 
 app_name = "erp_api"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("orders/<str:order_id>/label/", labels.OrderLabelApi.as_view(), name="order-label"),
     path("orders/<str:order_id>/events/", views.OrderEventsApi.as_view(), name="order-events"),
     path("orders/<str:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
+    *webhooks.urlpatterns,
 ]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, tracking_views, views
+from apps.portal import keys_views, tracking_views, views, webhooks_views
 
 app_name = "portal"
 
@@ -20,4 +20,13 @@ urlpatterns = [
     path("api-keys/new/", keys_views.key_create_view, name="api-key-create"),
     path("api-keys/<int:key_id>/rotate/", keys_views.key_rotate_view, name="api-key-rotate"),
     path("api-keys/<int:key_id>/revoke/", keys_views.key_revoke_view, name="api-key-revoke"),
+    path("webhook-endpoints/", webhooks_views.webhook_list_view, name="webhooks"),
+    path("webhook-endpoints/new/", webhooks_views.webhook_create_view, name="webhook-create"),
+    path("webhook-endpoints/<int:endpoint_id>/toggle/", webhooks_views.webhook_toggle_view, name="webhook-toggle"),
+    path("webhook-endpoints/<int:endpoint_id>/rotate/", webhooks_views.webhook_rotate_view, name="webhook-rotate"),
+    path(
+        "webhook-deliveries/<int:delivery_id>/redeliver/",
+        webhooks_views.webhook_redeliver_view,
+        name="webhook-redeliver",
+    ),
 ]

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "apps.fulfillment",
     "apps.scheduling",
     "apps.shipping",
+    "apps.webhooks",
     "apps.erp_api",
     "apps.portal",
     "apps.sandbox",
@@ -133,7 +134,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"OrderEventTypeEnum": "apps.erp_api.serializers.ORDER_EVENT_TYPES"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderEventTypeEnum": "apps.erp_api.serializers.ORDER_EVENT_TYPES",
+        "WebhookEventTypeEnum": "apps.erp_api.webhooks.EVENT_TYPE_CHOICES",
+        "WebhookDeliveryStateEnum": "apps.erp_api.webhooks.DELIVERY_STATES",
+    },
 }
 
 # ERP API limits: a token bucket per key, a body cap, and how long idempotency keys are kept.
@@ -153,13 +158,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "events"
-CELERY_TASK_ROUTES = {"apps.distribution.tasks.*": {"queue": "carriers"}}
+CELERY_TASK_ROUTES = {
+    "apps.distribution.tasks.*": {"queue": "carriers"},
+    # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
+    "apps.webhooks.tasks.*": {"queue": "webhooks"},
+}
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
+    # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
+    "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
+    "purge-webhook-deliveries": {"task": "apps.webhooks.tasks.purge_deliveries", "schedule": 3600.0},
 }
 
 # Platform knobs.
@@ -185,6 +197,12 @@ CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", defau
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
 MAX_BOOKING_ATTEMPTS = env.int("MAX_BOOKING_ATTEMPTS", default=6)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
+# may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # Declared value up to which a CN22 suffices (UPU: 300 SDR); above it a CN23 goes with the parcel.
 CUSTOMS_CN22_MAX_VALUE = env("CUSTOMS_CN22_MAX_VALUE", default="300")
 

@@ -4,3 +4,5 @@ from logistics.settings.base import *  # noqa: F403
 from logistics.settings.base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=True)

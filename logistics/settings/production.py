@@ -23,3 +23,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Webhook endpoints must resolve to public addresses (SSRF); no environment switch.
+WEBHOOKS_ALLOW_PRIVATE_URLS = False

@@ -27,3 +27,5 @@ CELERY_BEAT_SCHEDULE = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel runs (several checkouts, several developers) each pick their own test database.
 DATABASES["default"]["TEST"] = {"NAME": _TEST_DB_NAME or "test_logistics"}  # noqa: F405
+
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=True)  # receivers run on 127.0.0.1

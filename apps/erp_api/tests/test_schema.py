@@ -19,12 +19,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from apps.common.models import OutboxEvent
+from apps.common.outbox import Event
 from apps.distribution.gateways import TrackingUpdate
 from apps.distribution.services import distribution_order_book, distribution_order_create, tracking_apply
 from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.erp_api.idempotency import HEADER
 from apps.merchants.services import api_key_issue
 from apps.orders.tests.factories import create_order
+from apps.webhooks.services import deliveries_fan_out, endpoint_create
 
 ISSUE_OPERATIONS = {
     ("post", "/api/v1/orders/"),
@@ -34,6 +37,15 @@ ISSUE_OPERATIONS = {
     ("post", "/api/v1/orders/{order_id}/cancel/"),
     ("get", "/api/v1/orders/{order_id}/label/"),
     ("get", "/api/v1/orders/{order_id}/events/"),
+    ("post", "/api/v1/webhooks/endpoints/"),
+    ("get", "/api/v1/webhooks/endpoints/"),
+    ("get", "/api/v1/webhooks/endpoints/{endpoint_id}/"),
+    ("patch", "/api/v1/webhooks/endpoints/{endpoint_id}/"),
+    ("delete", "/api/v1/webhooks/endpoints/{endpoint_id}/"),
+    ("post", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret/"),
+    ("get", "/api/v1/webhooks/deliveries/"),
+    ("get", "/api/v1/webhooks/deliveries/{delivery_id}/"),
+    ("post", "/api/v1/webhooks/deliveries/{delivery_id}/redeliver/"),
 }
 
 
@@ -119,7 +131,16 @@ def merchant_objects(merchant, cn_de_service):
         updates=[TrackingUpdate("in_transit", "DEP", "Departed", "Shenzhen", timezone.now() + timedelta(minutes=1))],
     )
     accepted = create_order(merchant_id=merchant.pk, reference="LIVE-2")
-    return [str(booked.id), booked.number, str(accepted.id), accepted.number]
+    endpoint, _ = endpoint_create(
+        merchant_id=merchant.pk, url="http://127.0.0.1:9/live/", event_types=["order.accepted"]
+    )
+    row = OutboxEvent.objects.get(event_type="orders.order.accepted", aggregate_id=str(accepted.id))
+    deliveries_fan_out(event=Event.from_row(row))
+    return {
+        "order_id": [str(booked.id), booked.number, str(accepted.id), accepted.number],
+        "endpoint_id": [str(endpoint.id)],
+        "delivery_id": [str(endpoint.deliveries.get().id)],
+    }
 
 
 CHECKS = [
@@ -171,8 +192,10 @@ def test_the_live_api_conforms_to_its_schema_and_never_fails_on_its_side(
         operation = result.ok()
         seen.add((operation.method.lower(), operation.path))
         runs = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
-        if "{order_id}" in operation.path:
-            runs += [operation.as_strategy(path_parameters={"order_id": real}) for real in merchant_objects]
+        for name, reals in merchant_objects.items():
+            # Real ids, so that success answers are checked too (but not deleted before the rest ran).
+            if f"{{{name}}}" in operation.path and operation.method.lower() != "delete":
+                runs += [operation.as_strategy(path_parameters={name: real}) for real in reals]
         for strategy in runs:
             try:
                 _fuzz(strategy, headers=headers, max_examples=EXAMPLES)

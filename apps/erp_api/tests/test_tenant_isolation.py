@@ -16,12 +16,15 @@ from django.urls import resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.common.models import OutboxEvent
+from apps.common.outbox import Event
 from apps.distribution.gateways import TrackingUpdate
 from apps.distribution.services import distribution_order_book, distribution_order_create, tracking_apply
 from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.merchants.services import ALL_SCOPES, api_key_issue, api_key_revoke
 from apps.orders.models import Order
 from apps.orders.tests.factories import address_draft, create_order, order_payload
+from apps.webhooks.services import deliveries_fan_out, endpoint_create
 
 PUBLIC_OPERATIONS = {
     # Buyers track without a key; it answers by tracking number (or number and postcode) and
@@ -31,12 +34,19 @@ PUBLIC_OPERATIONS = {
 # How each path parameter is filled with merchant B's objects (ids and public numbers).
 PATH_PARAMETERS = {
     "order_id": lambda b: [str(b["booked"].id), b["booked"].number, str(b["accepted"].id)],
+    "endpoint_id": lambda b: [str(b["endpoint"].id)] * 3,
+    "delivery_id": lambda b: [str(b["delivery"].id)] * 3,
 }
 # What a POST to a collection (no path parameter) sends; a `merchant` in the body must change nothing.
 POST_BODIES = {
     ("post", "/api/v1/orders/"): lambda b: order_payload(reference="A-NEW") | {"merchant": b["merchant"].pk},
     ("post", "/api/v1/orders/bulk/"): lambda b: {
         "orders": [order_payload(reference="A-BULK") | {"merchant_id": b["merchant"].pk}]
+    },
+    ("post", "/api/v1/webhooks/endpoints/"): lambda b: {
+        "url": "http://127.0.0.1:9/a-new-hook/",
+        "event_types": ["order.delivered"],
+        "merchant_id": b["merchant"].pk,
     },
 }
 B_MARKERS_FIELDS = ("reference", "number", "id")
@@ -91,21 +101,39 @@ def tenant_b(other_merchant, other_client, cn_de_service):
     )
     accepted = create_order(merchant_id=other_merchant.pk, reference="B-SECRET-2")
     booked.refresh_from_db()
+    endpoint, delivery = _endpoint_with_a_delivery(other_merchant.pk, booked, description="B-SECRET-HOOK")
     markers = [str(getattr(o, f)) for o in (booked, accepted) for f in B_MARKERS_FIELDS] + ["Bertha Secret"]
     return {
         "merchant": other_merchant,
         "client": other_client,
         "booked": booked,
         "accepted": accepted,
-        "markers": markers,
+        "endpoint": endpoint,
+        "delivery": delivery,
+        "markers": [*markers, "B-SECRET-HOOK", endpoint.url],
     }
+
+
+def _endpoint_with_a_delivery(merchant_id: int, order, *, description: str):
+    """A webhook endpoint of the merchant and the delivery of its order's `accepted` event."""
+    endpoint, _ = endpoint_create(
+        merchant_id=merchant_id,
+        url=f"http://127.0.0.1:9/{description.lower()}/",
+        event_types=["order.accepted"],
+        description=description,
+    )
+    row = OutboxEvent.objects.get(event_type="orders.order.accepted", aggregate_id=str(order.id))
+    deliveries_fan_out(event=Event.from_row(row))
+    return endpoint, endpoint.deliveries.get()
 
 
 @pytest.fixture
 def tenant_a(merchant, api_client, cn_de_service):
     """Merchant A has orders of its own, so its lists are not trivially empty."""
     own = create_order(merchant_id=merchant.pk, reference="A-OWN-1")
-    return {"merchant": merchant, "client": api_client, "own": own}
+    endpoint, delivery = _endpoint_with_a_delivery(merchant.pk, own, description="A-OWN-HOOK")
+    own_values = {"order_id": str(own.id), "endpoint_id": str(endpoint.id), "delivery_id": str(delivery.id)}
+    return {"merchant": merchant, "client": api_client, "own": own, "own_values": own_values}
 
 
 def test_every_operation_has_a_rule(client, db):
@@ -174,7 +202,8 @@ def test_the_walk_would_notice_bs_data_bs_own_key_sees_it(client, tenant_a, tena
 
 
 def test_a_key_without_the_operations_scope_gets_403_and_changes_nothing(client, tenant_a, tenant_b):
-    own_values = {"order_id": str(tenant_a["own"].id)}
+    own_values = tenant_a["own_values"]
+    a_endpoints_before = _tenant_rows(tenant_a["merchant"].pk)["webhooks.WebhookEndpoint"]
     for method, path, _ in _operations(client):
         if (method, path) in PUBLIC_OPERATIONS:
             continue
@@ -192,6 +221,7 @@ def test_a_key_without_the_operations_scope_gets_403_and_changes_nothing(client,
         assert response.json()["code"] == "permission_denied"
         assert Order.objects.count() == orders_before
     assert Order.objects.get(pk=tenant_a["own"].pk).state == "accepted"
+    assert _tenant_rows(tenant_a["merchant"].pk)["webhooks.WebhookEndpoint"] == a_endpoints_before
 
 
 def test_a_revoked_key_gets_401_on_its_next_request_everywhere(client, tenant_a, tenant_b):
@@ -201,7 +231,7 @@ def test_a_revoked_key_gets_401_on_its_next_request_everywhere(client, tenant_a,
 
     api_key_revoke(key=key)
 
-    own_values = {"order_id": str(tenant_a["own"].id)}
+    own_values = tenant_a["own_values"]
     for method, path, _ in _operations(client):
         if (method, path) in PUBLIC_OPERATIONS:
             continue

@@ -1,0 +1,150 @@
+"""Webhooks in the portal: register endpoints, enable or disable them, rotate their secrets, and
+follow recent deliveries with their attempts (and send one again).
+
+Every member sees the endpoints (never their secrets) and the deliveries, and may ask for a
+redelivery; only owners register endpoints, switch them and rotate secrets. A secret is shown
+once, in the answer to the POST that made it.
+"""
+
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.common.exceptions import NotFound
+from apps.merchants.selectors import merchant_role_for_user
+from apps.portal.views import merchant_required
+from apps.webhooks.catalog import EVENT_TYPE_HELP, EVENT_TYPES
+from apps.webhooks.exceptions import UnsafeWebhookUrl, WebhookEndpointDisabled
+from apps.webhooks.selectors import deliveries_with_attempts, endpoint_get, endpoint_list
+from apps.webhooks.services import delivery_redeliver, endpoint_create, endpoint_rotate_secret, endpoint_update
+from apps.webhooks.signing import masked
+
+OVERLAPS = [(24, "24 hours"), (1, "1 hour"), (72, "3 days"), (168, "7 days"), (0, "none: the old secret stops now")]
+
+
+class EndpointForm(forms.Form):
+    url = forms.URLField(max_length=2000, assume_scheme="https", help_text="Where we POST the events (http or https).")
+    description = forms.CharField(max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        choices=[(t, f"{t} ({EVENT_TYPE_HELP[t]})") for t in EVENT_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(EVENT_TYPES),
+    )
+
+
+class RotateForm(forms.Form):
+    overlap_hours = forms.TypedChoiceField(choices=OVERLAPS, coerce=int, initial=24)
+
+
+def owner_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if merchant_role_for_user(user=request.user) != "owner":
+            raise PermissionDenied("Only the merchant's owners manage webhook endpoints.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, *, form: EndpointForm | None = None, status: int = 200):
+    merchant_id = request.merchant.pk
+    deliveries = [(d, json.loads(d.body)) for d in deliveries_with_attempts(merchant_id=merchant_id)]
+    return render(
+        request,
+        "portal/webhooks.html",
+        {
+            "endpoints": [(e, masked(e.secret)) for e in endpoint_list(merchant_id=merchant_id)],
+            "deliveries": deliveries,
+            "form": form or EndpointForm(),
+            "rotate_form": RotateForm(),
+            "can_manage": merchant_role_for_user(user=request.user) == "owner",
+        },
+        status=status,
+    )
+
+
+def _show_secret(request, endpoint, secret: str, *, rotated: bool):
+    response = render(
+        request, "portal/webhook_secret.html", {"endpoint": endpoint, "secret": secret, "rotated": rotated}, status=201
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_found_as_404(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+@merchant_required
+def webhook_list_view(request):
+    return _page(request)
+
+
+@require_POST
+@merchant_required
+@owner_required
+def webhook_create_view(request):
+    form = EndpointForm(request.POST)
+    if form.is_valid():
+        try:
+            endpoint, secret = endpoint_create(merchant_id=request.merchant.pk, **form.cleaned_data)
+        except UnsafeWebhookUrl as exc:
+            form.add_error("url", exc.message)
+        else:
+            return _show_secret(request, endpoint, secret, rotated=False)
+    return _page(request, form=form, status=400)
+
+
+@require_POST
+@merchant_required
+@owner_required
+@_not_found_as_404
+def webhook_toggle_view(request, endpoint_id: int):
+    endpoint = endpoint_get(merchant_id=request.merchant.pk, endpoint_id=endpoint_id)
+    endpoint = endpoint_update(merchant_id=request.merchant.pk, endpoint_id=endpoint.pk, enabled=not endpoint.enabled)
+    messages.success(request, f"{endpoint.url} is {'enabled' if endpoint.enabled else 'disabled'}.")
+    return redirect("portal:webhooks")
+
+
+@require_POST
+@merchant_required
+@owner_required
+@_not_found_as_404
+def webhook_rotate_view(request, endpoint_id: int):
+    form = RotateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long the old secret keeps signing.")
+        return redirect("portal:webhooks")
+    endpoint, secret = endpoint_rotate_secret(
+        merchant_id=request.merchant.pk,
+        endpoint_id=endpoint_id,
+        overlap=timedelta(hours=form.cleaned_data["overlap_hours"]),
+    )
+    return _show_secret(request, endpoint, secret, rotated=True)
+
+
+@require_POST
+@merchant_required
+@_not_found_as_404
+def webhook_redeliver_view(request, delivery_id: int):
+    try:
+        delivery = delivery_redeliver(merchant_id=request.merchant.pk, delivery_id=delivery_id)
+    except WebhookEndpointDisabled as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:webhooks")
+    messages.success(request, f"{delivery.event_type} {delivery.event_id} will be sent again within seconds.")
+    return redirect("portal:webhooks")
