@@ -67,3 +67,22 @@ class TransitionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state} by {self.actor}"
+
+
+class ArchivedRecord(models.Model):
+    """A center's rows for an archived order, kept read-only as one JSON document per aggregate
+    (a distribution order with its history and tracking events, a fulfilment order with its legs)."""
+
+    kind = models.CharField(max_length=50)
+    key = models.CharField(max_length=40)
+    order_id = models.BigIntegerField()
+    merchant_id = models.BigIntegerField(null=True, blank=True)
+    document = models.JSONField()
+    archived_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="archived_record_once")]
+        indexes = [models.Index(fields=["order_id", "kind"], name="archived_record_order")]
+
+    def __str__(self) -> str:
+        return f"archived {self.kind} {self.key}"

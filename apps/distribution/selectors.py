@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.utils import timezone
 
+from apps.distribution.archiving import archived_tracking_events
 from apps.distribution.health import CircuitStatus, circuit_status
 from apps.distribution.models import TRACKABLE, CarrierCall, DistributionOrder, TrackingEvent
 
@@ -28,8 +29,12 @@ def distribution_orders_for_order(*, order_id: int) -> QuerySet[DistributionOrde
     return DistributionOrder.objects.filter(order_id=order_id).order_by("id")
 
 
-def tracking_events_for_order(*, order_id: int) -> QuerySet[TrackingEvent]:
-    return TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id")
+def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:
+    """The carrier's tracking events for the order, oldest first, from the archive once archived."""
+    events = list(TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id"))
+    if not events and not DistributionOrder.objects.filter(order_id=order_id).exists():
+        events = archived_tracking_events(order_id=order_id)
+    return events
 
 
 def carrier_circuit(*, carrier_code: str) -> CircuitStatus:

@@ -29,8 +29,8 @@ from apps.erp_api.serializers import (
 )
 from apps.merchants.services import ApiPrincipal
 from apps.orders.exports import order_csv_lines
-from apps.orders.filters import OrderFilter
-from apps.orders.selectors import order_get, order_history, order_list
+from apps.orders.filters import OrderFilter, merchant_order_filter
+from apps.orders.selectors import order_get, order_history
 from apps.orders.services import order_cancel
 from apps.shipping.services import order_submit
 
@@ -90,7 +90,7 @@ class OrderListCreateApi(ErpApiView):
         summary="List orders, newest first",
     )
     def get(self, request):
-        orders = OrderFilter(request.query_params, queryset=order_list(merchant_id=request.auth.merchant_id))
+        orders = merchant_order_filter(request.query_params, merchant_id=request.auth.merchant_id)
         if not orders.is_valid():
             raise ValidationError(orders.errors)
         paginator = OrderCursorPagination()
@@ -156,7 +156,7 @@ class OrderExportApi(ErpApiView):
         summary="Export orders as CSV",
     )
     def get(self, request):
-        orders = OrderFilter(request.query_params, queryset=order_list(merchant_id=request.auth.merchant_id))
+        orders = merchant_order_filter(request.query_params, merchant_id=request.auth.merchant_id)
         if not orders.is_valid():
             raise ValidationError(orders.errors)
         response = StreamingHttpResponse(order_csv_lines(orders.qs), content_type="text/csv; charset=utf-8")

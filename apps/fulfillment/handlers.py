@@ -1,7 +1,9 @@
 """Fulfilment follows its distribution legs."""
 
 from apps.common import outbox
+from apps.fulfillment.archiving import fulfillment_archive_for_orders
 from apps.fulfillment.services import fulfillment_cancel, fulfillment_distribution_leg_changed
+from apps.orders.archiving import ARCHIVED_EVENT
 
 LEG_NEWS = (
     "booked",
@@ -38,3 +40,8 @@ def cancel_legs(event: outbox.Event) -> None:
         actor=event.actor or "system:fulfillment",
         reason=event.payload.get("reason", "order cancelled"),
     )
+
+
+@outbox.on(ARCHIVED_EVENT)
+def archive_with_the_orders(event: outbox.Event) -> None:
+    fulfillment_archive_for_orders(order_ids=[int(i) for i in event.payload["order_ids"]])

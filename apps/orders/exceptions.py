@@ -18,3 +18,9 @@ class OrderStateConflict(Conflict):
 class OrderNotCancellable(DomainError):
     http_status = 409
     code = "order_not_cancellable"
+
+
+class OrderArchived(Conflict):
+    """The order was closed long ago and moved to the archive: it can be read, not changed."""
+
+    code = "order_archived"

@@ -1,9 +1,12 @@
+from dataclasses import dataclass
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from apps.common.archive import instance_from_row
 from apps.common.ids import new_id
 from apps.common.models import TransitionRecord
 from apps.orders import numbers
@@ -29,6 +32,7 @@ S = OrderState
 CANCELLABLE = [S.ACCEPTED, S.SCHEDULED, S.IN_FULFILLMENT]
 IN_CARRIER_HANDS = [S.HANDED_OVER, S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED]
 FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.RETURNED})
+CLOSED_STATES = sorted(state.value for state in FINAL)  # plain strings, as migrations and SQL want them
 # How far along a parcel is. Carrier news of a lower rank than the order's is late and moves
 # nothing; states of equal rank alternate (held in customs and released, a failed attempt and
 # the next round), so news of equal rank does apply.
@@ -44,15 +48,12 @@ PROGRESS_RANK = {
 }
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
-    """A merchant's logistics order: what goes from whom to whom, and how far it has got."""
+class OrderRecord(models.Model):
+    """What an order says, shared by the live order and its archived copy (same columns)."""
 
-    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="orders")
     reference = models.CharField(max_length=100, blank=True)
     service_level = models.CharField(max_length=20, default="standard")
     channel = models.CharField(max_length=20, default="api")
-    state = FSMField(default=S.ACCEPTED, choices=S.choices, protected=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
 
     sender_name = models.CharField(max_length=200)
@@ -89,6 +90,34 @@ class Order(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return numbers.encode(self.id)
+
+    @property
+    def is_cross_border(self) -> bool:
+        return self.sender_country != self.recipient_country
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL
+
+
+class Order(ConcurrentTransitionMixin, OrderRecord):
+    """A merchant's logistics order: what goes from whom to whom, and how far it has got."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="orders")
+    state = FSMField(default=S.ACCEPTED, choices=S.choices, protected=True, db_index=True)
+
+    is_archived = False
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "reference"], condition=~Q(reference=""), name="order_reference_unique"
@@ -106,22 +135,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["recipient_phone", "merchant"], name="order_recipient_phone"),
             GinIndex(fields=["recipient_name"], opclasses=["gin_trgm_ops"], name="order_recipient_name_trgm"),
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="order_tracking"),
+            # The archiving job walks closed orders oldest first.
+            models.Index(
+                fields=["id"], condition=Q(state__in=["cancelled", "delivered", "returned"]), name="order_closed"
+            ),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def number(self) -> str:
-        return numbers.encode(self.id)
-
-    @property
-    def is_cross_border(self) -> bool:
-        return self.sender_country != self.recipient_country
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL
 
     @transition(field=state, source=S.ACCEPTED, target=S.SCHEDULED)
     def schedule(self):
@@ -209,3 +227,59 @@ class OrderTransition(TransitionRecord):
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["order", "occurred_at"], name="order_history")]
+
+
+class ArchivedOrder(OrderRecord):
+    """A closed order moved out of the hot tables (see apps.orders.archiving): the same columns,
+    with its parcels, items and history kept as one JSON document. Read-only."""
+
+    id = models.BigIntegerField(primary_key=True)
+    merchant_id = models.BigIntegerField()
+    state = models.CharField(max_length=30, choices=S.choices)
+    document = models.JSONField()
+    archived_at = models.DateTimeField(auto_now_add=True)
+
+    is_archived = True
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant_id", "-id"], name="archived_order_merchant"),
+            models.Index(fields=["merchant_id", "state", "-id"], name="archived_order_state"),
+            models.Index(fields=["merchant_id", "reference"], name="archived_order_reference"),
+            models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="archived_order_tracking"),
+        ]
+
+    @property
+    def parcels(self) -> "ArchivedRows":
+        """The parcels as they were, each with its `items`, read like the live order's."""
+        return ArchivedRows(
+            ArchivedParcel(
+                sequence=p["sequence"],
+                weight_g=p["weight_g"],
+                length_mm=p["length_mm"],
+                width_mm=p["width_mm"],
+                height_mm=p["height_mm"],
+                items=ArchivedRows(instance_from_row(Item, item) for item in p["items"]),
+            )
+            for p in self.document["parcels"]
+        )
+
+    def history(self) -> list[OrderTransition]:
+        return [instance_from_row(OrderTransition, step) for step in self.document["history"]]
+
+
+class ArchivedRows(list):
+    """Rows of an archived order; `.all()` reads like a related manager's, for shared templates."""
+
+    def all(self) -> "ArchivedRows":
+        return self
+
+
+@dataclass(frozen=True)
+class ArchivedParcel:
+    sequence: int
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    items: ArchivedRows

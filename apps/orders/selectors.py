@@ -4,11 +4,14 @@ from django.db.models import Prefetch, QuerySet
 
 from apps.orders import numbers
 from apps.orders.exceptions import OrderNotFound
-from apps.orders.models import Order, OrderTransition, Parcel
+from apps.orders.models import ArchivedOrder, Order, OrderTransition, Parcel
 
 
-def order_list(*, merchant_id: int) -> QuerySet[Order]:
-    return Order.objects.filter(merchant_id=merchant_id).order_by("-id")
+def order_list(*, merchant_id: int, archived: bool = False) -> QuerySet[Order] | QuerySet[ArchivedOrder]:
+    """The merchant's orders, newest first; with `archived`, those moved to the archive instead
+    (same columns, so the same filters and paging apply)."""
+    model = ArchivedOrder if archived else Order
+    return model.objects.filter(merchant_id=merchant_id).order_by("-id")
 
 
 def _with_contents(queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -22,10 +25,13 @@ def parse_order_id(value: str | int) -> int | None:
     return parsed if parsed is not None and 0 < parsed < 2**63 else None
 
 
-def order_get(*, merchant_id: int, order_id: str | int) -> Order:
-    """One of the merchant's orders with its parcels and items; another merchant's is not found."""
+def order_get(*, merchant_id: int, order_id: str | int) -> Order | ArchivedOrder:
+    """One of the merchant's orders with its parcels and items, live or archived (read-only);
+    another merchant's is not found."""
     parsed = parse_order_id(order_id)
     order = _with_contents(Order.objects.filter(merchant_id=merchant_id, pk=parsed)).first() if parsed else None
+    if order is None and parsed:
+        order = ArchivedOrder.objects.filter(merchant_id=merchant_id, pk=parsed).first()
     if order is None:
         raise OrderNotFound(f"Order {order_id} does not exist.")
     return order
@@ -39,20 +45,31 @@ def order_get_for_fulfillment(*, order_id: int) -> Order:
     return order
 
 
-def order_history(*, order_id: int) -> QuerySet[OrderTransition]:
-    return OrderTransition.objects.filter(order_id=order_id).order_by("occurred_at", "id")
+def order_history(*, order_id: int) -> list[OrderTransition]:
+    """Every transition the order took, oldest first, from the archive once it is archived."""
+    steps = list(OrderTransition.objects.filter(order_id=order_id).order_by("occurred_at", "id"))
+    if not steps:  # every live order has at least its creation
+        archived = ArchivedOrder.objects.filter(pk=order_id).only("document").first()
+        steps = archived.history() if archived else []
+    return steps
 
 
-def order_find_for_buyer(*, tracking_number: str = "", number: str = "", postal_code: str = "") -> Order | None:
-    """The order a buyer asks about: by tracking number, or by order number plus destination
-    postcode (the postcode stops anyone from walking through order numbers)."""
+def order_find_for_buyer(
+    *, tracking_number: str = "", number: str = "", postal_code: str = ""
+) -> Order | ArchivedOrder | None:
+    """The order a buyer asks about, live or archived: by tracking number, or by order number
+    plus destination postcode (the postcode stops anyone from walking through order numbers)."""
     if tracking_number.strip():
-        return Order.objects.filter(tracking_number=tracking_number.strip().upper()).first()
+        wanted_number = tracking_number.strip().upper()
+        return (
+            Order.objects.filter(tracking_number=wanted_number).first()
+            or ArchivedOrder.objects.filter(tracking_number=wanted_number).first()
+        )
     order_id = parse_order_id(number) if number.strip() and not number.strip().isdigit() else None
     if order_id is None or not postal_code.strip():
         return None
     wanted = postal_code.replace(" ", "").upper()
-    order = Order.objects.filter(pk=order_id).first()
+    order = Order.objects.filter(pk=order_id).first() or ArchivedOrder.objects.filter(pk=order_id).first()
     if order is None or order.recipient_postal_code.replace(" ", "").upper() != wanted:
         return None
     return order

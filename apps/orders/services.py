@@ -6,8 +6,23 @@ from django_fsm import ConcurrentTransition
 from apps.common import rows
 from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
 from apps.orders import events
-from apps.orders.exceptions import DuplicateReference, OrderNotCancellable, OrderNotFound, OrderStateConflict
-from apps.orders.models import CANCELLABLE, PROGRESS_RANK, Item, Order, OrderState, OrderTransition, Parcel
+from apps.orders.exceptions import (
+    DuplicateReference,
+    OrderArchived,
+    OrderNotCancellable,
+    OrderNotFound,
+    OrderStateConflict,
+)
+from apps.orders.models import (
+    CANCELLABLE,
+    PROGRESS_RANK,
+    ArchivedOrder,
+    Item,
+    Order,
+    OrderState,
+    OrderTransition,
+    Parcel,
+)
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 
 S = OrderState
@@ -193,7 +208,15 @@ def order_cancel(
     *, merchant_id: int, order_id: int, actor: str, reason: str = "", expected_version: int | None = None
 ) -> Order:
     """Call an order back before hand-over. With `expected_version`, refuse if it changed since read."""
-    order = _locked(order_id)
+    try:
+        order = _locked(order_id)
+    except OrderNotFound:
+        if ArchivedOrder.objects.filter(merchant_id=merchant_id, pk=order_id).exists():
+            raise OrderArchived(
+                f"Order {order_id} is archived: it was closed long ago and can no longer change.",
+                extra={"order_id": str(order_id)},
+            ) from None
+        raise
     if order.merchant_id != merchant_id:
         raise OrderNotFound(f"Order {order_id} does not exist.")
     if expected_version is not None and expected_version != order.version:

@@ -16,8 +16,8 @@ from apps.merchants.exceptions import NotAMerchantUser
 from apps.merchants.selectors import merchant_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
-from apps.orders.filters import OrderFilter
-from apps.orders.selectors import order_get, order_history, order_list
+from apps.orders.filters import merchant_order_filter
+from apps.orders.selectors import order_get, order_history
 from apps.portal.forms import ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable
 from apps.shipping.services import order_submit
@@ -40,8 +40,8 @@ def merchant_required(view):
 
 @merchant_required
 def order_list_view(request):
-    filters = OrderFilter(request.GET, queryset=order_list(merchant_id=request.merchant.pk))
-    orders = filters.qs if filters.is_valid() else order_list(merchant_id=request.merchant.pk).none()
+    filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
+    orders = filters.qs if filters.is_valid() else filters.queryset.none()
     before = request.GET.get("before", "")
     if before.isdigit():
         orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
@@ -63,8 +63,8 @@ def order_list_view(request):
 
 @merchant_required
 def order_export_view(request):
-    filters = OrderFilter(request.GET, queryset=order_list(merchant_id=request.merchant.pk))
-    orders = filters.qs if filters.is_valid() else order_list(merchant_id=request.merchant.pk).none()
+    filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
+    orders = filters.qs if filters.is_valid() else filters.queryset.none()
     response = StreamingHttpResponse(order_csv_lines(orders), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response

@@ -1,6 +1,8 @@
 """Scheduling admits accepted orders and frees lane slots when booking ends."""
 
 from apps.common import outbox
+from apps.orders.archiving import ARCHIVED_EVENT
+from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.services import (
     lane_enqueue,
     lane_entry_finish,
@@ -36,3 +38,8 @@ def withdraw_cancelled_order(event: outbox.Event) -> None:
 @outbox.on("distribution.order.cancelled")
 def free_slot_after_cancellation(event: outbox.Event) -> None:
     lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")
+
+
+@outbox.on(ARCHIVED_EVENT)
+def archive_with_the_orders(event: outbox.Event) -> None:
+    scheduling_archive_for_orders(order_ids=[int(i) for i in event.payload["order_ids"]])

@@ -11,3 +11,6 @@ class WarehouseConfig(AppConfig):
 
     name = "apps.warehouse"
     label = "warehouse"
+
+    def ready(self) -> None:
+        from apps.warehouse import handlers  # noqa: F401

@@ -168,6 +168,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
+    "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
     # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
     "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
@@ -180,6 +181,10 @@ CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=1.0)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+# Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
+ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
+ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)
+ORDER_ARCHIVE_MAX_BATCHES = env.int("ORDER_ARCHIVE_MAX_BATCHES", default=100)
 # The sandbox plays the outside carriers for development, tests and demos; production mounts it
 # only when asked (its test-control endpoints must never face the internet by accident).
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
