@@ -38,6 +38,29 @@ def _exclusion_reason(quote: RoutingResult, chosen: tuple[str, str]) -> str:
     return "no such carrier service"
 
 
+def _checked_strategy(strategy: str | None) -> None:
+    if strategy is not None and strategy not in STRATEGIES:
+        raise UnknownStrategy(
+            "Unknown routing strategy.", extra={"fields": {"strategy": [f"Choose one of {', '.join(STRATEGIES)}."]}}
+        )
+
+
+def order_rates(*, merchant_id: int | None, draft: OrderDraft, strategy: str | None = None) -> RoutingResult:
+    """The quote intake would route the order by, without recording anything: the order is
+    normalised and validated as `order_submit` does (`InvalidOrder` names every problem), then
+    every option ranked by `strategy` (the merchant's default, else cheapest) and every exclusion."""
+    return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
+
+
+def _validated_quote(
+    *, merchant_id: int | None, draft: OrderDraft, strategy: str | None
+) -> tuple[OrderDraft, RoutingResult]:
+    _checked_strategy(strategy)
+    draft = _normalized(draft)
+    validate_draft(draft)
+    return draft, order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy)
+
+
 def order_submit(
     *,
     merchant_id: int,
@@ -53,13 +76,7 @@ def order_submit(
     `chosen_route` (carrier code, service code) is the merchant's pick from a quote: it must be
     eligible for the order, else `RouteNotEligible` with the reason. Without it the platform takes
     the best option by `strategy` (the merchant's default strategy when None, else cheapest)."""
-    if strategy is not None and strategy not in STRATEGIES:
-        raise UnknownStrategy(
-            "Unknown routing strategy.", extra={"fields": {"strategy": [f"Choose one of {', '.join(STRATEGIES)}."]}}
-        )
-    draft = _normalized(draft)
-    validate_draft(draft)
-    quote = order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy)
+    draft, quote = _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)
     if not quote.options:
         raise NoRouteAvailable(
             "No carrier service can take this order.",
