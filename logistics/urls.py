@@ -5,6 +5,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.erp_api.errors import api_or_default
+from apps.shipping.simulator import route_simulator_view
 from logistics.views import health
 
 admin.site.site_header = "Logistics operations"
@@ -12,6 +13,7 @@ admin.site.site_title = "Logistics operations"
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("admin/route-simulator/", admin.site.admin_view(route_simulator_view), name="route-simulator"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.erp_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

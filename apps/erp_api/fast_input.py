@@ -10,14 +10,18 @@ and builds the same draft: test_fast_input.py checks both with generated payload
 """
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
+from apps.resources.types import STRATEGIES
 
 SERVICE_LEVELS = frozenset({"express", "standard", "economy"})
+# "carrier_code/service_code", as POST /api/v1/rates/ answers them.
+CARRIER_SERVICE = re.compile(r"[\w.-]{1,50}/[\w.-]{1,50}")
 _MONEY = re.compile(r"\d{1,10}(\.\d{1,2})?")
 _CENT = Decimal("0.01")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -43,6 +47,24 @@ _ITEM_TEXT = {
     "origin_country": (True, 2, 2),
 }
 _DIMENSIONS = {"weight_g": 1_000_000, "length_mm": 10_000, "width_mm": 10_000, "height_mm": 10_000}
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """What a create-order body asks for: the order, and optionally the route the merchant chose
+    from a quote (carrier code, service code) and the strategy the platform should rank by."""
+
+    draft: OrderDraft
+    chosen_route: tuple[str, str] | None = None
+    strategy: str | None = None
+
+
+def chosen_route(value: str) -> tuple[str, str] | None:
+    """("carrier", "service") of a `carrier_service` value; None for "" (the platform chooses)."""
+    if not value:
+        return None
+    carrier, service = value.split("/", 1)
+    return carrier, service
 
 
 class _Fallback(Exception):
@@ -124,8 +146,8 @@ def _parcel(data) -> ParcelDraft:
     return ParcelDraft(**dimensions, items=tuple(_item(i) for i in items))
 
 
-def read_order(data) -> OrderDraft | None:
-    """The draft of a well-formed order, exactly as `OrderInput(data=data).to_draft()` would
+def read_order(data) -> OrderRequest | None:
+    """The request of a well-formed order, exactly as `OrderInput(data=data).to_request()` would
     make it; None when the payload needs `OrderInput`'s judgement."""
     try:
         if type(data) is not dict:
@@ -137,12 +159,19 @@ def read_order(data) -> OrderDraft | None:
         parcels = data.get("parcels")
         if type(parcels) is not list or not 1 <= len(parcels) <= 50:
             raise _Fallback
-        return OrderDraft(
+        carrier_service = _text(data, "carrier_service", False, 101, 0)
+        if carrier_service and not CARRIER_SERVICE.fullmatch(carrier_service):
+            raise _Fallback
+        strategy = data.get("strategy")
+        if "strategy" in data and (type(strategy) is not str or strategy not in STRATEGIES):
+            raise _Fallback
+        draft = OrderDraft(
             reference=reference,
             service_level=service_level,
             sender=_address(data.get("sender")),
             recipient=_address(data.get("recipient")),
             parcels=tuple(_parcel(p) for p in parcels),
         )
+        return OrderRequest(draft=draft, chosen_route=chosen_route(carrier_service), strategy=strategy)
     except _Fallback:
         return None

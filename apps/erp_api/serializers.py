@@ -2,11 +2,14 @@
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.erp_api.fast_input import CARRIER_SERVICE, OrderRequest, chosen_route
 from apps.erp_api.schema import ErrorOutput
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
+from apps.resources.types import STRATEGIES
 
 
 class AddressInput(serializers.Serializer):
@@ -46,6 +49,27 @@ class OrderInput(serializers.Serializer):
     sender = AddressInput()
     recipient = AddressInput()
     parcels = ParcelInput(many=True, min_length=1, max_length=50)
+    carrier_service = serializers.CharField(
+        max_length=101,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[RegexValidator(rf"\A{CARRIER_SERVICE.pattern}\Z", "Send carrier/service as /rates/ answers it.")],
+        help_text="The route picked from POST /api/v1/rates/ as `carrier/service`; empty or absent: the "
+        "platform chooses. A route that cannot take the order is refused (422 `route_not_eligible`).",
+    )
+    strategy = serializers.ChoiceField(
+        choices=STRATEGIES,
+        required=False,
+        help_text="How the platform ranks the routes when no `carrier_service` is given; absent: the "
+        "merchant's default strategy, else cheapest.",
+    )
+
+    def to_request(self) -> OrderRequest:
+        data = self.validated_data
+        return OrderRequest(
+            draft=self.to_draft(), chosen_route=chosen_route(data["carrier_service"]), strategy=data.get("strategy")
+        )
 
     def to_draft(self) -> OrderDraft:
         """The order as the shipping center takes it, with codes in the case they are stored in

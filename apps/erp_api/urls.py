@@ -1,11 +1,12 @@
 from django.urls import path
 
-from apps.erp_api import labels, tracking, views, webhooks
+from apps.erp_api import labels, rates, tracking, views, webhooks
 
 app_name = "erp_api"
 
 urlpatterns = [
     path("tracking/", tracking.TrackingApi.as_view(), name="tracking"),
+    path("rates/", rates.RatesApi.as_view(), name="rates"),
     path("orders/", views.OrderListCreateApi.as_view(), name="order-list"),
     path("orders/bulk/", views.OrderBulkCreateApi.as_view(), name="order-bulk"),
     path("orders/export/", views.OrderExportApi.as_view(), name="order-export"),

@@ -66,13 +66,20 @@ class OrderCursorPagination(CursorPagination):
 
 def _submit(principal: ApiPrincipal, data) -> dict:
     """Validate, submit and render one order; raises the refusal as an exception."""
-    draft = read_order(data)
-    if draft is None:  # not plainly well-formed: OrderInput judges, and names every problem
+    request = read_order(data)
+    if request is None:  # not plainly well-formed: OrderInput judges, and names every problem
         payload = OrderInput(data=data)
         payload.is_valid(raise_exception=True)
-        draft = payload.to_draft()
-    order = order_submit(merchant_id=principal.merchant_id, draft=draft, actor=principal.actor, channel="api")
-    return order_detail(order, draft.parcels)  # what was recorded, without reading it back
+        request = payload.to_request()
+    order = order_submit(
+        merchant_id=principal.merchant_id,
+        draft=request.draft,
+        actor=principal.actor,
+        channel="api",
+        chosen_route=request.chosen_route,
+        strategy=request.strategy,
+    )
+    return order_detail(order, request.draft.parcels)  # what was recorded, without reading it back
 
 
 ORDER_FILTERS = frozenset(OrderFilter.base_filters)

@@ -34,3 +34,7 @@ def api_key_get(*, merchant_id: int, key_id: int) -> ApiKey:
 def merchant_role_for_user(*, user) -> str:
     """The portal user's role at their merchant ("owner" or "staff"); "" for staff-only logins."""
     return Membership.objects.filter(user_id=user.pk).values_list("role", flat=True).first() or ""
+
+
+def merchant_list() -> QuerySet[Merchant]:
+    return Merchant.objects.order_by("name", "pk")

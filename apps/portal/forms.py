@@ -1,10 +1,18 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
+from apps.resources.types import STRATEGIES
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone", "email")
+STRATEGY_LABELS = {
+    "cheapest": "Cheapest",
+    "fastest": "Fastest",
+    "on_time": "Best on-time record",
+    "preferred": "My preferred carriers",
+}
 REQUIRED = {"name", "line1", "city", "postal_code", "country"}
 
 
@@ -30,6 +38,22 @@ class OrderForm(forms.Form):
     length_mm = forms.IntegerField(min_value=1, label="Length (mm)")
     width_mm = forms.IntegerField(min_value=1, label="Width (mm)")
     height_mm = forms.IntegerField(min_value=1, label="Height (mm)")
+    strategy = forms.ChoiceField(
+        choices=[("", "My default"), *((s, STRATEGY_LABELS[s]) for s in STRATEGIES)],
+        required=False,
+        label="Rank routes by",
+    )
+    # "carrier/service" of the quoted option picked (radio buttons drawn by the template from
+    # the quote); empty: the platform chooses.
+    route = forms.CharField(
+        max_length=101,
+        required=False,
+        validators=[RegexValidator(r"\A[\w.-]{1,50}/[\w.-]{1,50}\Z", "Pick one of the quoted routes.")],
+    )
+
+    def chosen_route(self) -> tuple[str, str] | None:
+        route = self.cleaned_data["route"]
+        return tuple(route.split("/", 1)) if route else None
 
     def address(self, prefix: str) -> AddressDraft:
         return AddressDraft(**{name: self.cleaned_data[f"{prefix}_{name}"] or "" for name in ADDRESS_FIELDS})

@@ -18,9 +18,10 @@ from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.selectors import order_get, order_history
-from apps.portal.forms import ItemFormSet, OrderForm, field_for_path, order_draft
-from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable
-from apps.shipping.services import order_submit
+from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
+from apps.resources.types import RoutingResult
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
+from apps.shipping.services import order_rates, order_submit
 
 PAGE_SIZE = 50
 
@@ -82,23 +83,69 @@ def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> No
                 form.add_error(None, f"{path}: {problem}")
 
 
+def _quote_rows(result: RoutingResult) -> dict:
+    return {
+        "strategy": STRATEGY_LABELS.get(result.strategy, result.strategy),
+        "options": [
+            {
+                "value": f"{o.carrier_code}/{o.service_code}",
+                "option": o,
+                "window": (o.delivery_earliest, o.delivery_latest) if o.delivery_earliest else None,
+            }
+            for o in result.options
+        ],
+        "exclusions": result.exclusions,
+    }
+
+
+def _quote(request, form: OrderForm, items: ItemFormSet) -> dict | None:
+    """The ranked routes for the order as filled in, or None (with the problems on the form)."""
+    try:
+        result = order_rates(
+            merchant_id=request.merchant.pk,
+            draft=order_draft(form, items),
+            strategy=form.cleaned_data["strategy"] or None,
+        )
+    except InvalidOrder as exc:
+        _show_errors(form, items, exc)
+        return None
+    return _quote_rows(result)
+
+
 @merchant_required
 def order_create_view(request):
+    """The new-order form. "Get quotes" re-renders it with the ranked routes to pick from (and
+    the excluded ones with their reasons); "Submit order" creates the order on the picked route,
+    or on the platform's choice."""
     form = OrderForm(request.POST or None, initial={"sender_country": "CN"})
     items = ItemFormSet(request.POST or None, prefix="items")
+    quote = None
     if request.method == "POST" and form.is_valid() and items.is_valid():
+        if request.POST.get("action") == "quote":
+            quote = _quote(request, form, items)
+            return render(
+                request,
+                "portal/order_form.html",
+                {"form": form, "items": items, "quote": quote},
+                status=200 if quote is not None else 400,
+            )
         try:
             order = order_submit(
                 merchant_id=request.merchant.pk,
                 draft=order_draft(form, items),
                 actor=f"user:{request.user.pk}",
                 channel="portal",
+                chosen_route=form.chosen_route(),
+                strategy=form.cleaned_data["strategy"] or None,
             )
         except InvalidOrder as exc:
             _show_errors(form, items, exc)
         except NoRouteAvailable as exc:
             reasons = "; ".join(f"{e['carrier']}/{e['service']}: {e['reason']}" for e in exc.extra["exclusions"])
             form.add_error(None, f"{exc.message} {reasons}")
+        except RouteNotEligible as exc:
+            form.add_error("route", exc.message)
+            quote = _quote(request, form, items)
         except DuplicateReference as exc:
             form.add_error("reference", exc.message)
         else:
@@ -107,7 +154,7 @@ def order_create_view(request):
     return render(
         request,
         "portal/order_form.html",
-        {"form": form, "items": items},
+        {"form": form, "items": items, "quote": quote},
         status=400 if request.method == "POST" else 200,
     )
 

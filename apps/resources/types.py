@@ -1,7 +1,10 @@
 """What the resource center answers with: plain values, no model instances."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+
+STRATEGIES = ("cheapest", "fastest", "on_time", "preferred")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,10 @@ class RouteOption:
     transit_days_min: int
     transit_days_max: int
     breakdown: dict = field(default_factory=dict)
+    score: float = 0.0
+    warehouse_code: str = ""
+    delivery_earliest: date | None = None
+    delivery_latest: date | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Exclusion:
 class RoutingResult:
     options: tuple[RouteOption, ...]
     exclusions: tuple[Exclusion, ...]
+    strategy: str = "cheapest"
 
 
 @dataclass(frozen=True)

@@ -13,3 +13,18 @@ class NoRouteAvailable(DomainError):
 
     http_status = 422
     code = "no_route"
+
+
+class RouteNotEligible(DomainError):
+    """The merchant chose a carrier service that cannot take this order; `extra["reason"]` says
+    why (the resource center's exclusion), `extra["fields"]["carrier_service"]` the same for forms."""
+
+    http_status = 422
+    code = "route_not_eligible"
+
+
+class UnknownStrategy(DomainError):
+    """The ranking strategy asked for is not one of `apps.resources.types.STRATEGIES`."""
+
+    http_status = 400
+    code = "validation_error"

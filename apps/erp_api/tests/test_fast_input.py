@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from apps.erp_api.fast_input import read_order
 from apps.erp_api.serializers import OrderInput
 from apps.orders.tests.factories import order_payload
+from apps.resources.types import STRATEGIES
 
 TRICKY = st.one_of(
     st.none(),
@@ -95,6 +96,21 @@ RULES = {
     ("parcels", 0, "items", 0, "description"): _text(200),
     ("parcels", 0, "items", 0, "hs_code"): _text(12),
     ("parcels", 0, "items", 0, "sku"): _text(64),
+    ("carrier_service",): [
+        "test-post/standard",
+        " test-post/standard ",
+        "test-post/",
+        "/standard",
+        "a/b/c",
+        "a b/c",
+        "x" * 50 + "/" + "y" * 50,
+        "x" * 51 + "/y",
+        "",
+        " ",
+        None,
+        1,
+    ],
+    ("strategy",): [*STRATEGIES, "", " cheapest", "Cheapest", "slowest", None, 1],
 }
 PATHS = list(RULES)
 
@@ -132,7 +148,7 @@ def _judge(payload) -> None:
     valid = judged.is_valid()
     if fast is not None:
         assert valid, judged.errors
-        assert fast == judged.to_draft()
+        assert fast == judged.to_request()
 
 
 @pytest.mark.parametrize(
@@ -163,4 +179,4 @@ def test_a_plain_order_takes_the_fast_path():
 
     assert fast is not None
     judged = OrderInput(data=payload)
-    assert judged.is_valid() and fast == judged.to_draft()
+    assert judged.is_valid() and fast == judged.to_request()

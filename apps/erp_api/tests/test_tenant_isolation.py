@@ -40,6 +40,8 @@ PATH_PARAMETERS = {
 # What a POST to a collection (no path parameter) sends; a `merchant` in the body must change nothing.
 POST_BODIES = {
     ("post", "/api/v1/orders/"): lambda b: order_payload(reference="A-NEW") | {"merchant": b["merchant"].pk},
+    # A quote records nothing and shows only carriers' services: it must not change or show B's rows.
+    ("post", "/api/v1/rates/"): lambda b: order_payload(reference="A-QUOTE") | {"merchant": b["merchant"].pk},
     ("post", "/api/v1/orders/bulk/"): lambda b: {
         "orders": [order_payload(reference="A-BULK") | {"merchant_id": b["merchant"].pk}]
     },

@@ -7,8 +7,9 @@ import pytest
 from apps.common.models import OutboxEvent
 from apps.orders.models import Order
 from apps.orders.tests.factories import address_draft, item_draft, order_draft, parcel_draft
+from apps.resources.models import CarrierService
 from apps.resources.tests.factories import CarrierServiceFactory, CoverageFactory
-from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, UnknownStrategy
 from apps.shipping.services import order_submit
 
 
@@ -49,8 +50,10 @@ def test_the_cheapest_eligible_service_is_chosen_and_the_choice_explained(mercha
         Decimal("12.00"),
         "USD",
     )
-    assert row.route_explanation == {
+    assert row.route_explanation | {"score": None} == {
         "strategy": "cheapest",
+        "chosen_by": "platform",
+        "score": None,
         "alternatives": 1,
         "breakdown": {"base": "8.00", "weight": "4.00", "billed_kg": 2, "total": "12.00"},
     }
@@ -59,24 +62,57 @@ def test_the_cheapest_eligible_service_is_chosen_and_the_choice_explained(mercha
     ]
 
 
-def test_a_preferred_eligible_route_is_honoured_even_when_dearer(merchant, services):
-    order = _submit(merchant, preferred_route=("pricey-post", "standard"))
+def test_a_chosen_eligible_route_is_honoured_even_when_dearer(merchant, services):
+    order = _submit(merchant, chosen_route=("pricey-post", "standard"))
 
     row = Order.objects.get(pk=order.pk)
     assert (row.carrier_code, row.quoted_price) == ("pricey-post", Decimal("24.00"))
-    assert row.route_explanation["strategy"] == "preferred"
+    assert (row.route_explanation["chosen_by"], row.route_explanation["alternatives"]) == ("merchant", 1)
 
 
 @pytest.mark.parametrize(
-    "preferred",
-    [("fast-post", "express"), ("closed-post", "standard"), ("nobody", "standard")],
+    ("chosen", "reason"),
+    [
+        (("fast-post", "express"), "service level is express, not standard"),
+        (("closed-post", "standard"), "carrier is suspended"),
+        (("nobody", "standard"), "no such carrier service"),
+    ],
     ids=["wrong-level", "suspended", "unknown"],
 )
-def test_a_preferred_route_that_cannot_take_the_order_falls_back_to_the_cheapest(merchant, services, preferred):
-    order = _submit(merchant, preferred_route=preferred)
+def test_a_chosen_route_that_cannot_take_the_order_is_refused_with_the_reason(merchant, services, chosen, reason):
+    with pytest.raises(RouteNotEligible) as refused:
+        _submit(merchant, chosen_route=chosen)
 
-    row = Order.objects.get(pk=order.pk)
-    assert (row.carrier_code, row.route_explanation["strategy"]) == ("cheap-post", "cheapest")
+    assert refused.value.http_status == 422
+    assert refused.value.extra["reason"] == reason
+    assert refused.value.extra["fields"] == {
+        "carrier_service": [f"{chosen[0]}/{chosen[1]} cannot take this order: {reason}."]
+    }
+    assert _nothing_written()
+
+
+def test_without_a_choice_the_platform_decides_by_the_strategy_asked_for(merchant, services):
+    CarrierService.objects.filter(carrier__code="pricey-post").update(transit_days_min=1, transit_days_max=2)
+    CarrierService.objects.filter(carrier__code="cheap-post").update(transit_days_min=6, transit_days_max=9)
+
+    fastest = _submit(merchant, strategy="fastest")
+    cheapest = _submit(merchant)
+
+    rows = Order.objects.in_bulk([fastest.pk, cheapest.pk])
+    assert (rows[fastest.pk].carrier_code, rows[fastest.pk].route_explanation["strategy"]) == ("pricey-post", "fastest")
+    assert (rows[cheapest.pk].carrier_code, rows[cheapest.pk].route_explanation["strategy"]) == (
+        "cheap-post",
+        "cheapest",
+    )
+    assert rows[cheapest.pk].route_explanation["chosen_by"] == "platform"
+
+
+def test_an_unknown_strategy_is_refused_and_nothing_recorded(merchant, services):
+    with pytest.raises(UnknownStrategy) as refused:
+        _submit(merchant, strategy="slowest")
+
+    assert list(refused.value.extra["fields"]) == ["strategy"]
+    assert _nothing_written()
 
 
 def test_the_service_level_asked_for_decides_which_services_compete(merchant, services):
