@@ -1,12 +1,30 @@
 """What the resource center answers with: plain values, no model instances."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+
+STRATEGIES = ("cheapest", "fastest", "on_time", "preferred")
+CONTENTS = ("batteries", "liquids", "aerosols", "magnets", "food", "prohibited")
+
+
+@dataclass(frozen=True)
+class ParcelDims:
+    """One parcel's outer size in millimetres."""
+
+    length_mm: int
+    width_mm: int
+    height_mm: int
 
 
 @dataclass(frozen=True)
 class ShipmentProfile:
-    """What routing needs to know about an order."""
+    """What routing needs to know about an order.
+
+    `parcel_dims` (one per parcel, same order as `parcel_weights_g`) feed volumetric weight; left
+    empty, parcels bill their actual weight. `declared_value` is the goods' value in
+    `declared_currency`; `contents` are categories from `CONTENTS` (see docs/routing.md).
+    """
 
     origin_country: str
     destination_country: str
@@ -14,6 +32,27 @@ class ShipmentProfile:
     parcel_weights_g: tuple[int, ...]
     longest_side_mm: int
     service_level: str = ""
+    parcel_dims: tuple[ParcelDims, ...] = ()
+    declared_value: Decimal = Decimal("0")
+    declared_currency: str = "USD"
+    contents: frozenset[str] = frozenset()
+    skus: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class MerchantPreferences:
+    preferred_carriers: frozenset[str] = frozenset()
+    blocked_carriers: frozenset[str] = frozenset()
+    default_strategy: str = "cheapest"
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    """Stock of one SKU in one warehouse, as the warehouse center knows it."""
+
+    warehouse_code: str
+    sku: str
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -26,19 +65,27 @@ class RouteOption:
     transit_days_min: int
     transit_days_max: int
     breakdown: dict = field(default_factory=dict)
+    score: float = 0.0
+    warehouse_code: str = ""
+    delivery_earliest: date | None = None
+    delivery_latest: date | None = None
+    original_price: Decimal | None = None
+    original_currency: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exclusion:
     carrier_code: str
     service_code: str
     reason: str
+    warehouse_code: str = ""
 
 
 @dataclass(frozen=True)
 class RoutingResult:
     options: tuple[RouteOption, ...]
     exclusions: tuple[Exclusion, ...]
+    strategy: str = "cheapest"
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,39 @@
 from dataclasses import replace
 
 from apps.orders.types import OrderDraft
-from apps.resources.selectors import route_options
-from apps.resources.types import RoutingResult, ShipmentProfile
+from apps.resources.selectors import merchant_preferences, route_options, shipment_profile_build
+from apps.resources.types import RoutingResult, ShipmentProfile, WarehouseStock
 
 
 def shipment_profile(draft: OrderDraft) -> ShipmentProfile:
-    return ShipmentProfile(
-        origin_country=draft.sender.country.upper(),
-        destination_country=draft.recipient.country.upper(),
+    """What routing needs of the draft: parcels with their sizes, declared value and currency from
+    the items, content categories from their HS codes and descriptions, SKUs for warehouses."""
+    return shipment_profile_build(
+        origin_country=draft.sender.country,
+        destination_country=draft.recipient.country,
         destination_postcode=draft.recipient.postal_code,
-        parcel_weights_g=tuple(p.weight_g for p in draft.parcels),
-        longest_side_mm=max((max(p.length_mm, p.width_mm, p.height_mm) for p in draft.parcels), default=0),
         service_level=draft.service_level,
+        parcels=[(p, p.items) for p in draft.parcels],
     )
 
 
-def order_quote(*, draft: OrderDraft, any_service_level: bool = False) -> RoutingResult:
-    """Every route for the order, best first, and what was excluded and why."""
+def order_quote(
+    *,
+    draft: OrderDraft,
+    merchant_id: int | None = None,
+    strategy: str | None = None,
+    stock: tuple[WarehouseStock, ...] = (),
+    any_service_level: bool = False,
+) -> RoutingResult:
+    """Every route for the order, best first, and what was excluded and why.
+
+    With `merchant_id`, the merchant's routing preferences apply (blocked carriers are excluded;
+    their default strategy is used unless `strategy` is given). `stock` is the merchant's stock
+    per warehouse (the warehouse center's), for warehouse routes.
+    """
     profile = shipment_profile(draft)
     if any_service_level:
         profile = replace(profile, service_level="")
-    return route_options(profile=profile)
+    preferences = merchant_preferences(merchant_id=merchant_id) if merchant_id is not None else None
+    chosen = strategy or (preferences.default_strategy if preferences else "cheapest")
+    return route_options(profile=profile, strategy=chosen, preferences=preferences, stock=stock)

@@ -27,3 +27,6 @@ CELERY_BEAT_SCHEDULE = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel runs (several checkouts, several developers) each pick their own test database.
 DATABASES["default"]["TEST"] = {"NAME": _TEST_DB_NAME or "test_logistics"}  # noqa: F405
+# Tests write the catalogue and route at once: look for changes on every decision.
+ROUTING_CATALOGUE_CHECK_SECONDS = 0.0
+ROUTING_USAGE_CHECK_SECONDS = 0.0

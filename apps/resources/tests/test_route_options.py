@@ -152,7 +152,7 @@ def test_an_option_carries_what_the_order_and_the_merchant_need(db):
         price_per_kg=Decimal("1.25"),
     )
 
-    (option,) = route_options(profile=BERLIN).options
+    (option,) = route_options(profile=replace(BERLIN, declared_currency="EUR")).options
 
     assert (option.carrier_code, option.service_code, option.service_level, option.currency) == (
         "dhl-ish",

@@ -1,0 +1,177 @@
+"""The compiled catalogue of this process: built from the database once, rebuilt when the
+catalogue version (set by triggers on every catalogue write, migration 0003) changes. The version
+is read at most every ROUTING_CATALOGUE_CHECK_SECONDS; today's usage counters at most every
+ROUTING_USAGE_CHECK_SECONDS. Reads only."""
+
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from apps.resources.models import (
+    CarrierService,
+    Coverage,
+    ExchangeRate,
+    MerchantRoutingPreference,
+    RateBreak,
+    ServiceDailyUsage,
+    Surcharge,
+    Warehouse,
+    Zone,
+)
+from apps.resources.routing import (
+    ON_TIME_PRIOR_WEIGHT,
+    Area,
+    Catalogue,
+    ServiceSpec,
+    SurchargeSpec,
+    WarehouseSpec,
+    ZonePrices,
+    ZoneSpec,
+    compile_catalogue,
+)
+from apps.resources.types import MerchantPreferences
+
+
+def on_time_rate(*, on_time: int, delivered: int, prior: float) -> float:
+    """The record, with the staff's estimate counting as ON_TIME_PRIOR_WEIGHT deliveries."""
+    return (on_time + prior * ON_TIME_PRIOR_WEIGHT) / (delivered + ON_TIME_PRIOR_WEIGHT)
+
+
+def catalogue_version() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM resources_catalogueversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def build_catalogue(*, version: int | None = None) -> Catalogue:
+    """Read every catalogue table once and compile."""
+    lanes: dict[int, dict[tuple[str, str], list[Area]]] = defaultdict(lambda: defaultdict(list))
+    for c in Coverage.objects.all():
+        lanes[c.service_id][(c.origin_country.upper(), c.destination_country.upper())].append(
+            Area.of(c.postcode_prefixes, c.postcode_ranges)
+        )
+    cards: dict[int, dict[str, ZonePrices]] = defaultdict(dict)
+    for b in RateBreak.objects.select_related("card", "zone").order_by("card_id", "zone_id", "up_to_g"):
+        zone = cards[b.card.service_id].setdefault(b.zone.code, ZonePrices(bounds=[], prices=[]))
+        zone.bounds.append(b.up_to_g)
+        zone.prices.append(b.price)
+        zone.extra_per_kg = b.extra_per_kg  # the last break's counts
+    services = []
+    for s in CarrierService.objects.select_related("carrier", "rate_card"):
+        card = getattr(s, "rate_card", None)
+        services.append(
+            ServiceSpec(
+                carrier_code=s.carrier.code,
+                service_code=s.code,
+                level=s.level,
+                transit_days_min=s.transit_days_min,
+                transit_days_max=s.transit_days_max,
+                max_weight_g=s.max_weight_g,
+                currency=s.currency,
+                base_price=s.base_price,
+                price_per_kg=s.price_per_kg,
+                carrier_status=s.carrier.status,
+                is_active=s.is_active,
+                max_length_mm=s.max_length_mm,
+                volumetric_divisor=s.volumetric_divisor,
+                fuel_pct=s.fuel_surcharge_pct,
+                min_value=s.min_declared_value,
+                max_value=s.max_declared_value,
+                refused_contents=frozenset(s.refused_contents),
+                daily_capacity=s.daily_capacity,
+                on_time_rate=on_time_rate(
+                    on_time=s.on_time_count, delivered=s.delivered_count, prior=float(s.on_time_prior)
+                ),
+                card=cards.get(s.pk, {}) if card is not None else None,
+                card_currency=card.currency if card is not None else "",
+                lanes={lane: areas for lane, areas in lanes[s.pk].items()},
+            )
+        )
+    zones: dict[str, list[ZoneSpec]] = defaultdict(list)
+    for z in Zone.objects.select_related("carrier").order_by("carrier__code", "code"):
+        zones[z.carrier.code].append(
+            ZoneSpec(
+                code=z.code,
+                countries=frozenset(c.upper() for c in z.countries),
+                area=Area.of(z.postcode_prefixes, z.postcode_ranges),
+            )
+        )
+    surcharges: dict[str, list[SurchargeSpec]] = defaultdict(list)
+    for sc in Surcharge.objects.select_related("carrier").order_by("pk"):
+        surcharges[sc.carrier.code].append(
+            SurchargeSpec(
+                name=sc.name,
+                country=sc.country.upper(),
+                area=Area.of(sc.postcode_prefixes, sc.postcode_ranges),
+                amount=sc.amount,
+                currency=sc.currency,
+            )
+        )
+    warehouses = [
+        WarehouseSpec(
+            code=w.code,
+            country=w.country.upper(),
+            ships_to=frozenset(c.upper() for c in w.ships_to),
+            carriers=frozenset(c.code for c in w.carriers.all()),
+            handling_fee=w.handling_fee,
+            currency=w.currency,
+            cutoff=w.cutoff_time,
+            timezone=w.timezone,
+            is_active=w.is_active,
+        )
+        for w in Warehouse.objects.prefetch_related("carriers")
+    ]
+    preferences = {
+        p.merchant_id: MerchantPreferences(
+            preferred_carriers=frozenset(p.preferred_carriers),
+            blocked_carriers=frozenset(p.blocked_carriers),
+            default_strategy=p.default_strategy,
+        )
+        for p in MerchantRoutingPreference.objects.all()
+    }
+    return compile_catalogue(
+        services=services,
+        zones=dict(zones),
+        surcharges=dict(surcharges),
+        usd_per_unit={r.currency.upper(): r.usd_per_unit for r in ExchangeRate.objects.all()},
+        warehouses=warehouses,
+        preferences=preferences,
+        version=version,
+    )
+
+
+class _ProcessCache:
+    catalogue: Catalogue | None = None
+    checked_at: float = float("-inf")
+    usage: dict[tuple[str, str], int] = {}
+    usage_day = None
+    usage_at: float = float("-inf")
+
+
+def current_catalogue() -> Catalogue:
+    """This process's catalogue, rebuilt if the version moved (checked at most every
+    ROUTING_CATALOGUE_CHECK_SECONDS). Without a version row (a flushed test database) it is
+    rebuilt every time."""
+    cache = _ProcessCache
+    now = time.monotonic()
+    if cache.catalogue is not None and now - cache.checked_at < settings.ROUTING_CATALOGUE_CHECK_SECONDS:
+        return cache.catalogue
+    version = catalogue_version()
+    if cache.catalogue is None or version is None or cache.catalogue.version != version:
+        cache.catalogue = build_catalogue(version=version)
+    cache.checked_at = now
+    return cache.catalogue
+
+
+def current_usage() -> dict[tuple[str, str], int]:
+    """Orders accepted today per (carrier, service), at most ROUTING_USAGE_CHECK_SECONDS old."""
+    cache = _ProcessCache
+    now, today = time.monotonic(), timezone.now().date()
+    if cache.usage_day != today or now - cache.usage_at >= settings.ROUTING_USAGE_CHECK_SECONDS:
+        cache.usage = {(u.carrier_code, u.service_code): u.orders for u in ServiceDailyUsage.objects.filter(day=today)}
+        cache.usage_day, cache.usage_at = today, now
+    return cache.usage
