@@ -17,14 +17,15 @@ from apps.resources.models import (
     MerchantRoutingPreference,
     RateBreak,
     ServiceDailyUsage,
+    ServiceRecord,
     Surcharge,
     Warehouse,
     Zone,
 )
 from apps.resources.routing import (
-    ON_TIME_PRIOR_WEIGHT,
     Area,
     Catalogue,
+    Counters,
     ServiceSpec,
     SurchargeSpec,
     WarehouseSpec,
@@ -33,11 +34,6 @@ from apps.resources.routing import (
     compile_catalogue,
 )
 from apps.resources.types import MerchantPreferences
-
-
-def on_time_rate(*, on_time: int, delivered: int, prior: float) -> float:
-    """The record, with the staff's estimate counting as ON_TIME_PRIOR_WEIGHT deliveries."""
-    return (on_time + prior * ON_TIME_PRIOR_WEIGHT) / (delivered + ON_TIME_PRIOR_WEIGHT)
 
 
 def catalogue_version() -> int | None:
@@ -83,9 +79,7 @@ def build_catalogue(*, version: int | None = None) -> Catalogue:
                 max_value=s.max_declared_value,
                 refused_contents=frozenset(s.refused_contents),
                 daily_capacity=s.daily_capacity,
-                on_time_rate=on_time_rate(
-                    on_time=s.on_time_count, delivered=s.delivered_count, prior=float(s.on_time_prior)
-                ),
+                on_time_prior=float(s.on_time_prior),
                 card=cards.get(s.pk, {}) if card is not None else None,
                 card_currency=card.currency if card is not None else "",
                 lanes={lane: areas for lane, areas in lanes[s.pk].items()},
@@ -147,9 +141,9 @@ def build_catalogue(*, version: int | None = None) -> Catalogue:
 class _ProcessCache:
     catalogue: Catalogue | None = None
     checked_at: float = float("-inf")
-    usage: dict[tuple[str, str], int] = {}
-    usage_day = None
-    usage_at: float = float("-inf")
+    counters: Counters = Counters()
+    counters_day = None
+    counters_at: float = float("-inf")
 
 
 def current_catalogue() -> Catalogue:
@@ -167,11 +161,15 @@ def current_catalogue() -> Catalogue:
     return cache.catalogue
 
 
-def current_usage() -> dict[tuple[str, str], int]:
-    """Orders accepted today per (carrier, service), at most ROUTING_USAGE_CHECK_SECONDS old."""
+def current_counters() -> Counters:
+    """Orders accepted today and delivery records per (carrier, service), at most
+    ROUTING_USAGE_CHECK_SECONDS old: two small queries per process and period."""
     cache = _ProcessCache
     now, today = time.monotonic(), timezone.now().date()
-    if cache.usage_day != today or now - cache.usage_at >= settings.ROUTING_USAGE_CHECK_SECONDS:
-        cache.usage = {(u.carrier_code, u.service_code): u.orders for u in ServiceDailyUsage.objects.filter(day=today)}
-        cache.usage_day, cache.usage_at = today, now
-    return cache.usage
+    if cache.counters_day != today or now - cache.counters_at >= settings.ROUTING_USAGE_CHECK_SECONDS:
+        cache.counters = Counters(
+            usage={(u.carrier_code, u.service_code): u.orders for u in ServiceDailyUsage.objects.filter(day=today)},
+            records={(r.carrier_code, r.service_code): (r.on_time, r.delivered) for r in ServiceRecord.objects.all()},
+        )
+        cache.counters_day, cache.counters_at = today, now
+    return cache.counters

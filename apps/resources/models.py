@@ -98,8 +98,6 @@ class CarrierService(models.Model):
         default=Decimal("0.900"),
         help_text="Staff's estimate of the on-time rate, weighed as 20 deliveries against the record.",
     )
-    delivered_count = models.PositiveIntegerField(default=0, editable=False)
-    on_time_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["carrier", "code"], name="service_code_per_carrier")]
@@ -244,6 +242,23 @@ class ServiceDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_code}/{self.service_code} {self.day}: {self.orders}"
+
+
+class ServiceRecord(models.Model):
+    """Deliveries per service and how many came by the promised date, counted from
+    `distribution.order.delivered` events (kept apart from the service: counting must not
+    invalidate the compiled catalogue)."""
+
+    carrier_code = models.CharField(max_length=50)
+    service_code = models.CharField(max_length=50)
+    delivered = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["carrier_code", "service_code"], name="one_record_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_code}/{self.service_code}: {self.on_time}/{self.delivered} on time"
 
 
 class DeliveryPromise(models.Model):

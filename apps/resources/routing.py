@@ -117,7 +117,7 @@ class ServiceSpec:
     max_value: Decimal | None = None
     refused_contents: frozenset[str] = frozenset()
     daily_capacity: int | None = None
-    on_time_rate: float = 0.9
+    on_time_prior: float = 0.9
     # The rate card: zone code → prices, in card_currency; None: base_price/price_per_kg.
     card: dict[str, ZonePrices] | None = None
     card_currency: str = ""
@@ -142,6 +142,23 @@ class WarehouseSpec:
     is_active: bool = True
 
 
+@dataclass(frozen=True)
+class Counters:
+    """What changes all day and is read slightly stale: orders accepted today per service, and
+    each service's delivery record (on time, delivered)."""
+
+    usage: dict[tuple[str, str], int] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+
+NO_COUNTERS = Counters()
+
+
+def on_time_rate(*, on_time: int, delivered: int, prior: float) -> float:
+    """The record, with the staff's estimate counting as ON_TIME_PRIOR_WEIGHT deliveries."""
+    return (on_time + prior * ON_TIME_PRIOR_WEIGHT) / (delivered + ON_TIME_PRIOR_WEIGHT)
+
+
 @dataclass
 class Catalogue:
     services: list[ServiceSpec]
@@ -152,6 +169,7 @@ class Catalogue:
     preferences: dict[int, MerchantPreferences] = field(default_factory=dict)
     version: int | None = None
     by_lane: dict[tuple[str, str], list[ServiceSpec]] = field(default_factory=dict)
+    priors: dict[tuple[str, str], float] = field(default_factory=dict)
     _off_lane: OrderedDict = field(default_factory=OrderedDict)
 
     def off_lane_exclusions(self, lane: tuple[str, str], level: str) -> tuple[tuple[Exclusion, ...], dict]:
@@ -207,6 +225,7 @@ def compile_catalogue(
         preferences=preferences or {},
         version=version,
         by_lane=by_lane,
+        priors={s.key: s.on_time_prior for s in services},
     )
 
 
@@ -452,18 +471,23 @@ def _after_cutoff(w: WarehouseSpec, now: datetime) -> bool:
     return now.astimezone(ZoneInfo(w.timezone)).time() >= w.cutoff
 
 
-def _rank(options: list[RouteOption], strategy: str, cat: Catalogue, prefs: MerchantPreferences) -> list:
+def _rank(
+    options: list[RouteOption], strategy: str, cat: Catalogue, prefs: MerchantPreferences, counters: Counters
+) -> list:
     if not options:
         return options
-    on_time = {s.key: s.on_time_rate for s in cat.services}
     cheapest = min(o.price for o in options)
     fastest = min(o.transit_days_max for o in options)
 
     def tie(o: RouteOption) -> tuple:
         return (o.price, o.transit_days_max, o.carrier_code, o.service_code, o.warehouse_code)
 
+    priors = cat.priors
+
     def rate(o: RouteOption) -> float:
-        return on_time.get((o.carrier_code, o.service_code), 0.0)
+        key = (o.carrier_code, o.service_code)
+        on_time, delivered = counters.records.get(key, (0, 0))
+        return on_time_rate(on_time=on_time, delivered=delivered, prior=priors[key])
 
     def cheap_score(o: RouteOption) -> float:
         return float(cheapest / o.price) if o.price else 1.0
@@ -496,14 +520,14 @@ def decide(
     strategy: str = "cheapest",
     preferences: MerchantPreferences | None = None,
     stock: tuple[WarehouseStock, ...] = (),
-    usage: dict[tuple[str, str], int] | None = None,
+    counters: Counters = NO_COUNTERS,
     now: datetime,
 ) -> RoutingResult:
     """Every eligible option ranked by the strategy, and every excluded one with the reason."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     prefs = preferences or NO_PREFERENCES
-    usage = usage or {}
+    usage = counters.usage
     today = now.date()
     order = _prepare(profile, cat.usd_per_unit)
     options: list[RouteOption] = []
@@ -533,7 +557,7 @@ def decide(
                 exclusions.append(Exclusion(s.carrier_code, s.service_code, got, w.code))
             else:
                 options.append(got)
-    ranked = _rank(options, strategy, cat, prefs)
+    ranked = _rank(options, strategy, cat, prefs, counters)
     return RoutingResult(
         options=tuple(ranked),
         exclusions=tuple(exclusions),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.resources.catalogue import current_catalogue, current_usage
+from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound
 from apps.resources.models import Carrier
 from apps.resources.profiles import profile_build
@@ -66,7 +66,7 @@ def route_options(
         strategy=strategy,
         preferences=preferences,
         stock=tuple(stock),
-        usage=current_usage(),
+        counters=current_counters(),
         now=now or timezone.now(),
     )
 
