@@ -5,12 +5,11 @@ one in memory) through `compile_catalogue`; `decide` answers one order from it w
 Rules, formula and strategies: docs/routing.md.
 """
 
-import math
 from bisect import bisect_left
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from apps.resources.types import (
@@ -26,7 +25,6 @@ from apps.resources.types import (
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 ON_TIME_PRIOR_WEIGHT = 20  # the staff's estimate counts as this many deliveries
-OFF_LANE_CACHE = 64  # lanes whose off-lane exclusions are kept ready
 NO_PREFERENCES = MerchantPreferences()
 
 
@@ -159,6 +157,75 @@ def on_time_rate(*, on_time: int, delivered: int, prior: float) -> float:
     return (on_time + prior * ON_TIME_PRIOR_WEIGHT) / (delivered + ON_TIME_PRIOR_WEIGHT)
 
 
+class _Service:
+    """A service compiled for the hot path: money in integer cents of its pricing currency."""
+
+    __slots__ = (
+        "base_c",
+        "capacity",
+        "card",
+        "carrier_code",
+        "currency",
+        "divisor",
+        "fuel_bp",
+        "key",
+        "lanes",
+        "level",
+        "max_length",
+        "max_value",
+        "max_weight",
+        "min_value",
+        "per_kg_c",
+        "refused",
+        "service_code",
+        "spec",
+        "tmax",
+        "tmin",
+        "value_currency",
+    )
+
+    def __init__(self, s: ServiceSpec):
+        self.spec = s
+        self.key = s.key
+        self.carrier_code, self.service_code, self.level = s.carrier_code, s.service_code, s.level
+        self.tmin, self.tmax = s.transit_days_min, s.transit_days_max
+        self.max_weight, self.max_length, self.divisor = s.max_weight_g, s.max_length_mm, s.volumetric_divisor
+        self.fuel_bp = int(s.fuel_pct * 100)  # hundredths of a percent
+        self.min_value, self.max_value, self.value_currency = s.min_value, s.max_value, s.currency
+        self.refused = s.refused_contents
+        self.capacity = s.daily_capacity
+        if s.card is not None:
+            self.currency = s.card_currency
+            self.card = {
+                zone: (list(z.bounds), [_cents(p) for p in z.prices], _cents(z.extra_per_kg))
+                for zone, z in s.card.items()
+            }
+        else:
+            self.currency, self.card = s.currency, None
+        self.base_c, self.per_kg_c = _cents(s.base_price), _cents(s.price_per_kg)
+        # None: the whole destination country is served on that lane.
+        self.lanes = {
+            lane: None if any(a.whole_country for a in areas) else tuple(areas) for lane, areas in s.lanes.items()
+        }
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def _fmt(cents: int) -> str:
+    # Exact for whole cents below 10^13: the nearest float to n/100 rounds back to n/100.
+    return f"{cents / 100:.2f}"
+
+
+def _new_option(fields: dict) -> RouteOption:
+    """A RouteOption without the frozen dataclass's per-field __setattr__ (the hot path makes
+    hundreds per decision); `fields` must name every field, as RouteOption(**fields) would."""
+    option = object.__new__(RouteOption)
+    option.__dict__.update(fields)
+    return option
+
+
 @dataclass
 class Catalogue:
     services: list[ServiceSpec]
@@ -168,34 +235,10 @@ class Catalogue:
     warehouses: list[WarehouseSpec] = field(default_factory=list)
     preferences: dict[int, MerchantPreferences] = field(default_factory=dict)
     version: int | None = None
-    by_lane: dict[tuple[str, str], list[ServiceSpec]] = field(default_factory=dict)
+    # (origin, destination) → compiled services on the lane that are open, in (carrier, service)
+    # order; under (origin, destination, level) only those of the level.
+    by_lane: dict[tuple, list[_Service]] = field(default_factory=dict)
     priors: dict[tuple[str, str], float] = field(default_factory=dict)
-    _off_lane: OrderedDict = field(default_factory=OrderedDict)
-
-    def off_lane_exclusions(self, lane: tuple[str, str], level: str) -> tuple[tuple[Exclusion, ...], dict]:
-        """Every service that does not cover the lane, with why, in (carrier, service) order, and
-        for each service that does, how many of those come before it (kept for the busiest lanes)."""
-        cache_key = (lane, level)
-        cached = self._off_lane.get(cache_key)
-        if cached is not None:
-            self._off_lane.move_to_end(cache_key)
-            return cached
-        reason = f"does not serve {lane[0]}→{lane[1]}"
-        out: list[Exclusion] = []
-        positions: dict[tuple[str, str], int] = {}
-        for s in self.services:
-            if lane in s.lanes:
-                positions[s.key] = len(out)
-                continue
-            why = _static_reason(s)
-            if not why and level and s.level != level:
-                why = f"service level is {s.level}, not {level}"
-            out.append(Exclusion(s.carrier_code, s.service_code, why or reason))
-        result = (tuple(out), positions)
-        self._off_lane[cache_key] = result
-        if len(self._off_lane) > OFF_LANE_CACHE:
-            self._off_lane.popitem(last=False)
-        return result
 
 
 def compile_catalogue(
@@ -208,12 +251,16 @@ def compile_catalogue(
     preferences: dict[int, MerchantPreferences] | None = None,
     version: int | None = None,
 ) -> Catalogue:
-    """Index services by lane (in carrier, service order) and put everything in its place."""
+    """Index open services by lane and by lane and level, money in cents, in (carrier, service) order."""
     services = sorted(services, key=lambda s: s.key)
-    by_lane: dict[tuple[str, str], list[ServiceSpec]] = {}
+    by_lane: dict[tuple, list[_Service]] = {}
     for s in services:
+        if _static_reason(s):
+            continue
+        compiled = _Service(s)
         for lane in s.lanes:
-            by_lane.setdefault(lane, []).append(s)
+            by_lane.setdefault(lane, []).append(compiled)
+            by_lane.setdefault((*lane, s.level), []).append(compiled)
     rates = {"USD": Decimal("1")}
     rates.update(usd_per_unit or {})
     return Catalogue(
@@ -237,209 +284,213 @@ def _static_reason(s: ServiceSpec) -> str:
     return ""
 
 
+class _Decision:
+    """One order's facts and the per-decision caches the rules share."""
+
+    def __init__(self, cat: Catalogue, profile: ShipmentProfile, today: date):
+        self.cat = cat
+        self.rates = cat.usd_per_unit
+        self.postcode = normalize_postcode(profile.destination_postcode)
+        self.postcode_as_given = profile.destination_postcode
+        self.destination = profile.destination_country
+        self.weights = profile.parcel_weights_g
+        self.parcels = len(self.weights)
+        volumes = tuple(d.length_mm * d.width_mm * d.height_mm for d in profile.parcel_dims)
+        self.volumes = volumes if len(volumes) == self.parcels else ()
+        self.heaviest = max(self.weights, default=0)
+        self.longest = max(
+            [profile.longest_side_mm, *(max(d.length_mm, d.width_mm, d.height_mm) for d in profile.parcel_dims)]
+        )
+        self.level = profile.service_level
+        self.value = profile.declared_value
+        self.value_currency = profile.declared_currency.upper()
+        self.contents = profile.contents
+        self.quote = self.value_currency if self.value_currency in self.rates else "USD"
+        self.today = today
+        self._billable: dict[int, tuple[tuple[int, ...], int]] = {}
+        self._values: dict[str, Decimal | None] = {}
+        self._factors: dict[str, Decimal | None] = {}
+        self._zones: dict[str, list[str]] = {}
+        self._remote: dict[tuple[str, str], int | None] = {}
+        self._days: dict[int, date] = {}
+
+    def billable(self, divisor: int) -> tuple[tuple[int, ...], int]:
+        """Billable grams per parcel at the divisor, and the started kilograms they make."""
+        got = self._billable.get(divisor)
+        if got is None:
+            grams = self.weights
+            if self.volumes:
+                volumetric = tuple(max(w, -(-v // divisor)) for w, v in zip(self.weights, self.volumes, strict=True))
+                if volumetric != grams:
+                    grams = volumetric
+            got = self._billable[divisor] = (grams, sum(-(-g // 1000) for g in grams))
+        return got
+
+    def value_in(self, currency: str) -> Decimal | None:
+        if currency not in self._values:
+            rates = self.rates
+            if currency == self.value_currency:
+                self._values[currency] = self.value
+            elif currency in rates and self.value_currency in rates:
+                self._values[currency] = self.value * rates[self.value_currency] / rates[currency]
+            else:
+                self._values[currency] = None
+        return self._values[currency]
+
+    def factor(self, currency: str) -> tuple[int, int] | None:
+        """What one unit of `currency` is in the quote currency, as an exact fraction (None: no rate)."""
+        if currency not in self._factors:
+            rate = self.rates.get(currency)
+            if rate is None:
+                self._factors[currency] = None
+            else:
+                ratio = Fraction(rate) / Fraction(self.rates[self.quote])
+                self._factors[currency] = (ratio.numerator, ratio.denominator)
+        return self._factors[currency]
+
+    def zones(self, carrier_code: str) -> list[str]:
+        got = self._zones.get(carrier_code)
+        if got is None:
+            got = self._zones[carrier_code] = [
+                z.code
+                for z in self.cat.zones.get(carrier_code, ())
+                if self.destination in z.countries and z.area.contains(self.postcode)
+            ]
+        return got
+
+    def remote_cents(self, carrier_code: str, currency: str) -> int | None:
+        """The carrier's remote-area surcharge per parcel here, in cents of `currency`; None: no rate."""
+        key = (carrier_code, currency)
+        if key not in self._remote:
+            total = Decimal("0")
+            for sc in self.cat.surcharges.get(carrier_code, ()):
+                if sc.country == self.destination and sc.area.contains(self.postcode):
+                    if sc.currency == currency:
+                        total += sc.amount
+                    elif sc.currency in self.rates and currency in self.rates:
+                        total += sc.amount * self.rates[sc.currency] / self.rates[currency]
+                    else:
+                        self._remote[key] = None
+                        return None
+            self._remote[key] = _cents(total)
+        return self._remote[key]
+
+    def day(self, days: int) -> date:
+        got = self._days.get(days)
+        if got is None:
+            got = self._days[days] = self.today + timedelta(days=days)
+        return got
+
+
+def _check(d: _Decision, s: _Service, areas, blocked: frozenset[str]) -> str:
+    """Why the open, level-matching service cannot take the order, or "" (docs/routing.md order)."""
+    if s.carrier_code in blocked:
+        return "blocked by the merchant"
+    if areas is not None and not any(a.contains(d.postcode) for a in areas):
+        return f"does not serve postcode {d.postcode_as_given}"
+    if d.heaviest > s.max_weight:
+        return f"parcel of {d.heaviest} g exceeds the {s.max_weight} g limit"
+    if d.longest > s.max_length:
+        return f"side of {d.longest} mm exceeds the {s.max_length} mm limit"
+    if s.max_value is not None or s.min_value is not None:
+        value = d.value_in(s.value_currency)
+        cur = s.value_currency
+        if value is None:
+            return f"no exchange rate for {d.value_currency if d.value_currency not in d.rates else cur}"
+        if s.max_value is not None and value > s.max_value:
+            return f"declared value {_money(value)} {cur} exceeds the {s.max_value} {cur} limit"
+        if s.min_value is not None and value < s.min_value:
+            return f"declared value {_money(value)} {cur} is under the {s.min_value} {cur} minimum"
+    if d.contents and d.contents & s.refused:
+        return f"does not accept {', '.join(sorted(d.contents & s.refused))}"
+    return ""
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(slots=True)
-class _Order:
-    """The parts of a profile the rules read, prepared once per decision."""
-
-    postcode: str
-    postcode_as_given: str
-    destination: str
-    weights: tuple[int, ...]
-    billable: dict[int, tuple[int, ...]]  # volumetric divisor → billable grams per parcel
-    volumes_mm3: tuple[int, ...]
-    heaviest: int
-    longest: int
-    level: str
-    value: Decimal
-    value_currency: str
-    contents: frozenset[str]
-    quote_currency: str
-
-    def billable_g(self, divisor: int) -> tuple[int, ...]:
-        got = self.billable.get(divisor)
-        if got is None:
-            got = self.weights
-            if self.volumes_mm3:
-                pairs = zip(self.weights, self.volumes_mm3, strict=True)
-                volumetric = tuple(max(w, -(-v // divisor)) for w, v in pairs)
-                if volumetric != got:
-                    got = volumetric
-            self.billable[divisor] = got
-        return got
-
-
-def _prepare(profile: ShipmentProfile, rates: dict[str, Decimal]) -> _Order:
-    volumes = tuple(d.length_mm * d.width_mm * d.height_mm for d in profile.parcel_dims)
-    if len(volumes) != len(profile.parcel_weights_g):
-        volumes = ()
-    longest = max([profile.longest_side_mm, *(max(d.length_mm, d.width_mm, d.height_mm) for d in profile.parcel_dims)])
-    value_currency = profile.declared_currency.upper()
-    return _Order(
-        postcode=normalize_postcode(profile.destination_postcode),
-        postcode_as_given=profile.destination_postcode,
-        destination=profile.destination_country,
-        weights=profile.parcel_weights_g,
-        billable={},
-        volumes_mm3=volumes,
-        heaviest=max(profile.parcel_weights_g, default=0),
-        longest=longest,
-        level=profile.service_level,
-        value=profile.declared_value,
-        value_currency=value_currency,
-        contents=profile.contents,
-        quote_currency=value_currency if value_currency in rates else "USD",
-    )
-
-
-class _Refused(Exception):
-    pass
-
-
-def _convert(amount: Decimal, source: str, target: str, rates: dict[str, Decimal]) -> Decimal:
-    if source == target:
-        return amount
-    try:
-        return amount * rates[source] / rates[target]
-    except KeyError as exc:
-        raise _Refused(f"no exchange rate for {exc.args[0]}") from None
-
-
-def _zone(cat: Catalogue, s: ServiceSpec, order: _Order) -> str | None:
-    for z in cat.zones.get(s.carrier_code, ()):
-        if order.destination in z.countries and z.code in s.card and z.area.contains(order.postcode):
-            return z.code
-    return None
-
-
-def _price(cat: Catalogue, s: ServiceSpec, order: _Order) -> tuple[Decimal, str, dict]:
-    """The price in the service's pricing currency, that currency, and the breakdown."""
-    billable = order.billable_g(s.volumetric_divisor)
-    kilos = [-(-g // 1000) for g in billable]
-    breakdown: dict = {"billed_kg": sum(kilos)}
-    if billable is not order.weights:
-        breakdown["billable_g"] = list(billable)  # volumetric weight counted
+def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | None, delay: int) -> RouteOption | str:
+    """Price the service for the order (cents of its pricing currency), convert, check capacity."""
+    grams, kilos = d.billable(s.divisor)
     if s.card is not None:
-        currency = s.card_currency
-        zone = _zone(cat, s, order)
+        zone = next((z for z in d.zones(s.carrier_code) if z in s.card), None)
         if zone is None:
-            raise _Refused(f"no rate card zone for {order.destination} {order.postcode_as_given}")
-        prices = s.card[zone]
-        base = weight = Decimal("0")
-        for g in billable:
-            i = bisect_left(prices.bounds, g)
-            if i < len(prices.bounds):
-                base += prices.prices[i]
-            elif prices.extra_per_kg:
-                base += prices.prices[-1]
-                weight += prices.extra_per_kg * math.ceil((g - prices.bounds[-1]) / 1000)
+            return f"no rate card zone for {d.destination} {d.postcode_as_given}"
+        bounds, prices, extra = s.card[zone]
+        base = weight = 0
+        last = bounds[-1]
+        for g in grams:
+            if g <= last:
+                base += prices[bisect_left(bounds, g)]
+            elif extra:
+                base += prices[-1]
+                weight += extra * -(-(g - last) // 1000)
             else:
-                raise _Refused(f"rate card prices no parcel over {prices.bounds[-1]} g to zone {zone}")
-        breakdown["zone"] = zone
+                return f"rate card prices no parcel over {last} g to zone {zone}"
     else:
-        currency = s.currency
-        base = s.base_price * len(billable)
-        weight = s.price_per_kg * sum(kilos)
-    total = _money(base + weight)
-    breakdown.update(base=str(_money(base)), weight=str(_money(weight)))
-    if s.fuel_pct:
-        fuel = _money((base + weight) * s.fuel_pct / HUNDRED)
-        breakdown["fuel"] = str(fuel)
-        total += fuel
-    remote = Decimal("0")
-    for sc in cat.surcharges.get(s.carrier_code, ()):
-        if sc.country == order.destination and sc.area.contains(order.postcode):
-            remote += _convert(sc.amount, sc.currency, currency, cat.usd_per_unit) * len(billable)
-    if remote:
-        breakdown["remote_area"] = str(_money(remote))
-        total += _money(remote)
-    breakdown["total"] = str(total)
-    return total, currency, breakdown
-
-
-def _refusal(cat: Catalogue, s: ServiceSpec, order: _Order, areas: list[Area], prefs: MerchantPreferences) -> str:
-    """Why the service cannot take the order, or "" (the rules in the order of docs/routing.md)."""
-    if s.carrier_status != "active":
-        return f"carrier is {s.carrier_status}"
-    if not s.is_active:
-        return "service is inactive"
-    if order.level and s.level != order.level:
-        return f"service level is {s.level}, not {order.level}"
-    if s.carrier_code in prefs.blocked_carriers:
-        return "blocked by the merchant"
-    if not any(a.contains(order.postcode) for a in areas):
-        return f"does not serve postcode {order.postcode_as_given}"
-    if order.heaviest > s.max_weight_g:
-        return f"parcel of {order.heaviest} g exceeds the {s.max_weight_g} g limit"
-    if order.longest > s.max_length_mm:
-        return f"side of {order.longest} mm exceeds the {s.max_length_mm} mm limit"
-    if s.max_value is not None or s.min_value is not None:
-        value = _convert(order.value, order.value_currency, s.currency, cat.usd_per_unit)
-        if s.max_value is not None and value > s.max_value:
-            return f"declared value {_money(value)} {s.currency} exceeds the {s.max_value} {s.currency} limit"
-        if s.min_value is not None and value < s.min_value:
-            return f"declared value {_money(value)} {s.currency} is under the {s.min_value} {s.currency} minimum"
-    refused = order.contents & s.refused_contents
-    if refused:
-        return f"does not accept {', '.join(sorted(refused))}"
-    return ""
-
-
-def _window(today: date, s: ServiceSpec, delay: int) -> tuple[date, date]:
-    return today + timedelta(days=s.transit_days_min + delay), today + timedelta(days=s.transit_days_max + delay)
-
-
-def _evaluate(
-    cat: Catalogue,
-    s: ServiceSpec,
-    areas: list[Area],
-    order: _Order,
-    prefs: MerchantPreferences,
-    usage: dict[tuple[str, str], int],
-    today: date,
-    warehouse: WarehouseSpec | None,
-    delay: int,
-) -> RouteOption | str:
-    try:
-        reason = _refusal(cat, s, order, areas, prefs)
-        if reason:
-            return reason
-        total, currency, breakdown = _price(cat, s, order)
-        if warehouse is not None:
-            fee = _money(_convert(warehouse.handling_fee, warehouse.currency, currency, cat.usd_per_unit))
-            breakdown["handling"] = str(fee)
-            total += fee
-            breakdown["total"] = str(total)
-        price = _money(_convert(total, currency, order.quote_currency, cat.usd_per_unit))
-    except _Refused as exc:
-        return str(exc)
-    if s.daily_capacity is not None:
+        zone = None
+        base, weight = s.base_c * d.parcels, s.per_kg_c * kilos
+    total = base + weight
+    fuel = (total * s.fuel_bp + 5000) // 10000 if s.fuel_bp else 0
+    remote = d.remote_cents(s.carrier_code, s.currency) if s.carrier_code in d.cat.surcharges else 0
+    if remote is None:
+        return "no exchange rate for a remote-area surcharge"
+    remote *= d.parcels
+    handling = 0
+    if warehouse is not None:
+        rates = d.rates
+        if warehouse.currency not in rates or s.currency not in rates:
+            return f"no exchange rate for {warehouse.currency}"
+        handling = _cents(warehouse.handling_fee * rates[warehouse.currency] / rates[s.currency])
+    total += fuel + remote + handling
+    factor = d.factor(s.currency)
+    if factor is None:
+        return f"no exchange rate for {s.currency}"
+    if s.capacity is not None:
         used = usage.get(s.key, 0)
-        if used >= s.daily_capacity:
-            return f"at daily capacity ({used}/{s.daily_capacity} today)"
-    converted = currency != order.quote_currency
-    if converted:
-        breakdown["currency"] = currency
-        breakdown["quote_currency"] = order.quote_currency
-        breakdown["quote_total"] = str(price)
-    earliest, latest = _window(today, s, delay)
-    return RouteOption(
-        carrier_code=s.carrier_code,
-        service_code=s.service_code,
-        service_level=s.level,
-        price=price,
-        currency=order.quote_currency,
-        transit_days_min=s.transit_days_min + delay,
-        transit_days_max=s.transit_days_max + delay,
-        breakdown=breakdown,
-        warehouse_code=warehouse.code if warehouse else "",
-        delivery_earliest=earliest,
-        delivery_latest=latest,
-        original_price=total if converted else None,
-        original_currency=currency if converted else "",
+        if used >= s.capacity:
+            return f"at daily capacity ({used}/{s.capacity} today)"
+    breakdown: dict = {"billed_kg": kilos}
+    if grams is not d.weights:
+        breakdown["billable_g"] = list(grams)  # volumetric weight counted
+    if zone is not None:
+        breakdown["zone"] = zone
+    breakdown["base"], breakdown["weight"] = _fmt(base), _fmt(weight)
+    if fuel:
+        breakdown["fuel"] = _fmt(fuel)
+    if remote:
+        breakdown["remote_area"] = _fmt(remote)
+    if warehouse is not None:
+        breakdown["handling"] = _fmt(handling)
+    breakdown["total"] = _fmt(total)
+    original = Decimal(total).scaleb(-2)
+    if s.currency == d.quote:
+        price, converted = original, False
+    else:
+        num, den = factor
+        quoted = (2 * total * num + den) // (2 * den)  # cents, half up
+        price, converted = Decimal(quoted).scaleb(-2), True
+        breakdown["currency"] = s.currency
+        breakdown["quote_currency"] = d.quote
+        breakdown["quote_total"] = _fmt(quoted)
+    return _new_option(
+        {
+            "carrier_code": s.carrier_code,
+            "service_code": s.service_code,
+            "service_level": s.level,
+            "price": price,
+            "currency": d.quote,
+            "transit_days_min": s.tmin + delay,
+            "transit_days_max": s.tmax + delay,
+            "breakdown": breakdown,
+            "score": 0.0,
+            "warehouse_code": warehouse.code if warehouse is not None else "",
+            "delivery_earliest": d.day(s.tmin + delay),
+            "delivery_latest": d.day(s.tmax + delay),
+            "original_price": original if converted else None,
+            "original_currency": s.currency if converted else "",
+        }
     )
 
 
@@ -478,39 +529,36 @@ def _rank(
         return options
     cheapest = min(o.price for o in options)
     fastest = min(o.transit_days_max for o in options)
+    priors, records = cat.priors, counters.records
+    preferred = prefs.preferred_carriers
 
     def tie(o: RouteOption) -> tuple:
         return (o.price, o.transit_days_max, o.carrier_code, o.service_code, o.warehouse_code)
 
-    priors = cat.priors
-
     def rate(o: RouteOption) -> float:
         key = (o.carrier_code, o.service_code)
-        on_time, delivered = counters.records.get(key, (0, 0))
+        on_time, delivered = records.get(key, (0, 0))
         return on_time_rate(on_time=on_time, delivered=delivered, prior=priors[key])
 
     def cheap_score(o: RouteOption) -> float:
         return float(cheapest / o.price) if o.price else 1.0
 
     if strategy == "fastest":
-        key, score = (
-            (lambda o: (o.transit_days_max, o.transit_days_min, *tie(o))),
-            (lambda o: fastest / max(o.transit_days_max, 1) if o.transit_days_max else 1.0),
-        )
+        options.sort(key=lambda o: (o.transit_days_max, o.transit_days_min, *tie(o)))
+        scores = [fastest / o.transit_days_max if o.transit_days_max else 1.0 for o in options]
     elif strategy == "on_time":
-        key, score = (lambda o: (-rate(o), *tie(o))), rate
+        rated = sorted(((rate(o), o) for o in options), key=lambda r: (-r[0], *tie(r[1])))
+        options[:] = [o for _, o in rated]
+        scores = [r for r, _ in rated]
     elif strategy == "preferred":
-        key = lambda o: (o.carrier_code not in prefs.preferred_carriers, *tie(o))  # noqa: E731
-        score = lambda o: (1.0 if o.carrier_code in prefs.preferred_carriers else 0.0) + cheap_score(o)  # noqa: E731
+        options.sort(key=lambda o: (o.carrier_code not in preferred, *tie(o)))
+        scores = [(1.0 if o.carrier_code in preferred else 0.0) + cheap_score(o) for o in options]
     else:
-        key, score = tie, cheap_score
-    options.sort(key=key)
-    return [_with_score(o, round(score(o), 4)) for o in options]
-
-
-def _with_score(o: RouteOption, score: float) -> RouteOption:
-    object.__setattr__(o, "score", score)  # the option is ours until returned
-    return o
+        options.sort(key=tie)
+        scores = [cheap_score(o) for o in options]
+    for o, score in zip(options, scores, strict=True):
+        o.__dict__["score"] = round(score, 4)  # built here, not yet handed out
+    return options
 
 
 def decide(
@@ -523,43 +571,51 @@ def decide(
     counters: Counters = NO_COUNTERS,
     now: datetime,
 ) -> RoutingResult:
-    """Every eligible option ranked by the strategy, and every excluded one with the reason."""
+    """Every eligible option ranked by the strategy; the exclusions, each with its reason, are
+    worked out when first read (most callers never do)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     prefs = preferences or NO_PREFERENCES
-    usage = counters.usage
-    today = now.date()
-    order = _prepare(profile, cat.usd_per_unit)
+    blocked, usage = prefs.blocked_carriers, counters.usage
+    d = _Decision(cat, profile, now.date())
     options: list[RouteOption] = []
-    exclusions: list[Exclusion] = []
+    reasons: dict[tuple[str, str], str] = {}
     lane = (profile.origin_country, profile.destination_country)
-    off_lane, positions = cat.off_lane_exclusions(lane, order.level)
-    previous = 0
-    for s in cat.by_lane.get(lane, ()):
-        got = _evaluate(cat, s, s.lanes[lane], order, prefs, usage, today, None, 0)
-        if isinstance(got, str):
-            # Merged into the off-lane exclusions so that all come in (carrier, service) order.
-            position = positions[s.key]
-            exclusions.extend(off_lane[previous:position])
-            exclusions.append(Exclusion(s.carrier_code, s.service_code, got))
-            previous = position
+    for s in cat.by_lane.get((*lane, d.level) if d.level else lane, ()):
+        got = _check(d, s, s.lanes[lane], blocked) or _offer(d, s, usage, None, 0)
+        if got.__class__ is str:
+            reasons[s.key] = got
         else:
             options.append(got)
-    exclusions.extend(off_lane[previous:])
-    for w in _stocked_warehouses(cat, profile, stock, exclusions):
+    warehouse_exclusions: list[Exclusion] = []
+    for w in _stocked_warehouses(cat, profile, stock, warehouse_exclusions):
         delay = 1 if _after_cutoff(w, now) else 0
         w_lane = (w.country, profile.destination_country)
-        for s in cat.by_lane.get(w_lane, ()):
+        for s in cat.by_lane.get((*w_lane, d.level) if d.level else w_lane, ()):
             if s.carrier_code not in w.carriers:
                 continue
-            got = _evaluate(cat, s, s.lanes[w_lane], order, prefs, usage, today, w, delay)
-            if isinstance(got, str):
-                exclusions.append(Exclusion(s.carrier_code, s.service_code, got, w.code))
+            got = _check(d, s, s.lanes[w_lane], blocked) or _offer(d, s, usage, w, delay)
+            if got.__class__ is str:
+                warehouse_exclusions.append(Exclusion(s.carrier_code, s.service_code, got, w.code))
             else:
                 options.append(got)
-    ranked = _rank(options, strategy, cat, prefs, counters)
+
+    def explain() -> list[Exclusion]:
+        # Every service in (carrier, service) order with the first rule it fails, then warehouses.
+        out = []
+        off_lane = f"does not serve {lane[0]}→{lane[1]}"
+        for s in cat.services:
+            why = reasons.get(s.key)
+            if why is None:
+                why = _static_reason(s)
+                if not why and d.level and s.level != d.level:
+                    why = f"service level is {s.level}, not {d.level}"
+                if not why and lane not in s.lanes:
+                    why = off_lane
+            if why:
+                out.append(Exclusion(s.carrier_code, s.service_code, why))
+        return out + warehouse_exclusions
+
     return RoutingResult(
-        options=tuple(ranked),
-        exclusions=tuple(exclusions),
-        strategy=strategy,
+        options=tuple(_rank(options, strategy, cat, prefs, counters)), strategy=strategy, explain=explain
     )

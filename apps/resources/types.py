@@ -1,5 +1,6 @@
 """What the resource center answers with: plain values, no model instances."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -81,11 +82,45 @@ class Exclusion:
     warehouse_code: str = ""
 
 
-@dataclass(frozen=True)
 class RoutingResult:
-    options: tuple[RouteOption, ...]
-    exclusions: tuple[Exclusion, ...]
-    strategy: str = "cheapest"
+    """`options` ranked best first by `strategy`; `exclusions`, every service not offered with the
+    first rule it fails, in (carrier, service) order, then warehouses not offered. Routing hands
+    an `explain` function instead of the exclusions: they are worked out on first read, so that
+    the many callers that only take an option do not pay for listing thousands of services."""
+
+    __slots__ = ("_exclusions", "_explain", "options", "strategy")
+
+    def __init__(
+        self,
+        options: tuple[RouteOption, ...],
+        exclusions: tuple[Exclusion, ...] = (),
+        strategy: str = "cheapest",
+        *,
+        explain: Callable[[], Iterable[Exclusion]] | None = None,
+    ):
+        self.options = tuple(options)
+        self.strategy = strategy
+        self._exclusions = None if explain is not None else tuple(exclusions)
+        self._explain = explain
+
+    @property
+    def exclusions(self) -> tuple[Exclusion, ...]:
+        if self._exclusions is None:
+            self._exclusions = tuple(self._explain())
+            self._explain = None
+        return self._exclusions
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RoutingResult):
+            return NotImplemented
+        return (self.options, self.exclusions, self.strategy) == (other.options, other.exclusions, other.strategy)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RoutingResult(options={self.options!r}, exclusions=<{len(self.exclusions)}>, strategy={self.strategy!r})"
+        )
 
 
 @dataclass(frozen=True)
