@@ -1,5 +1,7 @@
 """Reads of the resource center, including the routing decision's eligibility and ranking."""
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -8,7 +10,7 @@ from django.utils import timezone
 
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound
-from apps.resources.models import Carrier
+from apps.resources.models import Carrier, RateBreak
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -88,3 +90,16 @@ def shipment_profile_build(
         parcels=parcels,
         usd_per_unit=current_catalogue().usd_per_unit,
     )
+
+
+RATE_CARD_COLUMNS = ["zone", "up_to_g", "price", "extra_per_kg"]
+
+
+def rate_card_csv(*, card_id: int) -> str:
+    """A rate card as CSV: one row per weight break (zone, up_to_g, price, extra_per_kg)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RATE_CARD_COLUMNS)
+    for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
+        writer.writerow([b.zone.code, b.up_to_g, b.price, b.extra_per_kg])
+    return buffer.getvalue()

@@ -1,11 +1,24 @@
 """Writes of the resource center (the admin writes through Django's forms)."""
 
+import csv
+import io
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 
-from apps.resources.models import Carrier, CarrierService, Coverage, DeliveryPromise, Warehouse
+from apps.resources.exceptions import RateCardInvalid
+from apps.resources.models import (
+    Carrier,
+    CarrierService,
+    Coverage,
+    DeliveryPromise,
+    RateBreak,
+    RateCard,
+    Warehouse,
+    Zone,
+)
+from apps.resources.selectors import RATE_CARD_COLUMNS
 
 
 @transaction.atomic
@@ -152,3 +165,53 @@ def delivery_record(*, order_id: int, carrier_code: str, service_code: str, deli
         )
     promise.delete()
     return on_time
+
+
+@transaction.atomic
+def rate_card_import(*, card_id: int, text: str) -> int:
+    """Replace a rate card's weight breaks with the CSV's rows (columns as `selectors.rate_card_csv`
+    writes them); all or nothing. Raises RateCardInvalid listing every bad line; returns the rows."""
+    card = RateCard.objects.select_related("service__carrier").select_for_update().get(pk=card_id)
+    zones = {z.code: z for z in Zone.objects.filter(carrier=card.service.carrier)}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in RATE_CARD_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RateCardInvalid(f"The CSV lacks the column(s) {', '.join(missing)}.", extra={"lines": {}})
+    errors: dict[int, list[str]] = {}
+    rows, seen = [], set()
+    for line, row in enumerate(reader, start=2):
+        problems = []
+        zone = zones.get((row.get("zone") or "").strip())
+        if zone is None:
+            problems.append(f"zone {row.get('zone')!r} is not a zone of {card.service.carrier.code}")
+        try:
+            up_to_g = int(row["up_to_g"])
+            if up_to_g <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"up_to_g {row.get('up_to_g')!r} is not a positive whole number of grams")
+            up_to_g = None
+        amounts = {}
+        for name in ("price", "extra_per_kg"):
+            raw = (row.get(name) or "").strip() or ("0" if name == "extra_per_kg" else "")
+            try:
+                amounts[name] = Decimal(raw)
+                if amounts[name] < 0 or amounts[name] != amounts[name].quantize(Decimal("0.01")):
+                    raise InvalidOperation
+            except InvalidOperation:
+                problems.append(f"{name} {row.get(name)!r} is not an amount with at most 2 decimals")
+        if zone is not None and up_to_g is not None:
+            if (zone.code, up_to_g) in seen:
+                problems.append(f"zone {zone.code} has the break {up_to_g} g twice")
+            seen.add((zone.code, up_to_g))
+        if problems:
+            errors[line] = problems
+        else:
+            rows.append(RateBreak(card=card, zone=zone, up_to_g=up_to_g, **amounts))
+    if errors:
+        raise RateCardInvalid(
+            f"{len(errors)} line(s) of the CSV are invalid; nothing was imported.", extra={"lines": errors}
+        )
+    card.breaks.all().delete()
+    RateBreak.objects.bulk_create(rows)
+    return len(rows)

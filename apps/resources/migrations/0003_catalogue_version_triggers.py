@@ -23,7 +23,9 @@ FORWARD = [
     """
     CREATE FUNCTION resources_catalogue_bump() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE resources_catalogueversion SET version = nextval('resources_catalogue_version_seq') WHERE id = 1;
+        -- An upsert: a flushed database (TRUNCATE in tests) gets its row back on the next write.
+        INSERT INTO resources_catalogueversion (id, version) VALUES (1, nextval('resources_catalogue_version_seq'))
+        ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version;
         RETURN NULL;
     END $$
     """,
