@@ -13,8 +13,10 @@ from apps.resources.models import (
     CarrierService,
     Coverage,
     DeliveryPromise,
+    MerchantRoutingPreference,
     RateBreak,
     RateCard,
+    Surcharge,
     Warehouse,
     Zone,
 )
@@ -59,12 +61,16 @@ def service_upsert(
     price_per_kg: Decimal,
     currency: str,
     lanes: list[tuple[str, str, list[str]]],
+    **limits,
 ) -> CarrierService:
-    """Create or update a service with exactly the given coverage lanes (origin, destination, postcode prefixes)."""
+    """Create or update a service with exactly the given coverage lanes (origin, destination, postcode
+    prefixes). `limits` sets further fields (volumetric_divisor, fuel_surcharge_pct, daily_capacity,
+    max_declared_value, refused_contents, ...)."""
     service, _ = CarrierService.objects.update_or_create(
         carrier=carrier,
         code=code,
         defaults={
+            **limits,
             "name": name,
             "level": level,
             "transit_days_min": transit_days[0],
@@ -215,3 +221,53 @@ def rate_card_import(*, card_id: int, text: str) -> int:
     card.breaks.all().delete()
     RateBreak.objects.bulk_create(rows)
     return len(rows)
+
+
+@transaction.atomic
+def rate_card_set(
+    *,
+    service: CarrierService,
+    currency: str,
+    zones: list[tuple[str, list[str], list[str]]],
+    breaks: list[tuple[str, int, Decimal, Decimal]],
+) -> RateCard:
+    """Give a service a rate card: the carrier's zones (code, countries, postcode prefixes) are
+    created or updated, and the card's breaks (zone, up to g, price, extra per kg) replaced."""
+    for code, countries, prefixes in zones:
+        Zone.objects.update_or_create(
+            carrier=service.carrier,
+            code=code,
+            defaults={"countries": countries, "postcode_prefixes": prefixes},
+        )
+    card, _ = RateCard.objects.update_or_create(service=service, defaults={"currency": currency})
+    by_code = {z.code: z for z in Zone.objects.filter(carrier=service.carrier)}
+    card.breaks.all().delete()
+    RateBreak.objects.bulk_create(
+        RateBreak(card=card, zone=by_code[zone], up_to_g=g, price=price, extra_per_kg=extra)
+        for zone, g, price, extra in breaks
+    )
+    return card
+
+
+@transaction.atomic
+def surcharge_set(
+    *, carrier: Carrier, name: str, country: str, postcode_prefixes: list[str], amount: Decimal, currency: str
+) -> Surcharge:
+    surcharge, _ = Surcharge.objects.update_or_create(
+        carrier=carrier,
+        name=name,
+        country=country,
+        defaults={"postcode_prefixes": postcode_prefixes, "amount": amount, "currency": currency},
+    )
+    return surcharge
+
+
+@transaction.atomic
+def merchant_preferences_set(
+    *, merchant_id: int, preferred: list[str], blocked: list[str], default_strategy: str = "cheapest"
+) -> MerchantRoutingPreference:
+    preference, _ = MerchantRoutingPreference.objects.update_or_create(
+        merchant_id=merchant_id,
+        defaults={"preferred_carriers": preferred, "blocked_carriers": blocked, "default_strategy": default_strategy},
+    )
+    return preference
