@@ -9,13 +9,18 @@ Both are built in memory through `compile_catalogue`, the function that compiles
 rows (apps/resources/catalogue.py), and decided by `decide`, the function behind
 `selectors.route_options` (which adds only a version check at most once a second per process).
 
-DJANGO_SETTINGS_MODULE=logistics.settings.dev .venv/bin/python bench/routing.py [--decisions 5000]
+With --db it also writes the benchmark catalogue into the database `logistics_bench_routing`
+(created and migrated if missing, its catalogue tables emptied first) and times
+`catalogue.build_catalogue()`, the rebuild every process does after a catalogue write.
+
+.venv/bin/python bench/routing.py [--decisions 5000] [--db]
 """
 
 import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import timeit
@@ -25,8 +30,13 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "logistics_bench_routing"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "logistics.settings.dev")
+if "--db" in sys.argv:
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+    for command in (["ensure_database"], ["migrate", "--noinput", "-v0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=os.environ, check=True)
 
 import django  # noqa: E402
 
@@ -235,9 +245,89 @@ def run(catalogue, decisions, counters) -> dict:
     }
 
 
+def write_to_database(cat) -> float:
+    """Store the in-memory catalogue as rows; return the seconds `build_catalogue` takes to read
+    and compile them back."""
+    from django.db import connection, transaction
+
+    from apps.resources.catalogue import build_catalogue
+    from apps.resources.models import Carrier, CarrierService, Coverage, RateBreak, RateCard, Zone
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE resources_carrier, resources_ratebreak RESTART IDENTITY CASCADE")
+        carriers = Carrier.objects.bulk_create(
+            Carrier(code=code, name=code, endpoint_url="http://127.0.0.1:1/")
+            for code in sorted({s.carrier_code for s in cat.services})
+        )
+        carrier_of = {c.code: c for c in carriers}
+        zones = Zone.objects.bulk_create(
+            Zone(carrier=carrier_of[code], code=z.code, countries=sorted(z.countries))
+            for code, specs in cat.zones.items()
+            for z in specs
+        )
+        zone_of = {(z.carrier.code, z.code): z for z in zones}
+        services = CarrierService.objects.bulk_create(
+            CarrierService(
+                carrier=carrier_of[s.carrier_code],
+                code=s.service_code,
+                name=s.service_code,
+                level=s.level,
+                transit_days_min=s.transit_days_min,
+                transit_days_max=s.transit_days_max,
+                max_weight_g=s.max_weight_g,
+                max_length_mm=s.max_length_mm,
+                base_price=s.base_price,
+                price_per_kg=s.price_per_kg,
+                currency=s.currency,
+                volumetric_divisor=s.volumetric_divisor,
+                fuel_surcharge_pct=s.fuel_pct,
+                max_declared_value=s.max_value,
+                refused_contents=sorted(s.refused_contents),
+                daily_capacity=s.daily_capacity,
+                is_active=s.is_active,
+            )
+            for s in cat.services
+        )
+        Coverage.objects.bulk_create(
+            (
+                Coverage(
+                    service=row,
+                    origin_country=o,
+                    destination_country=d,
+                    postcode_prefixes=list(areas[0].prefixes),
+                    postcode_ranges=[f"{lo}-{hi}" for lo, hi in areas[0].ranges],
+                )
+                for row, s in zip(services, cat.services, strict=True)
+                for (o, d), areas in s.lanes.items()
+            ),
+            batch_size=5000,
+        )
+        cards = RateCard.objects.bulk_create(
+            RateCard(service=row, currency=s.card_currency) for row, s in zip(services, cat.services, strict=True)
+        )
+        RateBreak.objects.bulk_create(
+            (
+                RateBreak(
+                    card=card, zone=zone_of[(s.carrier_code, zone)], up_to_g=g, price=p, extra_per_kg=z.extra_per_kg
+                )
+                for card, s in zip(cards, cat.services, strict=True)
+                for zone, z in s.card.items()
+                for g, p in zip(z.bounds, z.prices, strict=True)
+            ),
+            batch_size=10000,
+        )
+    t = time.perf_counter()
+    rebuilt = build_catalogue()
+    seconds = time.perf_counter() - t
+    assert len(rebuilt.services) == len(cat.services)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--decisions", type=int, default=5000)
+    parser.add_argument("--db", action="store_true", help="also time the rebuild from database rows")
     args = parser.parse_args()
     rng = random.Random(5)
     t = time.perf_counter()
@@ -260,6 +350,12 @@ def main() -> None:
         f"demo catalogue ({len(demo.services)} services), {args.decisions:,} decisions: "
         + ", ".join(f"{k} {v:,.3f}" for k, v in result.items())
     )
+    if args.db:
+        rows = sum(len(z.bounds) for s in big.services for z in s.card.values())
+        seconds = write_to_database(big)
+        lines.append(
+            f"rebuild from the database ({len(big.services):,} services, {rows:,} weight breaks): {seconds:.1f} s"
+        )
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "results" / "routing.txt").write_text(text + "\n")

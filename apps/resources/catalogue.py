@@ -45,17 +45,24 @@ def catalogue_version() -> int | None:
 
 def build_catalogue(*, version: int | None = None) -> Catalogue:
     """Read every catalogue table once and compile."""
+    # Plain tuples, not model instances: at 10,000 services a card has ~36 breaks each.
     lanes: dict[int, dict[tuple[str, str], list[Area]]] = defaultdict(lambda: defaultdict(list))
-    for c in Coverage.objects.all():
-        lanes[c.service_id][(c.origin_country.upper(), c.destination_country.upper())].append(
-            Area.of(c.postcode_prefixes, c.postcode_ranges)
-        )
+    whole = Area()
+    for service_id, origin, destination, prefixes, ranges in Coverage.objects.values_list(
+        "service_id", "origin_country", "destination_country", "postcode_prefixes", "postcode_ranges"
+    ):
+        area = Area.of(prefixes, ranges) if prefixes or ranges else whole
+        lanes[service_id][(origin.upper(), destination.upper())].append(area)
     cards: dict[int, dict[str, ZonePrices]] = defaultdict(dict)
-    for b in RateBreak.objects.select_related("card", "zone").order_by("card_id", "zone_id", "up_to_g"):
-        zone = cards[b.card.service_id].setdefault(b.zone.code, ZonePrices(bounds=[], prices=[]))
-        zone.bounds.append(b.up_to_g)
-        zone.prices.append(b.price)
-        zone.extra_per_kg = b.extra_per_kg  # the last break's counts
+    for service_id, zone_code, up_to_g, price, extra in RateBreak.objects.order_by(
+        "card__service_id", "zone__code", "up_to_g"
+    ).values_list("card__service_id", "zone__code", "up_to_g", "price", "extra_per_kg"):
+        zone = cards[service_id].get(zone_code)
+        if zone is None:
+            zone = cards[service_id][zone_code] = ZonePrices(bounds=[], prices=[])
+        zone.bounds.append(up_to_g)
+        zone.prices.append(price)
+        zone.extra_per_kg = extra  # the last break's counts
     services = []
     for s in CarrierService.objects.select_related("carrier", "rate_card"):
         card = getattr(s, "rate_card", None)
