@@ -3,6 +3,8 @@ catalogue version (set by triggers on every catalogue write, migration 0003) cha
 is read at most every ROUTING_CATALOGUE_CHECK_SECONDS; today's usage counters at most every
 ROUTING_USAGE_CHECK_SECONDS. Reads only."""
 
+import logging
+import threading
 import time
 from collections import defaultdict
 
@@ -34,6 +36,8 @@ from apps.resources.routing import (
     compile_catalogue,
 )
 from apps.resources.types import MerchantPreferences
+
+logger = logging.getLogger(__name__)
 
 
 def catalogue_version() -> int | None:
@@ -148,24 +152,54 @@ def build_catalogue(*, version: int | None = None) -> Catalogue:
 class _ProcessCache:
     catalogue: Catalogue | None = None
     checked_at: float = float("-inf")
+    rebuilding: threading.Thread | None = None
     counters: Counters = Counters()
     counters_day = None
     counters_at: float = float("-inf")
 
 
+_rebuild_lock = threading.Lock()
+
+
+def _rebuild_in_background(version: int) -> None:
+    """Compile the new version in a thread while this process keeps routing on the previous one."""
+
+    def rebuild() -> None:
+        try:
+            _ProcessCache.catalogue = build_catalogue(version=version)
+        except Exception:
+            logger.exception("rebuilding the routing catalogue (version %s) failed", version)
+        finally:
+            connection.close()  # the thread's own connection
+
+    with _rebuild_lock:
+        running = _ProcessCache.rebuilding
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=rebuild, name="routing-catalogue-rebuild", daemon=True)
+        _ProcessCache.rebuilding = thread
+        thread.start()
+
+
 def current_catalogue() -> Catalogue:
     """This process's catalogue, rebuilt if the version moved (checked at most every
-    ROUTING_CATALOGUE_CHECK_SECONDS). Without a version row (a flushed test database) it is
-    rebuilt every time."""
+    ROUTING_CATALOGUE_CHECK_SECONDS). With ROUTING_REBUILD_IN_BACKGROUND the rebuild runs in a
+    thread and routing goes on with the previous catalogue meanwhile (a large catalogue takes
+    seconds to compile). Without a version row (a flushed test database) it is rebuilt every time."""
     cache = _ProcessCache
     now = time.monotonic()
     if cache.catalogue is not None and now - cache.checked_at < settings.ROUTING_CATALOGUE_CHECK_SECONDS:
         return cache.catalogue
-    version = catalogue_version()
-    if cache.catalogue is None or version is None or cache.catalogue.version != version:
-        cache.catalogue = build_catalogue(version=version)
+    version, catalogue = catalogue_version(), cache.catalogue
+    if catalogue is None or version is None:
+        catalogue = cache.catalogue = build_catalogue(version=version)  # nothing to route on meanwhile
+    elif catalogue.version != version:
+        if settings.ROUTING_REBUILD_IN_BACKGROUND:
+            _rebuild_in_background(version)  # this call still routes on `catalogue`
+        else:
+            catalogue = cache.catalogue = build_catalogue(version=version)
     cache.checked_at = now
-    return cache.catalogue
+    return catalogue
 
 
 def current_counters() -> Counters:

@@ -30,3 +30,4 @@ DATABASES["default"]["TEST"] = {"NAME": _TEST_DB_NAME or "test_logistics"}  # no
 # Tests write the catalogue and route at once: look for changes on every decision.
 ROUTING_CATALOGUE_CHECK_SECONDS = 0.0
 ROUTING_USAGE_CHECK_SECONDS = 0.0
+ROUTING_REBUILD_IN_BACKGROUND = False  # a thread would not see the test's transaction
