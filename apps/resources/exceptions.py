@@ -1,5 +1,9 @@
-from apps.common.exceptions import NotFound
+from apps.common.exceptions import DomainError, NotFound
 
 
 class CarrierNotFound(NotFound):
     code = "carrier_not_found"
+
+
+class RateCardInvalid(DomainError):
+    code = "rate_card_invalid"

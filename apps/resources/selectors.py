@@ -1,12 +1,25 @@
 """Reads of the resource center, including the routing decision's eligibility and ranking."""
 
-import math
-from collections import defaultdict
-from decimal import Decimal
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
+from django.utils import timezone
+
+from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound
-from apps.resources.models import Carrier, CarrierService, Coverage
-from apps.resources.types import CarrierInfo, Exclusion, RouteOption, RoutingResult, ShipmentProfile
+from apps.resources.models import Carrier, RateBreak
+from apps.resources.profiles import profile_build
+from apps.resources.routing import decide
+from apps.resources.types import (
+    CarrierInfo,
+    MerchantPreferences,
+    RoutingResult,
+    ShipmentProfile,
+    WarehouseStock,
+)
 
 
 def _carrier_info(carrier: Carrier) -> CarrierInfo:
@@ -33,70 +46,60 @@ def carrier_list() -> list[CarrierInfo]:
     return [_carrier_info(c) for c in Carrier.objects.order_by("code")]
 
 
-def _quote(service: CarrierService, profile: ShipmentProfile) -> tuple[Decimal, dict]:
-    # Carriers bill each parcel by started kilogram.
-    kilograms = sum(math.ceil(w / 1000) for w in profile.parcel_weights_g)
-    parcels = len(profile.parcel_weights_g)
-    base = service.base_price * parcels
-    weight = service.price_per_kg * kilograms
-    total = (base + weight).quantize(Decimal("0.01"))
-    return total, {"base": str(base), "weight": str(weight), "billed_kg": kilograms, "total": str(total)}
+def merchant_preferences(*, merchant_id: int) -> MerchantPreferences:
+    """The merchant's preferred and blocked carriers and default strategy (defaults if none set)."""
+    return current_catalogue().preferences.get(merchant_id, MerchantPreferences())
 
 
-def _serves_postcode(coverage: Coverage, postcode: str) -> bool:
-    prefixes = [p.replace(" ", "").upper() for p in coverage.postcode_prefixes]
-    return not prefixes or any(postcode.startswith(p) for p in prefixes)
+def route_options(
+    *,
+    profile: ShipmentProfile,
+    strategy: str = "cheapest",
+    preferences: MerchantPreferences | None = None,
+    stock: tuple[WarehouseStock, ...] = (),
+    now: datetime | None = None,
+) -> RoutingResult:
+    """Every eligible option for the shipment (direct, and from warehouses holding its stock),
+    ranked best first by the strategy, and every excluded one with the reason (docs/routing.md).
+    Reads the in-process catalogue; no query per decision beyond its periodic checks."""
+    return decide(
+        current_catalogue(),
+        profile=profile,
+        strategy=strategy,
+        preferences=preferences,
+        stock=tuple(stock),
+        counters=current_counters(),
+        now=now or timezone.now(),
+    )
 
 
-def _exclusion_reason(service: CarrierService, coverages: list[Coverage], profile: ShipmentProfile) -> str:
-    carrier = service.carrier
-    if carrier.status != Carrier.Status.ACTIVE:
-        return f"carrier is {carrier.status}"
-    if not service.is_active:
-        return "service is inactive"
-    if profile.service_level and service.level != profile.service_level:
-        return f"service level is {service.level}, not {profile.service_level}"
-    if not coverages:
-        return f"does not serve {profile.origin_country}→{profile.destination_country}"
-    # A service may cover one lane with several rows (one per region): any of them will do.
-    postcode = profile.destination_postcode.replace(" ", "").upper()
-    if not any(_serves_postcode(c, postcode) for c in coverages):
-        return f"does not serve postcode {profile.destination_postcode}"
-    heaviest = max(profile.parcel_weights_g)
-    if heaviest > service.max_weight_g:
-        return f"parcel of {heaviest} g exceeds the {service.max_weight_g} g limit"
-    if profile.longest_side_mm > service.max_length_mm:
-        return f"side of {profile.longest_side_mm} mm exceeds the {service.max_length_mm} mm limit"
-    return ""
+def shipment_profile_build(
+    *,
+    origin_country: str,
+    destination_country: str,
+    destination_postcode: str,
+    service_level: str,
+    parcels: Sequence[tuple[Any, Iterable[Any]]],
+) -> ShipmentProfile:
+    """The routing profile of parcels and their items (drafts or order rows): see `profiles`."""
+    return profile_build(
+        origin_country=origin_country,
+        destination_country=destination_country,
+        destination_postcode=destination_postcode,
+        service_level=service_level,
+        parcels=parcels,
+        usd_per_unit=current_catalogue().usd_per_unit,
+    )
 
 
-def route_options(*, profile: ShipmentProfile) -> RoutingResult:
-    """Every eligible carrier service for the shipment, cheapest first, and every excluded one
-    with the reason."""
-    services = CarrierService.objects.select_related("carrier").order_by("carrier__code", "code")
-    coverage_by_service: dict[int, list[Coverage]] = defaultdict(list)
-    for c in Coverage.objects.filter(
-        origin_country=profile.origin_country, destination_country=profile.destination_country
-    ):
-        coverage_by_service[c.service_id].append(c)
-    options, exclusions = [], []
-    for service in services:
-        reason = _exclusion_reason(service, coverage_by_service.get(service.pk, []), profile)
-        if reason:
-            exclusions.append(Exclusion(service.carrier.code, service.code, reason))
-            continue
-        price, breakdown = _quote(service, profile)
-        options.append(
-            RouteOption(
-                carrier_code=service.carrier.code,
-                service_code=service.code,
-                service_level=service.level,
-                price=price,
-                currency=service.currency,
-                transit_days_min=service.transit_days_min,
-                transit_days_max=service.transit_days_max,
-                breakdown=breakdown,
-            )
-        )
-    options.sort(key=lambda o: (o.price, o.transit_days_max, o.carrier_code, o.service_code))
-    return RoutingResult(options=tuple(options), exclusions=tuple(exclusions))
+RATE_CARD_COLUMNS = ["zone", "up_to_g", "price", "extra_per_kg"]
+
+
+def rate_card_csv(*, card_id: int) -> str:
+    """A rate card as CSV: one row per weight break (zone, up_to_g, price, extra_per_kg)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RATE_CARD_COLUMNS)
+    for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
+        writer.writerow([b.zone.code, b.up_to_g, b.price, b.extra_per_kg])
+    return buffer.getvalue()

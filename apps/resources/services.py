@@ -1,10 +1,26 @@
 """Writes of the resource center (the admin writes through Django's forms)."""
 
-from decimal import Decimal
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from apps.resources.models import Carrier, CarrierService, Coverage, Warehouse
+from apps.resources.exceptions import RateCardInvalid
+from apps.resources.models import (
+    Carrier,
+    CarrierService,
+    Coverage,
+    DeliveryPromise,
+    MerchantRoutingPreference,
+    RateBreak,
+    RateCard,
+    Surcharge,
+    Warehouse,
+    Zone,
+)
+from apps.resources.selectors import RATE_CARD_COLUMNS
 
 
 @transaction.atomic
@@ -45,12 +61,16 @@ def service_upsert(
     price_per_kg: Decimal,
     currency: str,
     lanes: list[tuple[str, str, list[str]]],
+    **limits,
 ) -> CarrierService:
-    """Create or update a service with exactly the given coverage lanes (origin, destination, postcode prefixes)."""
+    """Create or update a service with exactly the given coverage lanes (origin, destination, postcode
+    prefixes). `limits` sets further fields (volumetric_divisor, fuel_surcharge_pct, daily_capacity,
+    max_declared_value, refused_contents, ...)."""
     service, _ = CarrierService.objects.update_or_create(
         carrier=carrier,
         code=code,
         defaults={
+            **limits,
             "name": name,
             "level": level,
             "transit_days_min": transit_days[0],
@@ -95,3 +115,159 @@ def warehouse_upsert(
     )
     warehouse.carriers.set(Carrier.objects.filter(code__in=carrier_codes))
     return warehouse
+
+
+def service_usage_count(*, carrier_code: str, service_code: str, day: date, orders: int = 1) -> None:
+    """Add accepted orders to a service's count for the day (one upsert, no lock held past it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO resources_servicedailyusage (carrier_code, service_code, day, orders)
+            VALUES (%s, %s, %s, %s)
+            ON CONFLICT (carrier_code, service_code, day)
+            DO UPDATE SET orders = resources_servicedailyusage.orders + EXCLUDED.orders
+            """,
+            [carrier_code, service_code, day, orders],
+        )
+
+
+def delivery_promise_record(*, order_id: int, carrier_code: str, service_code: str, accepted_on: date) -> None:
+    """Remember the latest delivery date the routed service promised (accepted + transit_days_max)."""
+    service = (
+        CarrierService.objects.filter(carrier__code=carrier_code, code=service_code)
+        .values_list("transit_days_max", flat=True)
+        .first()
+    )
+    if service is None:
+        return
+    DeliveryPromise.objects.update_or_create(
+        order_id=order_id,
+        defaults={
+            "carrier_code": carrier_code,
+            "service_code": service_code,
+            "promised_by": accepted_on + timedelta(days=service),
+        },
+    )
+
+
+@transaction.atomic
+def delivery_record(*, order_id: int, carrier_code: str, service_code: str, delivered_on: date) -> bool | None:
+    """Count a delivery in the service's record, on time if by the promised date; None when no
+    promise was kept for the order (accepted before records began)."""
+    promise = DeliveryPromise.objects.filter(order_id=order_id).first()
+    if promise is None:
+        return None
+    on_time = delivered_on <= promise.promised_by
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO resources_servicerecord (carrier_code, service_code, delivered, on_time)
+            VALUES (%s, %s, 1, %s)
+            ON CONFLICT (carrier_code, service_code)
+            DO UPDATE SET delivered = resources_servicerecord.delivered + 1,
+                          on_time = resources_servicerecord.on_time + EXCLUDED.on_time
+            """,
+            [carrier_code, service_code, int(on_time)],
+        )
+    promise.delete()
+    return on_time
+
+
+@transaction.atomic
+def rate_card_import(*, card_id: int, text: str) -> int:
+    """Replace a rate card's weight breaks with the CSV's rows (columns as `selectors.rate_card_csv`
+    writes them); all or nothing. Raises RateCardInvalid listing every bad line; returns the rows."""
+    card = RateCard.objects.select_related("service__carrier").select_for_update().get(pk=card_id)
+    zones = {z.code: z for z in Zone.objects.filter(carrier=card.service.carrier)}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in RATE_CARD_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RateCardInvalid(f"The CSV lacks the column(s) {', '.join(missing)}.", extra={"lines": {}})
+    errors: dict[int, list[str]] = {}
+    rows, seen = [], set()
+    for line, row in enumerate(reader, start=2):
+        problems = []
+        zone = zones.get((row.get("zone") or "").strip())
+        if zone is None:
+            problems.append(f"zone {row.get('zone')!r} is not a zone of {card.service.carrier.code}")
+        try:
+            up_to_g = int(row["up_to_g"])
+            if up_to_g <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"up_to_g {row.get('up_to_g')!r} is not a positive whole number of grams")
+            up_to_g = None
+        amounts = {}
+        for name in ("price", "extra_per_kg"):
+            raw = (row.get(name) or "").strip() or ("0" if name == "extra_per_kg" else "")
+            try:
+                amounts[name] = Decimal(raw)
+                if amounts[name] < 0 or amounts[name] != amounts[name].quantize(Decimal("0.01")):
+                    raise InvalidOperation
+            except InvalidOperation:
+                problems.append(f"{name} {row.get(name)!r} is not an amount with at most 2 decimals")
+        if zone is not None and up_to_g is not None:
+            if (zone.code, up_to_g) in seen:
+                problems.append(f"zone {zone.code} has the break {up_to_g} g twice")
+            seen.add((zone.code, up_to_g))
+        if problems:
+            errors[line] = problems
+        else:
+            rows.append(RateBreak(card=card, zone=zone, up_to_g=up_to_g, **amounts))
+    if errors:
+        raise RateCardInvalid(
+            f"{len(errors)} line(s) of the CSV are invalid; nothing was imported.", extra={"lines": errors}
+        )
+    card.breaks.all().delete()
+    RateBreak.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def rate_card_set(
+    *,
+    service: CarrierService,
+    currency: str,
+    zones: list[tuple[str, list[str], list[str]]],
+    breaks: list[tuple[str, int, Decimal, Decimal]],
+) -> RateCard:
+    """Give a service a rate card: the carrier's zones (code, countries, postcode prefixes) are
+    created or updated, and the card's breaks (zone, up to g, price, extra per kg) replaced."""
+    for code, countries, prefixes in zones:
+        Zone.objects.update_or_create(
+            carrier=service.carrier,
+            code=code,
+            defaults={"countries": countries, "postcode_prefixes": prefixes},
+        )
+    card, _ = RateCard.objects.update_or_create(service=service, defaults={"currency": currency})
+    by_code = {z.code: z for z in Zone.objects.filter(carrier=service.carrier)}
+    card.breaks.all().delete()
+    RateBreak.objects.bulk_create(
+        RateBreak(card=card, zone=by_code[zone], up_to_g=g, price=price, extra_per_kg=extra)
+        for zone, g, price, extra in breaks
+    )
+    return card
+
+
+@transaction.atomic
+def surcharge_set(
+    *, carrier: Carrier, name: str, country: str, postcode_prefixes: list[str], amount: Decimal, currency: str
+) -> Surcharge:
+    surcharge, _ = Surcharge.objects.update_or_create(
+        carrier=carrier,
+        name=name,
+        country=country,
+        defaults={"postcode_prefixes": postcode_prefixes, "amount": amount, "currency": currency},
+    )
+    return surcharge
+
+
+@transaction.atomic
+def merchant_preferences_set(
+    *, merchant_id: int, preferred: list[str], blocked: list[str], default_strategy: str = "cheapest"
+) -> MerchantRoutingPreference:
+    preference, _ = MerchantRoutingPreference.objects.update_or_create(
+        merchant_id=merchant_id,
+        defaults={"preferred_carriers": preferred, "blocked_carriers": blocked, "default_strategy": default_strategy},
+    )
+    return preference

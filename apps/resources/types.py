@@ -1,15 +1,31 @@
 """What the resource center answers with: plain values, no model instances."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 STRATEGIES = ("cheapest", "fastest", "on_time", "preferred")
+CONTENTS = ("batteries", "liquids", "aerosols", "magnets", "food", "prohibited")
+
+
+@dataclass(frozen=True)
+class ParcelDims:
+    """One parcel's outer size in millimetres."""
+
+    length_mm: int
+    width_mm: int
+    height_mm: int
 
 
 @dataclass(frozen=True)
 class ShipmentProfile:
-    """What routing needs to know about an order."""
+    """What routing needs to know about an order.
+
+    `parcel_dims` (one per parcel, same order as `parcel_weights_g`) feed volumetric weight; left
+    empty, parcels bill their actual weight. `declared_value` is the goods' value in
+    `declared_currency`; `contents` are categories from `CONTENTS` (see docs/routing.md).
+    """
 
     origin_country: str
     destination_country: str
@@ -17,6 +33,27 @@ class ShipmentProfile:
     parcel_weights_g: tuple[int, ...]
     longest_side_mm: int
     service_level: str = ""
+    parcel_dims: tuple[ParcelDims, ...] = ()
+    declared_value: Decimal = Decimal("0")
+    declared_currency: str = "USD"
+    contents: frozenset[str] = frozenset()
+    skus: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class MerchantPreferences:
+    preferred_carriers: frozenset[str] = frozenset()
+    blocked_carriers: frozenset[str] = frozenset()
+    default_strategy: str = "cheapest"
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    """Stock of one SKU in one warehouse, as the warehouse center knows it."""
+
+    warehouse_code: str
+    sku: str
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -33,20 +70,57 @@ class RouteOption:
     warehouse_code: str = ""
     delivery_earliest: date | None = None
     delivery_latest: date | None = None
+    original_price: Decimal | None = None
+    original_currency: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exclusion:
     carrier_code: str
     service_code: str
     reason: str
+    warehouse_code: str = ""
 
 
-@dataclass(frozen=True)
 class RoutingResult:
-    options: tuple[RouteOption, ...]
-    exclusions: tuple[Exclusion, ...]
-    strategy: str = "cheapest"
+    """`options` ranked best first by `strategy`; `exclusions`, every service not offered with the
+    first rule it fails, in (carrier, service) order, then warehouses not offered. Routing hands
+    an `explain` function instead of the exclusions: they are worked out on first read, so that
+    the many callers that only take an option do not pay for listing thousands of services."""
+
+    __slots__ = ("_exclusions", "_explain", "options", "strategy")
+
+    def __init__(
+        self,
+        options: tuple[RouteOption, ...],
+        exclusions: tuple[Exclusion, ...] = (),
+        strategy: str = "cheapest",
+        *,
+        explain: Callable[[], Iterable[Exclusion]] | None = None,
+    ):
+        self.options = tuple(options)
+        self.strategy = strategy
+        self._exclusions = None if explain is not None else tuple(exclusions)
+        self._explain = explain
+
+    @property
+    def exclusions(self) -> tuple[Exclusion, ...]:
+        if self._exclusions is None:
+            self._exclusions = tuple(self._explain())
+            self._explain = None
+        return self._exclusions
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RoutingResult):
+            return NotImplemented
+        return (self.options, self.exclusions, self.strategy) == (other.options, other.exclusions, other.strategy)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RoutingResult(options={self.options!r}, exclusions=<{len(self.exclusions)}>, strategy={self.strategy!r})"
+        )
 
 
 @dataclass(frozen=True)

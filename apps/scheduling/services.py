@@ -10,7 +10,7 @@ from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
 from apps.orders.services import order_flag_exception, order_reroute, order_schedule
 from apps.orders.types import OrderRoute
-from apps.resources.selectors import carrier_get, route_options
+from apps.resources.selectors import carrier_get, merchant_preferences, route_options, shipment_profile_build
 from apps.resources.types import ShipmentProfile
 from apps.scheduling.models import Lane, LaneEntry, LaneEntryState
 
@@ -57,14 +57,12 @@ def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
 
 
 def _profile_of(order) -> ShipmentProfile:
-    parcels = list(order.parcels.all())
-    return ShipmentProfile(
+    return shipment_profile_build(
         origin_country=order.sender_country,
         destination_country=order.recipient_country,
         destination_postcode=order.recipient_postal_code,
-        parcel_weights_g=tuple(p.weight_g for p in parcels),
-        longest_side_mm=max((max(p.length_mm, p.width_mm, p.height_mm) for p in parcels), default=0),
         service_level=order.service_level,
+        parcels=[(p, list(p.items.all())) for p in order.parcels.all()],
     )
 
 
@@ -76,7 +74,12 @@ def order_reroute_after_failed_booking(*, order_id: int, reason: str) -> LaneEnt
         if order.state != "in_fulfillment":
             return None
         tried = {d.carrier_code for d in distribution_orders_for_order(order_id=order_id)} | {order.carrier_code}
-        options = [o for o in route_options(profile=_profile_of(order)).options if o.carrier_code not in tried]
+        # The merchant's blocked carriers and default strategy hold for a re-route too.
+        preferences = merchant_preferences(merchant_id=order.merchant_id)
+        quote = route_options(
+            profile=_profile_of(order), strategy=preferences.default_strategy, preferences=preferences
+        )
+        options = [o for o in quote.options if o.carrier_code not in tried and not o.warehouse_code]
         if not options:
             order_flag_exception(
                 order_id=order_id,

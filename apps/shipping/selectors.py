@@ -3,27 +3,20 @@
 from dataclasses import replace
 
 from apps.orders.types import OrderDraft
-from apps.resources.selectors import route_options
-from apps.resources.types import RouteOption, RoutingResult, ShipmentProfile
+from apps.resources.selectors import merchant_preferences, route_options, shipment_profile_build
+from apps.resources.types import RoutingResult, ShipmentProfile, WarehouseStock
 
 
 def shipment_profile(draft: OrderDraft) -> ShipmentProfile:
-    return ShipmentProfile(
-        origin_country=draft.sender.country.upper(),
-        destination_country=draft.recipient.country.upper(),
+    """What routing needs of the draft: parcels with their sizes, declared value and currency from
+    the items, content categories from their HS codes and descriptions, SKUs for warehouses."""
+    return shipment_profile_build(
+        origin_country=draft.sender.country,
+        destination_country=draft.recipient.country,
         destination_postcode=draft.recipient.postal_code,
-        parcel_weights_g=tuple(p.weight_g for p in draft.parcels),
-        longest_side_mm=max((max(p.length_mm, p.width_mm, p.height_mm) for p in draft.parcels), default=0),
         service_level=draft.service_level,
+        parcels=[(p, p.items) for p in draft.parcels],
     )
-
-
-def _placeholder_rank(options: tuple[RouteOption, ...], strategy: str) -> tuple[RouteOption, ...]:
-    # PLACEHOLDER until the resource center ranks by strategy itself (routing engine, issue 5):
-    # "fastest" by the latest delivery day, then price; the others keep the cheapest-first order.
-    if strategy == "fastest":
-        return tuple(sorted(options, key=lambda o: (o.transit_days_max, o.transit_days_min, o.price)))
-    return options
 
 
 def order_quote(
@@ -31,14 +24,18 @@ def order_quote(
     draft: OrderDraft,
     merchant_id: int | None = None,
     strategy: str | None = None,
-    stock=(),
+    stock: tuple[WarehouseStock, ...] = (),
     any_service_level: bool = False,
 ) -> RoutingResult:
-    """Every route for the order, best first by `strategy` (the merchant's default, else
-    cheapest, when None), and what was excluded and why."""
+    """Every route for the order, best first, and what was excluded and why.
+
+    With `merchant_id`, the merchant's routing preferences apply (blocked carriers are excluded;
+    their default strategy is used unless `strategy` is given). `stock` is the merchant's stock
+    per warehouse (the warehouse center's), for warehouse routes.
+    """
     profile = shipment_profile(draft)
     if any_service_level:
         profile = replace(profile, service_level="")
-    result = route_options(profile=profile)
-    chosen = strategy or "cheapest"
-    return replace(result, options=_placeholder_rank(result.options, chosen), strategy=chosen)
+    preferences = merchant_preferences(merchant_id=merchant_id) if merchant_id is not None else None
+    chosen = strategy or (preferences.default_strategy if preferences else "cheapest")
+    return route_options(profile=profile, strategy=chosen, preferences=preferences, stock=stock)

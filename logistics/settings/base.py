@@ -219,3 +219,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Routing reads an in-process catalogue (docs/routing.md): how often it looks for a newer version,
+# and how old today's capacity counters may be.
+ROUTING_CATALOGUE_CHECK_SECONDS = env.float("ROUTING_CATALOGUE_CHECK_SECONDS", default=1.0)
+ROUTING_USAGE_CHECK_SECONDS = env.float("ROUTING_USAGE_CHECK_SECONDS", default=5.0)
+# A catalogue of thousands of services takes seconds to compile: do it beside the requests.
+ROUTING_REBUILD_IN_BACKGROUND = env.bool("ROUTING_REBUILD_IN_BACKGROUND", default=True)

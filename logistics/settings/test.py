@@ -29,3 +29,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": _TEST_DB_NAME or "test_logistics"}  # noqa: F405
 
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=True)  # receivers run on 127.0.0.1
+# Tests write the catalogue and route at once: look for changes on every decision.
+ROUTING_CATALOGUE_CHECK_SECONDS = 0.0
+ROUTING_USAGE_CHECK_SECONDS = 0.0
+ROUTING_REBUILD_IN_BACKGROUND = False  # a thread would not see the test's transaction

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.resources.models import Carrier, CarrierService, Coverage
+from apps.resources.models import Carrier, CarrierService, Coverage, RateBreak, RateCard, Zone
 
 
 class CarrierFactory(factory.django.DjangoModelFactory):
@@ -39,3 +39,30 @@ class CoverageFactory(factory.django.DjangoModelFactory):
     origin_country = "CN"
     destination_country = "DE"
     postcode_prefixes = factory.LazyFunction(list)
+
+
+class ZoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Zone
+
+    carrier = factory.SubFactory(CarrierFactory)
+    code = factory.Sequence(lambda n: f"zone-{n}")
+    countries = factory.LazyFunction(lambda: ["DE"])
+
+
+class RateCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateCard
+
+    service = factory.SubFactory(CarrierServiceFactory)
+    currency = "USD"
+
+
+class RateBreakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateBreak
+
+    card = factory.SubFactory(RateCardFactory)
+    zone = factory.SubFactory(ZoneFactory, carrier=factory.SelfAttribute("..card.service.carrier"))
+    up_to_g = 1000
+    price = Decimal("5.00")

@@ -140,7 +140,7 @@ def test_each_parcel_pays_the_base_price_and_each_started_kilogram(db, weights, 
     assert Decimal(option.breakdown["base"]) + Decimal(option.breakdown["weight"]) == Decimal(price)
 
 
-def test_an_option_carries_what_the_order_and_the_merchant_need(db):
+def test_an_option_carries_what_the_order_and_the_merchant_need(rates):
     _coverage(
         carrier="dhl-ish",
         code="parcel-plus",
@@ -152,7 +152,7 @@ def test_an_option_carries_what_the_order_and_the_merchant_need(db):
         price_per_kg=Decimal("1.25"),
     )
 
-    (option,) = route_options(profile=BERLIN).options
+    (option,) = route_options(profile=replace(BERLIN, declared_currency="EUR")).options
 
     assert (option.carrier_code, option.service_code, option.service_level, option.currency) == (
         "dhl-ish",

@@ -1,5 +1,8 @@
 """Seed the demo: a merchant with a portal login and an API key, an operations superuser,
-three sandbox carriers with different coverage and prices, and one sandbox warehouse.
+three sandbox carriers with different coverage and prices (EuroPost's standard service priced by
+a rate card in EUR, Swift's with a fuel surcharge and a remote-area surcharge for Corsica, Berlin
+Bike refusing batteries and taking 200 orders a day), one sandbox warehouse, and the demo
+merchant's routing preferences (EuroPost preferred, then the cheapest).
 
 Safe to run on every start: it updates what exists. API keys are stored only as a hash, so a
 fresh demo key is issued (and the previous demo key revoked) each time; it is printed once.
@@ -15,12 +18,37 @@ from django.db import transaction
 from apps.distribution.services import carrier_webhook_secret_set
 from apps.merchants.models import ApiKey, Merchant
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
-from apps.resources.services import carrier_upsert, service_upsert, warehouse_upsert
+from apps.resources.services import (
+    carrier_upsert,
+    merchant_preferences_set,
+    rate_card_set,
+    service_upsert,
+    surcharge_set,
+    warehouse_upsert,
+)
 
 DEMO_MERCHANT = "Shenzhen Gadgets"
 DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"
 OPS_USER, OPS_PASSWORD = "ops", "ops-demo"
 EU = ["DE", "FR", "NL", "ES", "IT", "BE", "AT", "PL"]
+# Further limits per (carrier, service): routing's rules in docs/routing.md.
+LIMITS = {
+    ("swift-express", "express"): {"fuel_surcharge_pct": D("12.5"), "volumetric_divisor": 5000},
+    ("swift-express", "standard"): {"fuel_surcharge_pct": D("8.0"), "max_declared_value": D("2000")},
+    ("euro-post", "standard"): {"refused_contents": ["liquids"], "volumetric_divisor": 6000},
+    ("euro-post", "economy"): {"refused_contents": ["batteries", "liquids"], "max_declared_value": D("500")},
+    ("berlin-bike", "standard"): {"refused_contents": ["batteries"], "daily_capacity": 200},
+}
+# EuroPost's standard parcel: a rate card in EUR, zone 1 (DE, NL, BE, AT), zone 2 (the rest).
+EUROPOST_ZONES = [("zone-1", ["DE", "NL", "BE", "AT"], []), ("zone-2", [*EU, "GB"], [])]
+EUROPOST_BREAKS = [
+    (zone, grams, D(price), D(extra))
+    for zone, rows in {
+        "zone-1": [(500, "6.20", "0"), (1000, "7.10", "0"), (2000, "8.90", "0"), (5000, "12.40", "2.10")],
+        "zone-2": [(500, "7.40", "0"), (1000, "8.60", "0"), (2000, "10.80", "0"), (5000, "15.20", "2.60")],
+    }.items()
+    for grams, price, extra in rows
+]
 
 CARRIERS = [
     {
@@ -128,7 +156,7 @@ class Command(BaseCommand):
             # The sandbox signs its webhooks with SANDBOX_WEBHOOK_SECRET; a real carrier's comes from its dashboard.
             carrier_webhook_secret_set(carrier_code=spec["code"], secret=settings.SANDBOX_WEBHOOK_SECRET)
             for code, name, level, days, max_g, base_price, per_kg, lanes in spec["services"]:
-                service_upsert(
+                service = service_upsert(
                     carrier=carrier,
                     code=code,
                     name=name,
@@ -139,6 +167,18 @@ class Command(BaseCommand):
                     price_per_kg=per_kg,
                     currency="USD",
                     lanes=lanes,
+                    **LIMITS.get((spec["code"], code), {}),
+                )
+                if (spec["code"], code) == ("euro-post", "standard"):
+                    rate_card_set(service=service, currency="EUR", zones=EUROPOST_ZONES, breaks=EUROPOST_BREAKS)
+            if spec["code"] == "swift-express":
+                surcharge_set(
+                    carrier=carrier,
+                    name="remote area: Corsica",
+                    country="FR",
+                    postcode_prefixes=["20"],
+                    amount=D("4.00"),
+                    currency="USD",
                 )
         warehouse_upsert(
             code="sz-fulfil",
@@ -150,6 +190,9 @@ class Command(BaseCommand):
             handling_fee=D("1.20"),
             currency="USD",
             carrier_codes=["swift-express", "euro-post"],
+        )
+        merchant_preferences_set(
+            merchant_id=merchant.pk, preferred=["euro-post"], blocked=[], default_strategy="preferred"
         )
         self.stdout.write(self.style.SUCCESS("Demo ready:"))
         self.stdout.write(f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD}")

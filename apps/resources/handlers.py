@@ -1,0 +1,41 @@
+"""The resource center counts what happens to routed orders: capacity used today, and whether
+deliveries came by the date the service promised. Subscribed by event name (orders and
+distribution are not below resources)."""
+
+from apps.common import outbox
+from apps.resources.services import delivery_promise_record, delivery_record, service_usage_count
+
+
+@outbox.on("orders.order.accepted")
+def count_accepted_order(event: outbox.Event) -> None:
+    carrier_code, service_code = event.payload.get("carrier_code"), event.payload.get("service_code")
+    if not carrier_code:
+        return
+    accepted_on = event.created_at.date()
+    service_usage_count(carrier_code=carrier_code, service_code=service_code, day=accepted_on)
+    delivery_promise_record(
+        order_id=int(event.payload["order_id"]),
+        carrier_code=carrier_code,
+        service_code=service_code,
+        accepted_on=accepted_on,
+    )
+
+
+@outbox.on("orders.order.rerouted")
+def count_rerouted_order(event: outbox.Event) -> None:
+    # The new service carries the order from today; the old one's count stays (it was booked at).
+    service_usage_count(
+        carrier_code=event.payload["carrier_code"],
+        service_code=event.payload["service_code"],
+        day=event.created_at.date(),
+    )
+
+
+@outbox.on("distribution.order.delivered")
+def record_delivery(event: outbox.Event) -> None:
+    delivery_record(
+        order_id=int(event.payload["order_id"]),
+        carrier_code=event.payload["carrier_code"],
+        service_code=event.payload["service_code"],
+        delivered_on=event.created_at.date(),
+    )

@@ -1,0 +1,621 @@
+"""The routing engine: a compiled, in-process catalogue and the decision over it. No ORM here.
+
+`catalogue.py` builds a `Catalogue` from the database (or a benchmark or a property test builds
+one in memory) through `compile_catalogue`; `decide` answers one order from it without I/O.
+Rules, formula and strategies: docs/routing.md.
+"""
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from apps.resources.types import (
+    STRATEGIES,
+    Exclusion,
+    MerchantPreferences,
+    RouteOption,
+    RoutingResult,
+    ShipmentProfile,
+    WarehouseStock,
+)
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+ON_TIME_PRIOR_WEIGHT = 20  # the staff's estimate counts as this many deliveries
+NO_PREFERENCES = MerchantPreferences()
+
+
+def normalize_postcode(postcode: str) -> str:
+    return postcode.replace(" ", "").upper()
+
+
+def parse_ranges(ranges) -> tuple[tuple[str, str], ...]:
+    out = []
+    for r in ranges:
+        low, _, high = normalize_postcode(r).partition("-")
+        out.append((low, high))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """Part of a country: postcodes with one of the prefixes or within one of the ranges; both
+    empty means the whole country."""
+
+    prefixes: tuple[str, ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, prefixes=(), ranges=()) -> "Area":
+        return cls(tuple(normalize_postcode(p) for p in prefixes if p.strip()), parse_ranges(ranges))
+
+    @property
+    def whole_country(self) -> bool:
+        return not self.prefixes and not self.ranges
+
+    def contains(self, postcode: str) -> bool:
+        if not self.prefixes and not self.ranges:
+            return True
+        for p in self.prefixes:
+            if postcode.startswith(p):
+                return True
+        for low, high in self.ranges:
+            head = postcode[: len(low)]
+            if len(head) == len(low) and low <= head <= high:
+                return True
+        return False
+
+
+@dataclass(slots=True)
+class ZoneSpec:
+    code: str
+    countries: frozenset[str]
+    area: Area = Area()
+
+
+@dataclass(slots=True)
+class SurchargeSpec:
+    name: str
+    country: str
+    area: Area
+    amount: Decimal
+    currency: str
+
+
+@dataclass(slots=True)
+class ZonePrices:
+    """Weight breaks of one zone: `bounds[i]` g or less costs `prices[i]`; above the last bound,
+    each started kg adds `extra_per_kg` (0: no price above the last break)."""
+
+    bounds: list[int]
+    prices: list[Decimal]
+    extra_per_kg: Decimal = Decimal("0")
+
+
+@dataclass(slots=True)
+class ServiceSpec:
+    carrier_code: str
+    service_code: str
+    level: str
+    transit_days_min: int
+    transit_days_max: int
+    max_weight_g: int
+    currency: str
+    base_price: Decimal = Decimal("0")
+    price_per_kg: Decimal = Decimal("0")
+    carrier_status: str = "active"
+    is_active: bool = True
+    max_length_mm: int = 1200
+    volumetric_divisor: int = 5000
+    fuel_pct: Decimal = Decimal("0")
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    refused_contents: frozenset[str] = frozenset()
+    daily_capacity: int | None = None
+    on_time_prior: float = 0.9
+    # The rate card: zone code → prices, in card_currency; None: base_price/price_per_kg.
+    card: dict[str, ZonePrices] | None = None
+    card_currency: str = ""
+    # Coverage: (origin, destination) → areas of the destination served.
+    lanes: dict[tuple[str, str], list[Area]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.carrier_code, self.service_code
+
+
+@dataclass(slots=True)
+class WarehouseSpec:
+    code: str
+    country: str
+    ships_to: frozenset[str]
+    carriers: frozenset[str]
+    handling_fee: Decimal
+    currency: str
+    cutoff: time = time(15, 0)
+    timezone: str = "UTC"
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What changes all day and is read slightly stale: orders accepted today per service, and
+    each service's delivery record (on time, delivered)."""
+
+    usage: dict[tuple[str, str], int] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+
+NO_COUNTERS = Counters()
+
+
+def on_time_rate(*, on_time: int, delivered: int, prior: float) -> float:
+    """The record, with the staff's estimate counting as ON_TIME_PRIOR_WEIGHT deliveries."""
+    return (on_time + prior * ON_TIME_PRIOR_WEIGHT) / (delivered + ON_TIME_PRIOR_WEIGHT)
+
+
+class _Service:
+    """A service compiled for the hot path: money in integer cents of its pricing currency."""
+
+    __slots__ = (
+        "base_c",
+        "capacity",
+        "card",
+        "carrier_code",
+        "currency",
+        "divisor",
+        "fuel_bp",
+        "key",
+        "lanes",
+        "level",
+        "max_length",
+        "max_value",
+        "max_weight",
+        "min_value",
+        "per_kg_c",
+        "refused",
+        "service_code",
+        "spec",
+        "tmax",
+        "tmin",
+        "value_currency",
+    )
+
+    def __init__(self, s: ServiceSpec):
+        self.spec = s
+        self.key = s.key
+        self.carrier_code, self.service_code, self.level = s.carrier_code, s.service_code, s.level
+        self.tmin, self.tmax = s.transit_days_min, s.transit_days_max
+        self.max_weight, self.max_length, self.divisor = s.max_weight_g, s.max_length_mm, s.volumetric_divisor
+        self.fuel_bp = int(s.fuel_pct * 100)  # hundredths of a percent
+        self.min_value, self.max_value, self.value_currency = s.min_value, s.max_value, s.currency
+        self.refused = s.refused_contents
+        self.capacity = s.daily_capacity
+        if s.card is not None:
+            self.currency = s.card_currency
+            self.card = {
+                zone: (list(z.bounds), [_cents(p) for p in z.prices], _cents(z.extra_per_kg))
+                for zone, z in s.card.items()
+            }
+        else:
+            self.currency, self.card = s.currency, None
+        self.base_c, self.per_kg_c = _cents(s.base_price), _cents(s.price_per_kg)
+        # None: the whole destination country is served on that lane.
+        self.lanes = {
+            lane: None if any(a.whole_country for a in areas) else tuple(areas) for lane, areas in s.lanes.items()
+        }
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def _fmt(cents: int) -> str:
+    # Exact for whole cents below 10^13: the nearest float to n/100 rounds back to n/100.
+    return f"{cents / 100:.2f}"
+
+
+def _new_option(fields: dict) -> RouteOption:
+    """A RouteOption without the frozen dataclass's per-field __setattr__ (the hot path makes
+    hundreds per decision); `fields` must name every field, as RouteOption(**fields) would."""
+    option = object.__new__(RouteOption)
+    option.__dict__.update(fields)
+    return option
+
+
+@dataclass
+class Catalogue:
+    services: list[ServiceSpec]
+    zones: dict[str, list[ZoneSpec]]  # carrier code → zones, in code order
+    surcharges: dict[str, list[SurchargeSpec]]  # carrier code → remote-area surcharges
+    usd_per_unit: dict[str, Decimal]
+    warehouses: list[WarehouseSpec] = field(default_factory=list)
+    preferences: dict[int, MerchantPreferences] = field(default_factory=dict)
+    version: int | None = None
+    # (origin, destination) → compiled services on the lane that are open, in (carrier, service)
+    # order; under (origin, destination, level) only those of the level.
+    by_lane: dict[tuple, list[_Service]] = field(default_factory=dict)
+    priors: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+def compile_catalogue(
+    *,
+    services: list[ServiceSpec],
+    zones: dict[str, list[ZoneSpec]] | None = None,
+    surcharges: dict[str, list[SurchargeSpec]] | None = None,
+    usd_per_unit: dict[str, Decimal] | None = None,
+    warehouses: list[WarehouseSpec] | None = None,
+    preferences: dict[int, MerchantPreferences] | None = None,
+    version: int | None = None,
+) -> Catalogue:
+    """Index open services by lane and by lane and level, money in cents, in (carrier, service) order."""
+    services = sorted(services, key=lambda s: s.key)
+    by_lane: dict[tuple, list[_Service]] = {}
+    for s in services:
+        if _static_reason(s):
+            continue
+        compiled = _Service(s)
+        for lane in s.lanes:
+            by_lane.setdefault(lane, []).append(compiled)
+            by_lane.setdefault((*lane, s.level), []).append(compiled)
+    rates = {"USD": Decimal("1")}
+    rates.update(usd_per_unit or {})
+    return Catalogue(
+        services=services,
+        zones=zones or {},
+        surcharges=surcharges or {},
+        usd_per_unit=rates,
+        warehouses=sorted(warehouses or [], key=lambda w: w.code),
+        preferences=preferences or {},
+        version=version,
+        by_lane=by_lane,
+        priors={s.key: s.on_time_prior for s in services},
+    )
+
+
+def _static_reason(s: ServiceSpec) -> str:
+    if s.carrier_status != "active":
+        return f"carrier is {s.carrier_status}"
+    if not s.is_active:
+        return "service is inactive"
+    return ""
+
+
+class _Decision:
+    """One order's facts and the per-decision caches the rules share."""
+
+    def __init__(self, cat: Catalogue, profile: ShipmentProfile, today: date):
+        self.cat = cat
+        self.rates = cat.usd_per_unit
+        self.postcode = normalize_postcode(profile.destination_postcode)
+        self.postcode_as_given = profile.destination_postcode
+        self.destination = profile.destination_country
+        self.weights = profile.parcel_weights_g
+        self.parcels = len(self.weights)
+        volumes = tuple(d.length_mm * d.width_mm * d.height_mm for d in profile.parcel_dims)
+        self.volumes = volumes if len(volumes) == self.parcels else ()
+        self.heaviest = max(self.weights, default=0)
+        self.longest = max(
+            [profile.longest_side_mm, *(max(d.length_mm, d.width_mm, d.height_mm) for d in profile.parcel_dims)]
+        )
+        self.level = profile.service_level
+        self.value = profile.declared_value
+        self.value_currency = profile.declared_currency.upper()
+        self.contents = profile.contents
+        self.quote = self.value_currency if self.value_currency in self.rates else "USD"
+        self.today = today
+        self._billable: dict[int, tuple[tuple[int, ...], int]] = {}
+        self._values: dict[str, Decimal | None] = {}
+        self._factors: dict[str, Decimal | None] = {}
+        self._zones: dict[str, list[str]] = {}
+        self._remote: dict[tuple[str, str], int | None] = {}
+        self._days: dict[int, date] = {}
+
+    def billable(self, divisor: int) -> tuple[tuple[int, ...], int]:
+        """Billable grams per parcel at the divisor, and the started kilograms they make."""
+        got = self._billable.get(divisor)
+        if got is None:
+            grams = self.weights
+            if self.volumes:
+                volumetric = tuple(max(w, -(-v // divisor)) for w, v in zip(self.weights, self.volumes, strict=True))
+                if volumetric != grams:
+                    grams = volumetric
+            got = self._billable[divisor] = (grams, sum(-(-g // 1000) for g in grams))
+        return got
+
+    def value_in(self, currency: str) -> Decimal | None:
+        if currency not in self._values:
+            rates = self.rates
+            if currency == self.value_currency:
+                self._values[currency] = self.value
+            elif currency in rates and self.value_currency in rates:
+                self._values[currency] = self.value * rates[self.value_currency] / rates[currency]
+            else:
+                self._values[currency] = None
+        return self._values[currency]
+
+    def factor(self, currency: str) -> tuple[int, int] | None:
+        """What one unit of `currency` is in the quote currency, as an exact fraction (None: no rate)."""
+        if currency not in self._factors:
+            rate = self.rates.get(currency)
+            if rate is None:
+                self._factors[currency] = None
+            else:
+                ratio = Fraction(rate) / Fraction(self.rates[self.quote])
+                self._factors[currency] = (ratio.numerator, ratio.denominator)
+        return self._factors[currency]
+
+    def zones(self, carrier_code: str) -> list[str]:
+        got = self._zones.get(carrier_code)
+        if got is None:
+            got = self._zones[carrier_code] = [
+                z.code
+                for z in self.cat.zones.get(carrier_code, ())
+                if self.destination in z.countries and z.area.contains(self.postcode)
+            ]
+        return got
+
+    def remote_cents(self, carrier_code: str, currency: str) -> int | None:
+        """The carrier's remote-area surcharge per parcel here, in cents of `currency`; None: no rate."""
+        key = (carrier_code, currency)
+        if key not in self._remote:
+            total = Decimal("0")
+            for sc in self.cat.surcharges.get(carrier_code, ()):
+                if sc.country == self.destination and sc.area.contains(self.postcode):
+                    if sc.currency == currency:
+                        total += sc.amount
+                    elif sc.currency in self.rates and currency in self.rates:
+                        total += sc.amount * self.rates[sc.currency] / self.rates[currency]
+                    else:
+                        self._remote[key] = None
+                        return None
+            self._remote[key] = _cents(total)
+        return self._remote[key]
+
+    def day(self, days: int) -> date:
+        got = self._days.get(days)
+        if got is None:
+            got = self._days[days] = self.today + timedelta(days=days)
+        return got
+
+
+def _check(d: _Decision, s: _Service, areas, blocked: frozenset[str]) -> str:
+    """Why the open, level-matching service cannot take the order, or "" (docs/routing.md order)."""
+    if s.carrier_code in blocked:
+        return "blocked by the merchant"
+    if areas is not None and not any(a.contains(d.postcode) for a in areas):
+        return f"does not serve postcode {d.postcode_as_given}"
+    if d.heaviest > s.max_weight:
+        return f"parcel of {d.heaviest} g exceeds the {s.max_weight} g limit"
+    if d.longest > s.max_length:
+        return f"side of {d.longest} mm exceeds the {s.max_length} mm limit"
+    if s.max_value is not None or s.min_value is not None:
+        value = d.value_in(s.value_currency)
+        cur = s.value_currency
+        if value is None:
+            return f"no exchange rate for {d.value_currency if d.value_currency not in d.rates else cur}"
+        if s.max_value is not None and value > s.max_value:
+            return f"declared value {_money(value)} {cur} exceeds the {s.max_value} {cur} limit"
+        if s.min_value is not None and value < s.min_value:
+            return f"declared value {_money(value)} {cur} is under the {s.min_value} {cur} minimum"
+    if d.contents and d.contents & s.refused:
+        return f"does not accept {', '.join(sorted(d.contents & s.refused))}"
+    return ""
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | None, delay: int) -> RouteOption | str:
+    """Price the service for the order (cents of its pricing currency), convert, check capacity."""
+    grams, kilos = d.billable(s.divisor)
+    if s.card is not None:
+        zone = next((z for z in d.zones(s.carrier_code) if z in s.card), None)
+        if zone is None:
+            return f"no rate card zone for {d.destination} {d.postcode_as_given}"
+        bounds, prices, extra = s.card[zone]
+        base = weight = 0
+        last = bounds[-1]
+        for g in grams:
+            if g <= last:
+                base += prices[bisect_left(bounds, g)]
+            elif extra:
+                base += prices[-1]
+                weight += extra * -(-(g - last) // 1000)
+            else:
+                return f"rate card prices no parcel over {last} g to zone {zone}"
+    else:
+        zone = None
+        base, weight = s.base_c * d.parcels, s.per_kg_c * kilos
+    total = base + weight
+    fuel = (total * s.fuel_bp + 5000) // 10000 if s.fuel_bp else 0
+    remote = d.remote_cents(s.carrier_code, s.currency) if s.carrier_code in d.cat.surcharges else 0
+    if remote is None:
+        return "no exchange rate for a remote-area surcharge"
+    remote *= d.parcels
+    handling = 0
+    if warehouse is not None:
+        rates = d.rates
+        if warehouse.currency not in rates or s.currency not in rates:
+            return f"no exchange rate for {warehouse.currency}"
+        handling = _cents(warehouse.handling_fee * rates[warehouse.currency] / rates[s.currency])
+    total += fuel + remote + handling
+    factor = d.factor(s.currency)
+    if factor is None:
+        return f"no exchange rate for {s.currency}"
+    if s.capacity is not None:
+        used = usage.get(s.key, 0)
+        if used >= s.capacity:
+            return f"at daily capacity ({used}/{s.capacity} today)"
+    breakdown: dict = {"billed_kg": kilos}
+    if grams is not d.weights:
+        breakdown["billable_g"] = list(grams)  # volumetric weight counted
+    if zone is not None:
+        breakdown["zone"] = zone
+    breakdown["base"], breakdown["weight"] = _fmt(base), _fmt(weight)
+    if fuel:
+        breakdown["fuel"] = _fmt(fuel)
+    if remote:
+        breakdown["remote_area"] = _fmt(remote)
+    if warehouse is not None:
+        breakdown["handling"] = _fmt(handling)
+    breakdown["total"] = _fmt(total)
+    original = Decimal(total).scaleb(-2)
+    if s.currency == d.quote:
+        price, converted = original, False
+    else:
+        num, den = factor
+        quoted = (2 * total * num + den) // (2 * den)  # cents, half up
+        price, converted = Decimal(quoted).scaleb(-2), True
+        breakdown["currency"] = s.currency
+        breakdown["quote_currency"] = d.quote
+        breakdown["quote_total"] = _fmt(quoted)
+    return _new_option(
+        {
+            "carrier_code": s.carrier_code,
+            "service_code": s.service_code,
+            "service_level": s.level,
+            "price": price,
+            "currency": d.quote,
+            "transit_days_min": s.tmin + delay,
+            "transit_days_max": s.tmax + delay,
+            "breakdown": breakdown,
+            "score": 0.0,
+            "warehouse_code": warehouse.code if warehouse is not None else "",
+            "delivery_earliest": d.day(s.tmin + delay),
+            "delivery_latest": d.day(s.tmax + delay),
+            "original_price": original if converted else None,
+            "original_currency": s.currency if converted else "",
+        }
+    )
+
+
+def _stocked_warehouses(
+    cat: Catalogue, profile: ShipmentProfile, stock: tuple[WarehouseStock, ...], exclusions: list[Exclusion]
+) -> list[WarehouseSpec]:
+    """Warehouses that hold every SKU of the order in quantity and ship to its destination."""
+    if not stock or not profile.skus:
+        return []
+    held: dict[str, dict[str, int]] = {}
+    for row in stock:
+        held.setdefault(row.warehouse_code, {})
+        held[row.warehouse_code][row.sku] = held[row.warehouse_code].get(row.sku, 0) + row.quantity
+    out = []
+    for w in cat.warehouses:
+        if w.code not in held or not w.is_active:
+            continue
+        short = [sku for sku, qty in profile.skus if held[w.code].get(sku, 0) < qty]
+        if short:
+            exclusions.append(Exclusion("", "", f"warehouse lacks stock of {', '.join(short)}", w.code))
+        elif profile.destination_country not in w.ships_to:
+            exclusions.append(Exclusion("", "", f"warehouse does not ship to {profile.destination_country}", w.code))
+        else:
+            out.append(w)
+    return out
+
+
+def _after_cutoff(w: WarehouseSpec, now: datetime) -> bool:
+    return now.astimezone(ZoneInfo(w.timezone)).time() >= w.cutoff
+
+
+def _rank(
+    options: list[RouteOption], strategy: str, cat: Catalogue, prefs: MerchantPreferences, counters: Counters
+) -> list:
+    if not options:
+        return options
+    cheapest = min(o.price for o in options)
+    fastest = min(o.transit_days_max for o in options)
+    priors, records = cat.priors, counters.records
+    preferred = prefs.preferred_carriers
+
+    def tie(o: RouteOption) -> tuple:
+        return (o.price, o.transit_days_max, o.carrier_code, o.service_code, o.warehouse_code)
+
+    def rate(o: RouteOption) -> float:
+        key = (o.carrier_code, o.service_code)
+        on_time, delivered = records.get(key, (0, 0))
+        return on_time_rate(on_time=on_time, delivered=delivered, prior=priors[key])
+
+    def cheap_score(o: RouteOption) -> float:
+        return float(cheapest / o.price) if o.price else 1.0
+
+    if strategy == "fastest":
+        options.sort(key=lambda o: (o.transit_days_max, o.transit_days_min, *tie(o)))
+        scores = [fastest / o.transit_days_max if o.transit_days_max else 1.0 for o in options]
+    elif strategy == "on_time":
+        rated = sorted(((rate(o), o) for o in options), key=lambda r: (-r[0], *tie(r[1])))
+        options[:] = [o for _, o in rated]
+        scores = [r for r, _ in rated]
+    elif strategy == "preferred":
+        options.sort(key=lambda o: (o.carrier_code not in preferred, *tie(o)))
+        scores = [(1.0 if o.carrier_code in preferred else 0.0) + cheap_score(o) for o in options]
+    else:
+        options.sort(key=tie)
+        scores = [cheap_score(o) for o in options]
+    for o, score in zip(options, scores, strict=True):
+        o.__dict__["score"] = round(score, 4)  # built here, not yet handed out
+    return options
+
+
+def decide(
+    cat: Catalogue,
+    *,
+    profile: ShipmentProfile,
+    strategy: str = "cheapest",
+    preferences: MerchantPreferences | None = None,
+    stock: tuple[WarehouseStock, ...] = (),
+    counters: Counters = NO_COUNTERS,
+    now: datetime,
+) -> RoutingResult:
+    """Every eligible option ranked by the strategy; the exclusions, each with its reason, are
+    worked out when first read (most callers never do)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    prefs = preferences or NO_PREFERENCES
+    blocked, usage = prefs.blocked_carriers, counters.usage
+    d = _Decision(cat, profile, now.date())
+    options: list[RouteOption] = []
+    reasons: dict[tuple[str, str], str] = {}
+    lane = (profile.origin_country, profile.destination_country)
+    for s in cat.by_lane.get((*lane, d.level) if d.level else lane, ()):
+        got = _check(d, s, s.lanes[lane], blocked) or _offer(d, s, usage, None, 0)
+        if got.__class__ is str:
+            reasons[s.key] = got
+        else:
+            options.append(got)
+    warehouse_exclusions: list[Exclusion] = []
+    for w in _stocked_warehouses(cat, profile, stock, warehouse_exclusions):
+        delay = 1 if _after_cutoff(w, now) else 0
+        w_lane = (w.country, profile.destination_country)
+        for s in cat.by_lane.get((*w_lane, d.level) if d.level else w_lane, ()):
+            if s.carrier_code not in w.carriers:
+                continue
+            got = _check(d, s, s.lanes[w_lane], blocked) or _offer(d, s, usage, w, delay)
+            if got.__class__ is str:
+                warehouse_exclusions.append(Exclusion(s.carrier_code, s.service_code, got, w.code))
+            else:
+                options.append(got)
+
+    def explain() -> list[Exclusion]:
+        # Every service in (carrier, service) order with the first rule it fails, then warehouses.
+        out = []
+        off_lane = f"does not serve {lane[0]}→{lane[1]}"
+        for s in cat.services:
+            why = reasons.get(s.key)
+            if why is None:
+                why = _static_reason(s)
+                if not why and d.level and s.level != d.level:
+                    why = f"service level is {s.level}, not {d.level}"
+                if not why and lane not in s.lanes:
+                    why = off_lane
+            if why:
+                out.append(Exclusion(s.carrier_code, s.service_code, why))
+        return out + warehouse_exclusions
+
+    return RoutingResult(
+        options=tuple(_rank(options, strategy, cat, prefs, counters)), strategy=strategy, explain=explain
+    )
