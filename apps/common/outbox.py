@@ -1,7 +1,7 @@
 """The transactional outbox: events are rows written with the change that causes them.
 
-- `record()` writes an event in the caller's transaction; the table's trigger queues a
-  PostgreSQL NOTIFY, which PostgreSQL delivers only if that transaction commits. No request path talks to Redis.
+- `record()` writes an event in the caller's transaction, so it exists only if that transaction
+  commits. No request path talks to Redis, and none sends NOTIFY (docs/adr/0004).
 - `on(event_type)` subscribes a handler. A handler runs inside a transaction together with the
   insert of its `ProcessedEvent` row, so it takes effect at most once per event, however often
   the event is delivered.
@@ -121,7 +121,7 @@ def record(
         payload=payload,
         actor=actor,
     )
-    rows.insert([row])  # the table's trigger notifies NOTIFY_CHANNEL (migration common 0002)
+    rows.insert([row])
     return row
 
 

@@ -179,7 +179,7 @@ CELERY_BEAT_SCHEDULE = {
 API_KEY_PEPPER = env("API_KEY_PEPPER", default="dev-only-api-key-pepper")
 CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=10.0)
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
-OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=1.0)
+OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)

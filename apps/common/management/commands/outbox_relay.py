@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Relay committed outbox events to Celery: woken by NOTIFY, polling as a fallback."
+    help = "Relay committed outbox events to Celery, polling the outbox every OUTBOX_RELAY_POLL_SECONDS."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="relay what is pending, then exit")
@@ -40,7 +40,8 @@ class Command(BaseCommand):
                     listener.execute(f"LISTEN {outbox.NOTIFY_CHANNEL}")
                     while not stopping:
                         self._relay_all()
-                        # Wake on the first NOTIFY or after the poll interval, whichever comes first.
+                        # Polling is what finds new events (docs/adr/0004); a NOTIFY on the channel,
+                        # from an operator or a script, still wakes the relay at once.
                         for _ in listener.notifies(timeout=settings.OUTBOX_RELAY_POLL_SECONDS, stop_after=1):
                             pass
             except (psycopg.OperationalError, OSError) as exc:
