@@ -87,6 +87,8 @@ def test_the_merchant_finds_archived_orders_with_the_same_filters(api_client, de
     assert current == [] and elsewhere == []
     assert [o["id"] for o in archived] == [str(order.pk)]
     assert archived[0]["state"] == "delivered"
+    exported = b"".join(api_client.get("/api/v1/orders/export/", {"archived": "true"}).streaming_content).decode()
+    assert order.number in exported and "OLD-1" in exported
 
 
 def test_an_archived_order_cannot_change(api_client, delivered_long_ago):
