@@ -5,11 +5,9 @@ secret is shown once, in the answer to the POST that made it, and is never store
 """
 
 from datetime import timedelta
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +17,7 @@ from apps.common.exceptions import DomainError
 from apps.merchants.exceptions import ApiKeyNotFound
 from apps.merchants.selectors import api_key_get, api_key_list, merchant_role_for_user
 from apps.merchants.services import ALL_SCOPES, KEY_PREFIX, api_key_issue, api_key_revoke, api_key_rotate
-from apps.portal.views import merchant_required
+from apps.portal.views import merchant_required, owner_required
 
 SCOPE_HELP = {
     "orders:read": "read orders, labels and exports",
@@ -47,14 +45,7 @@ class RotateForm(forms.Form):
     overlap_hours = forms.TypedChoiceField(choices=OVERLAPS, coerce=int, initial=24)
 
 
-def owner_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if merchant_role_for_user(user=request.user) != "owner":
-            raise PermissionDenied("Only the merchant's owners manage API keys.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+owners_only = owner_required("Only the merchant's owners manage API keys.")
 
 
 def _key_or_404(request, key_id: int):
@@ -99,7 +90,7 @@ def key_list_view(request):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 def key_create_view(request):
     form = KeyForm(request.POST)
     if not form.is_valid():
@@ -119,7 +110,7 @@ def key_create_view(request):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 def key_rotate_view(request, key_id: int):
     old = _key_or_404(request, key_id)
     form = RotateForm(request.POST)
@@ -137,7 +128,7 @@ def key_rotate_view(request, key_id: int):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 def key_revoke_view(request, key_id: int):
     key = api_key_revoke(key=_key_or_404(request, key_id))
     messages.success(request, f"Key “{key.name}” ({KEY_PREFIX}{key.prefix}_…) is revoked; it no longer works.")

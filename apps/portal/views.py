@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
@@ -13,7 +14,7 @@ from apps.distribution.selectors import (
     tracking_events_for_order,
 )
 from apps.merchants.exceptions import NotAMerchantUser
-from apps.merchants.selectors import merchant_for_user
+from apps.merchants.selectors import merchant_for_user, merchant_role_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
@@ -37,6 +38,21 @@ def merchant_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def owner_required(refusal: str):
+    """Only the merchant's owners may act; other members get 403 with `refusal`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if merchant_role_for_user(user=request.user) != "owner":
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 @merchant_required

@@ -12,14 +12,13 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.common.exceptions import NotFound
 from apps.merchants.selectors import merchant_role_for_user
-from apps.portal.views import merchant_required
+from apps.portal.views import merchant_required, owner_required
 from apps.webhooks.catalog import EVENT_TYPE_HELP, EVENT_TYPES
 from apps.webhooks.exceptions import UnsafeWebhookUrl, WebhookEndpointDisabled
 from apps.webhooks.selectors import deliveries_with_attempts, endpoint_get, endpoint_list
@@ -43,14 +42,7 @@ class RotateForm(forms.Form):
     overlap_hours = forms.TypedChoiceField(choices=OVERLAPS, coerce=int, initial=24)
 
 
-def owner_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if merchant_role_for_user(user=request.user) != "owner":
-            raise PermissionDenied("Only the merchant's owners manage webhook endpoints.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+owners_only = owner_required("Only the merchant's owners manage webhook endpoints.")
 
 
 def _page(request, *, form: EndpointForm | None = None, status: int = 200):
@@ -96,7 +88,7 @@ def webhook_list_view(request):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 def webhook_create_view(request):
     form = EndpointForm(request.POST)
     if form.is_valid():
@@ -111,7 +103,7 @@ def webhook_create_view(request):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 @_not_found_as_404
 def webhook_toggle_view(request, endpoint_id: int):
     endpoint = endpoint_get(merchant_id=request.merchant.pk, endpoint_id=endpoint_id)
@@ -122,7 +114,7 @@ def webhook_toggle_view(request, endpoint_id: int):
 
 @require_POST
 @merchant_required
-@owner_required
+@owners_only
 @_not_found_as_404
 def webhook_rotate_view(request, endpoint_id: int):
     form = RotateForm(request.POST)
