@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.db import connection, models
 
 
+@functools.cache
 def _columns(model: type[models.Model]) -> tuple[list[models.Field], bool]:
     """The fields an insert writes, and whether the database assigns the primary key."""
     pk = model._meta.pk
