@@ -32,9 +32,7 @@ def distribution_orders_for_order(*, order_id: int) -> QuerySet[DistributionOrde
 def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:
     """The carrier's tracking events for the order, oldest first, from the archive once archived."""
     events = list(TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id"))
-    if not events and not DistributionOrder.objects.filter(order_id=order_id).exists():
-        events = archived_tracking_events(order_id=order_id)
-    return events
+    return events or archived_tracking_events(order_id=order_id)
 
 
 def carrier_circuit(*, carrier_code: str) -> CircuitStatus:

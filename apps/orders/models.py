@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -249,7 +250,7 @@ class ArchivedOrder(OrderRecord):
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="archived_order_tracking"),
         ]
 
-    @property
+    @cached_property
     def parcels(self) -> "ArchivedRows":
         """The parcels as they were, each with its `items`, read like the live order's."""
         return ArchivedRows(
