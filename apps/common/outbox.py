@@ -170,8 +170,7 @@ def prune_relayed(*, older_than: timedelta, batch_size: int = 5000) -> int:
             )
             if not ids:
                 return pruned
-            ProcessedEvent.objects.filter(event_id__in=ids)._raw_delete(ProcessedEvent.objects.db)
-            OutboxEvent.objects.filter(id__in=ids)._raw_delete(OutboxEvent.objects.db)
+            OutboxEvent.objects.filter(id__in=ids).delete()  # their ProcessedEvent marks cascade
         pruned += len(ids)
 
 
