@@ -12,10 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
+from apps.resources.lanes import COLUMNS_FROM, LaneTable, content_bits
 from apps.resources.types import (
     STRATEGIES,
     Exclusion,
     MerchantPreferences,
+    RankedOptions,
     RouteOption,
     RoutingResult,
     ShipmentProfile,
@@ -168,6 +172,7 @@ class _Service:
         "currency",
         "divisor",
         "fuel_bp",
+        "has_surcharges",
         "key",
         "lanes",
         "level",
@@ -175,6 +180,7 @@ class _Service:
         "max_value",
         "max_weight",
         "min_value",
+        "ordinal",
         "per_kg_c",
         "refused",
         "service_code",
@@ -184,8 +190,10 @@ class _Service:
         "value_currency",
     )
 
-    def __init__(self, s: ServiceSpec):
+    def __init__(self, s: ServiceSpec, *, has_surcharges: bool, ordinal: int):
         self.spec = s
+        self.has_surcharges = has_surcharges
+        self.ordinal = ordinal  # position in (carrier, service) order: every ranking's tie-break
         self.key = s.key
         self.carrier_code, self.service_code, self.level = s.carrier_code, s.service_code, s.level
         self.tmin, self.tmax = s.transit_days_min, s.transit_days_max
@@ -239,6 +247,9 @@ class Catalogue:
     # order; under (origin, destination, level) only those of the level.
     by_lane: dict[tuple, list[_Service]] = field(default_factory=dict)
     priors: dict[tuple[str, str], float] = field(default_factory=dict)
+    # The same lanes as numpy columns (lanes.py), and the compiled service of each open one.
+    tables: dict[tuple, LaneTable] = field(default_factory=dict)
+    compiled: dict[tuple[str, str], _Service] = field(default_factory=dict)
 
 
 def compile_catalogue(
@@ -250,29 +261,44 @@ def compile_catalogue(
     warehouses: list[WarehouseSpec] | None = None,
     preferences: dict[int, MerchantPreferences] | None = None,
     version: int | None = None,
+    columns_from: int = COLUMNS_FROM,
 ) -> Catalogue:
-    """Index open services by lane and by lane and level, money in cents, in (carrier, service) order."""
+    """Index open services by lane and by lane and level, money in cents, in (carrier, service)
+    order, and lay out as columns each such lane of at least `columns_from` services."""
     services = sorted(services, key=lambda s: s.key)
+    zones, surcharges = zones or {}, surcharges or {}
     by_lane: dict[tuple, list[_Service]] = {}
-    for s in services:
+    compiled_services = {}
+    for ordinal, s in enumerate(services):
         if _static_reason(s):
             continue
-        compiled = _Service(s)
+        compiled = compiled_services[s.key] = _Service(
+            s, has_surcharges=bool(surcharges.get(s.carrier_code)), ordinal=ordinal
+        )
         for lane in s.lanes:
             by_lane.setdefault(lane, []).append(compiled)
             by_lane.setdefault((*lane, s.level), []).append(compiled)
+    bits = content_bits(s.refused_contents for s in services)
+    tables = {
+        key: LaneTable(
+            lane_services, lane=key[:2], zones=zones, surcharges=surcharges, bits=bits, columns_from=columns_from
+        )
+        for key, lane_services in by_lane.items()
+    }
     rates = {"USD": Decimal("1")}
     rates.update(usd_per_unit or {})
     return Catalogue(
         services=services,
-        zones=zones or {},
-        surcharges=surcharges or {},
+        zones=zones,
+        surcharges=surcharges,
         usd_per_unit=rates,
         warehouses=sorted(warehouses or [], key=lambda w: w.code),
         preferences=preferences or {},
         version=version,
         by_lane=by_lane,
         priors={s.key: s.on_time_prior for s in services},
+        tables=tables,
+        compiled=compiled_services,
     )
 
 
@@ -410,14 +436,22 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | None, delay: int) -> RouteOption | str:
-    """Price the service for the order (cents of its pricing currency), convert, check capacity."""
+def _price(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | None) -> tuple | str:
+    """What the service charges for the order, in integer cents: (quoted in the quote currency,
+    total in its pricing currency, base, weight, fuel, remote area, handling, zone, billable grams,
+    billed kg); or why it cannot take it (a rate card gap, a missing exchange rate, capacity)."""
     grams, kilos = d.billable(s.divisor)
-    if s.card is not None:
-        zone = next((z for z in d.zones(s.carrier_code) if z in s.card), None)
-        if zone is None:
+    card = s.card
+    if card is not None:
+        zones = d._zones.get(s.carrier_code)
+        if zones is None:
+            zones = d.zones(s.carrier_code)
+        for zone in zones:
+            if zone in card:
+                break
+        else:
             return f"no rate card zone for {d.destination} {d.postcode_as_given}"
-        bounds, prices, extra = s.card[zone]
+        bounds, prices, extra = card[zone]
         base = weight = 0
         last = bounds[-1]
         for g in grams:
@@ -433,24 +467,37 @@ def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | No
         base, weight = s.base_c * d.parcels, s.per_kg_c * kilos
     total = base + weight
     fuel = (total * s.fuel_bp + 5000) // 10000 if s.fuel_bp else 0
-    remote = d.remote_cents(s.carrier_code, s.currency) if s.carrier_code in d.cat.surcharges else 0
-    if remote is None:
-        return "no exchange rate for a remote-area surcharge"
-    remote *= d.parcels
+    if s.has_surcharges:
+        remote = d.remote_cents(s.carrier_code, s.currency)
+        if remote is None:
+            return "no exchange rate for a remote-area surcharge"
+        remote *= d.parcels
+    else:
+        remote = 0
     handling = 0
     if warehouse is not None:
-        rates = d.rates
-        if warehouse.currency not in rates or s.currency not in rates:
+        handling = _handling_cents(d, warehouse, s.currency)
+        if handling is None:
             return f"no exchange rate for {warehouse.currency}"
-        handling = _cents(warehouse.handling_fee * rates[warehouse.currency] / rates[s.currency])
     total += fuel + remote + handling
-    factor = d.factor(s.currency)
+    factor = d._factors.get(s.currency) or d.factor(s.currency)
     if factor is None:
         return f"no exchange rate for {s.currency}"
     if s.capacity is not None:
         used = usage.get(s.key, 0)
         if used >= s.capacity:
             return f"at daily capacity ({used}/{s.capacity} today)"
+    if s.currency == d.quote:
+        quoted = total
+    else:
+        num, den = factor
+        quoted = (2 * total * num + den) // (2 * den)  # cents, half up
+    return (quoted, total, base, weight, fuel, remote, handling, zone, grams, kilos)
+
+
+def _option(d: _Decision, s: _Service, warehouse: WarehouseSpec | None, delay: int, priced: tuple, score: float):
+    """The RouteOption of a priced service, with its breakdown and delivery window."""
+    quoted, total, base, weight, fuel, remote, handling, zone, grams, kilos = priced
     breakdown: dict = {"billed_kg": kilos}
     if grams is not d.weights:
         breakdown["billable_g"] = list(grams)  # volumetric weight counted
@@ -464,13 +511,8 @@ def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | No
     if warehouse is not None:
         breakdown["handling"] = _fmt(handling)
     breakdown["total"] = _fmt(total)
-    original = Decimal(total).scaleb(-2)
-    if s.currency == d.quote:
-        price, converted = original, False
-    else:
-        num, den = factor
-        quoted = (2 * total * num + den) // (2 * den)  # cents, half up
-        price, converted = Decimal(quoted).scaleb(-2), True
+    converted = s.currency != d.quote
+    if converted:
         breakdown["currency"] = s.currency
         breakdown["quote_currency"] = d.quote
         breakdown["quote_total"] = _fmt(quoted)
@@ -479,16 +521,16 @@ def _offer(d: _Decision, s: _Service, usage: dict, warehouse: WarehouseSpec | No
             "carrier_code": s.carrier_code,
             "service_code": s.service_code,
             "service_level": s.level,
-            "price": price,
+            "price": Decimal(quoted).scaleb(-2),
             "currency": d.quote,
             "transit_days_min": s.tmin + delay,
             "transit_days_max": s.tmax + delay,
             "breakdown": breakdown,
-            "score": 0.0,
+            "score": round(score, 4),
             "warehouse_code": warehouse.code if warehouse is not None else "",
             "delivery_earliest": d.day(s.tmin + delay),
             "delivery_latest": d.day(s.tmax + delay),
-            "original_price": original if converted else None,
+            "original_price": Decimal(total).scaleb(-2) if converted else None,
             "original_currency": s.currency if converted else "",
         }
     )
@@ -522,43 +564,65 @@ def _after_cutoff(w: WarehouseSpec, now: datetime) -> bool:
     return now.astimezone(ZoneInfo(w.timezone)).time() >= w.cutoff
 
 
-def _rank(
-    options: list[RouteOption], strategy: str, cat: Catalogue, prefs: MerchantPreferences, counters: Counters
-) -> list:
-    if not options:
-        return options
-    cheapest = min(o.price for o in options)
-    fastest = min(o.transit_days_max for o in options)
-    priors, records = cat.priors, counters.records
-    preferred = prefs.preferred_carriers
+@dataclass(slots=True)
+class _Segment:
+    """Services of one lane that take the order, directly or from one warehouse: `positions`
+    into `services`, what each charges in quote-currency cents, and their ranking columns."""
 
-    def tie(o: RouteOption) -> tuple:
-        return (o.price, o.transit_days_max, o.carrier_code, o.service_code, o.warehouse_code)
+    services: list
+    positions: np.ndarray
+    quoted: np.ndarray
+    table: LaneTable | None  # None: decided by the reference rules
+    warehouse: WarehouseSpec | None = None
+    delay: int = 0
 
-    def rate(o: RouteOption) -> float:
-        key = (o.carrier_code, o.service_code)
-        on_time, delivered = records.get(key, (0, 0))
-        return on_time_rate(on_time=on_time, delivered=delivered, prior=priors[key])
+    def chosen(self) -> list:
+        return [self.services[i] for i in self.positions.tolist()]
 
-    def cheap_score(o: RouteOption) -> float:
-        return float(cheapest / o.price) if o.price else 1.0
+    def column(self, name: str) -> np.ndarray:
+        if self.table is not None:
+            return getattr(self.table, name)[self.positions]
+        return np.array([getattr(s, name) for s in self.chosen()], dtype=np.int64)
 
-    if strategy == "fastest":
-        options.sort(key=lambda o: (o.transit_days_max, o.transit_days_min, *tie(o)))
-        scores = [fastest / o.transit_days_max if o.transit_days_max else 1.0 for o in options]
-    elif strategy == "on_time":
-        rated = sorted(((rate(o), o) for o in options), key=lambda r: (-r[0], *tie(r[1])))
-        options[:] = [o for _, o in rated]
-        scores = [r for r, _ in rated]
-    elif strategy == "preferred":
-        options.sort(key=lambda o: (o.carrier_code not in preferred, *tie(o)))
-        scores = [(1.0 if o.carrier_code in preferred else 0.0) + cheap_score(o) for o in options]
-    else:
-        options.sort(key=tie)
-        scores = [cheap_score(o) for o in options]
-    for o, score in zip(options, scores, strict=True):
-        o.__dict__["score"] = round(score, 4)  # built here, not yet handed out
-    return options
+
+def _scan(
+    d: _Decision,
+    table: LaneTable | None,
+    areas_of: tuple,
+    *,
+    blocked: frozenset[str],
+    usage: dict,
+    warehouse: WarehouseSpec | None = None,
+    delay: int = 0,
+) -> list[_Segment]:
+    """The lane's eligible services: the table's columns, and by the reference rules the services
+    the columns leave to them."""
+    if table is None:
+        return []
+    carriers = warehouse.carriers if warehouse is not None else None
+    handling = (lambda currency: _handling_cents(d, warehouse, currency)) if warehouse is not None else None
+    positions, quoted = table.scan(d, blocked=blocked, usage=usage, carriers=carriers, handling=handling)
+    found = [_Segment(table.services, positions, quoted, table, warehouse, delay)]
+    if table.by_reference:
+        chosen, prices = [], []
+        for i, s in enumerate(table.by_reference):
+            if carriers is not None and s.carrier_code not in carriers:
+                continue
+            got = _check(d, s, s.lanes[areas_of], blocked) or _price(d, s, usage, warehouse)
+            if got.__class__ is not str:
+                chosen.append(i)
+                prices.append(got[0])
+        found.append(
+            _Segment(table.by_reference, np.array(chosen, np.int64), np.array(prices, np.int64), None, warehouse, delay)
+        )
+    return found
+
+
+def _handling_cents(d: _Decision, warehouse: WarehouseSpec, currency: str) -> int | None:
+    rates = d.rates
+    if warehouse.currency not in rates or currency not in rates:
+        return None
+    return _cents(warehouse.handling_fee * rates[warehouse.currency] / rates[currency])
 
 
 def decide(
@@ -571,51 +635,135 @@ def decide(
     counters: Counters = NO_COUNTERS,
     now: datetime,
 ) -> RoutingResult:
-    """Every eligible option ranked by the strategy; the exclusions, each with its reason, are
-    worked out when first read (most callers never do)."""
+    """Every eligible option ranked by the strategy. Services are checked, priced and ranked as
+    columns (lanes.py); an option (breakdown, delivery window, Decimal prices) is built by the
+    reference rules when first read, and the exclusions, each with its reason, are worked out when
+    first read: intake reads one option and no exclusion, the quote page reads them all."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     prefs = preferences or NO_PREFERENCES
     blocked, usage = prefs.blocked_carriers, counters.usage
     d = _Decision(cat, profile, now.date())
-    options: list[RouteOption] = []
-    reasons: dict[tuple[str, str], str] = {}
     lane = (profile.origin_country, profile.destination_country)
-    for s in cat.by_lane.get((*lane, d.level) if d.level else lane, ()):
-        got = _check(d, s, s.lanes[lane], blocked) or _offer(d, s, usage, None, 0)
-        if got.__class__ is str:
-            reasons[s.key] = got
-        else:
-            options.append(got)
+    found = _scan(d, cat.tables.get((*lane, d.level) if d.level else lane), lane, blocked=blocked, usage=usage)
     warehouse_exclusions: list[Exclusion] = []
-    for w in _stocked_warehouses(cat, profile, stock, warehouse_exclusions):
-        delay = 1 if _after_cutoff(w, now) else 0
+    stocked = _stocked_warehouses(cat, profile, stock, warehouse_exclusions)
+    for w in stocked:
         w_lane = (w.country, profile.destination_country)
-        for s in cat.by_lane.get((*w_lane, d.level) if d.level else w_lane, ()):
-            if s.carrier_code not in w.carriers:
-                continue
-            got = _check(d, s, s.lanes[w_lane], blocked) or _offer(d, s, usage, w, delay)
-            if got.__class__ is str:
-                warehouse_exclusions.append(Exclusion(s.carrier_code, s.service_code, got, w.code))
-            else:
-                options.append(got)
+        table = cat.tables.get((*w_lane, d.level) if d.level else w_lane)
+        delay = 1 if _after_cutoff(w, now) else 0
+        found += _scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
+    found = [segment for segment in found if segment.positions.size]
+    build = _Ranking(d, cat, found, strategy, prefs, counters)
 
     def explain() -> list[Exclusion]:
         # Every service in (carrier, service) order with the first rule it fails, then warehouses.
+        offered = {
+            (segment.services[i].key, segment.warehouse.code if segment.warehouse else "")
+            for segment in found
+            for i in segment.positions.tolist()
+        }
         out = []
         off_lane = f"does not serve {lane[0]}→{lane[1]}"
-        for s in cat.services:
-            why = reasons.get(s.key)
-            if why is None:
-                why = _static_reason(s)
-                if not why and d.level and s.level != d.level:
-                    why = f"service level is {s.level}, not {d.level}"
-                if not why and lane not in s.lanes:
-                    why = off_lane
-            if why:
-                out.append(Exclusion(s.carrier_code, s.service_code, why))
-        return out + warehouse_exclusions
+        for spec in cat.services:
+            if (spec.key, "") in offered:
+                continue
+            why = _static_reason(spec)
+            if not why and d.level and spec.level != d.level:
+                why = f"service level is {spec.level}, not {d.level}"
+            if not why and lane not in spec.lanes:
+                why = off_lane
+            if not why:
+                s = cat.compiled[spec.key]
+                why = _check(d, s, s.lanes[lane], blocked) or _price(d, s, usage, None)
+            out.append(Exclusion(spec.carrier_code, spec.service_code, why))
+        out += warehouse_exclusions
+        for w in stocked:
+            w_lane = (w.country, profile.destination_country)
+            for s in cat.by_lane.get((*w_lane, d.level) if d.level else w_lane, ()):
+                if s.carrier_code in w.carriers and (s.key, w.code) not in offered:
+                    why = _check(d, s, s.lanes[w_lane], blocked) or _price(d, s, usage, w)
+                    out.append(Exclusion(s.carrier_code, s.service_code, why, w.code))
+        return out
 
-    return RoutingResult(
-        options=tuple(_rank(options, strategy, cat, prefs, counters)), strategy=strategy, explain=explain
-    )
+    return RoutingResult(options=RankedOptions(build.count, build), strategy=strategy, explain=explain)
+
+
+class _Ranking:
+    """The eligible services of every segment ranked best first by the strategy: numpy's lexsort
+    on integer prices and days, then (carrier, service) and warehouse, so the order never ties.
+    Called with a rank, it builds that option by the reference rules."""
+
+    def __init__(self, d: _Decision, cat: Catalogue, found: list, strategy: str, prefs, counters: Counters):
+        self.d, self.found, self.strategy, self.usage = d, found, strategy, counters.usage
+        sizes = [segment.positions.size for segment in found]
+        self.count = sum(sizes)
+        if not self.count:
+            return
+        self.offsets = np.cumsum([0, *sizes])
+        warehouse_rank = {w.code: i + 1 for i, w in enumerate(cat.warehouses)}  # direct ("") first
+        parts = []  # per segment: quoted, latest day, earliest day, ordinal, warehouse rank, lead
+        for segment in found:
+            table = segment.table
+            # The strategy's leading key: the on-time rate, or whether the carrier is not preferred.
+            if strategy == "on_time":
+                if table is not None:
+                    lead = table.on_time_rates(counters.records, cat.priors, on_time_rate)[segment.positions]
+                else:
+                    lead = np.array([_rate(cat, counters, s.key) for s in segment.chosen()], np.float64)
+            elif strategy == "preferred":
+                if table is not None:
+                    others = np.array([c not in prefs.preferred_carriers for c in table.carriers], bool)
+                    lead = others[table.carrier_idx[segment.positions]]
+                else:
+                    lead = np.array([s.carrier_code not in prefs.preferred_carriers for s in segment.chosen()], bool)
+            else:
+                lead = np.zeros(segment.positions.size, bool)
+            parts.append(
+                (
+                    segment.quoted,
+                    segment.column("tmax") + segment.delay,
+                    segment.column("tmin") + segment.delay,
+                    segment.column("ordinal"),
+                    np.full(segment.positions.size, warehouse_rank[segment.warehouse.code] if segment.warehouse else 0),
+                    lead,
+                )
+            )
+        quoted, tmax, tmin, ordinal, warehouse, lead = (np.concatenate(column) for column in zip(*parts, strict=True))
+        tie = (warehouse, ordinal)
+        if strategy == "fastest":
+            self.order = np.lexsort((*tie, quoted, tmin, tmax))
+        elif strategy == "on_time":
+            self.order = np.lexsort((*tie, tmax, quoted, -lead))  # the best record first
+        elif strategy == "preferred":
+            self.order = np.lexsort((*tie, tmax, quoted, lead))  # lead: not a preferred carrier
+        else:
+            self.order = np.lexsort((*tie, tmax, quoted))
+        self.quoted, self.tmax, self.lead = quoted, tmax, lead
+        self.cheapest, self.fastest = int(quoted.min()), int(tmax.min())
+
+    def score(self, j: int) -> float:
+        quoted = int(self.quoted[j])
+        cheap = self.cheapest / quoted if quoted else 1.0
+        if self.strategy == "fastest":
+            tmax = int(self.tmax[j])
+            return self.fastest / tmax if tmax else 1.0
+        if self.strategy == "on_time":
+            return float(self.lead[j])
+        if self.strategy == "preferred":
+            return (0.0 if self.lead[j] else 1.0) + cheap
+        return cheap
+
+    def __call__(self, rank: int) -> RouteOption:
+        j = int(self.order[rank])
+        k = int(np.searchsorted(self.offsets, j, side="right")) - 1
+        segment = self.found[k]
+        s = segment.services[int(segment.positions[j - self.offsets[k]])]
+        return _option(
+            self.d, s, segment.warehouse, segment.delay, _price(self.d, s, self.usage, segment.warehouse), self.score(j)
+        )
+
+
+def _rate(cat: Catalogue, counters: Counters, key: tuple[str, str]) -> float:
+    on_time, delivered = counters.records.get(key, (0, 0))
+    return on_time_rate(on_time=on_time, delivered=delivered, prior=cat.priors[key])

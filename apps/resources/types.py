@@ -1,6 +1,6 @@
 """What the resource center answers with: plain values, no model instances."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -82,6 +82,38 @@ class Exclusion:
     warehouse_code: str = ""
 
 
+class RankedOptions(Sequence):
+    """Route options, best first, each built by `build(index)` when first read and kept: ranking
+    needs only integers, and most callers read the first option of hundreds."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, count: int, build: Callable[[int], RouteOption]):
+        self._built: list[RouteOption | None] = [None] * count
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self._built))))
+        option = self._built[index]  # IndexError past the end, as a tuple
+        if option is None:
+            option = self._built[index] = self._build(index % len(self._built))
+        return option
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RankedOptions | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"RankedOptions({tuple(self)!r})"
+
+
 class RoutingResult:
     """`options` ranked best first by `strategy`; `exclusions`, every service not offered with the
     first rule it fails, in (carrier, service) order, then warehouses not offered. Routing hands
@@ -92,13 +124,13 @@ class RoutingResult:
 
     def __init__(
         self,
-        options: tuple[RouteOption, ...],
+        options: Sequence[RouteOption],
         exclusions: tuple[Exclusion, ...] = (),
         strategy: str = "cheapest",
         *,
         explain: Callable[[], Iterable[Exclusion]] | None = None,
     ):
-        self.options = tuple(options)
+        self.options = options if isinstance(options, RankedOptions) else tuple(options)
         self.strategy = strategy
         self._exclusions = None if explain is not None else tuple(exclusions)
         self._explain = explain
@@ -113,13 +145,18 @@ class RoutingResult:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RoutingResult):
             return NotImplemented
-        return (self.options, self.exclusions, self.strategy) == (other.options, other.exclusions, other.strategy)
+        return (tuple(self.options), self.exclusions, self.strategy) == (
+            tuple(other.options),
+            other.exclusions,
+            other.strategy,
+        )
 
     __hash__ = None
 
     def __repr__(self) -> str:
         return (
-            f"RoutingResult(options={self.options!r}, exclusions=<{len(self.exclusions)}>, strategy={self.strategy!r})"
+            f"RoutingResult(options={tuple(self.options)!r}, exclusions=<{len(self.exclusions)}>, "
+            f"strategy={self.strategy!r})"
         )
 
 
