@@ -21,6 +21,7 @@ from apps.resources.models import (
     ServiceRecord,
     Surcharge,
     Warehouse,
+    WarehouseDailyUsage,
     Zone,
 )
 from apps.resources.selectors import rate_card_csv
@@ -305,6 +306,12 @@ class _ReadOnly(admin.ModelAdmin):
 @admin.register(ServiceDailyUsage)
 class ServiceDailyUsageAdmin(_ReadOnly):
     list_display = ["day", "carrier_code", "service_code", "orders"]
+    list_filter = ["day"]
+
+
+@admin.register(WarehouseDailyUsage)
+class WarehouseDailyUsageAdmin(_ReadOnly):
+    list_display = ["day", "warehouse_code", "orders"]
     list_filter = ["day"]
 
 

@@ -22,6 +22,7 @@ from apps.resources.models import (
     ServiceRecord,
     Surcharge,
     Warehouse,
+    WarehouseDailyUsage,
     Zone,
 )
 from apps.resources.routing import (
@@ -127,6 +128,7 @@ def build_catalogue(*, version: int | None = None) -> Catalogue:
             cutoff=w.cutoff_time,
             timezone=w.timezone,
             is_active=w.is_active,
+            daily_capacity=w.daily_capacity,
         )
         for w in Warehouse.objects.prefetch_related("carriers")
     ]
@@ -203,14 +205,16 @@ def current_catalogue() -> Catalogue:
 
 
 def current_counters() -> Counters:
-    """Orders accepted today and delivery records per (carrier, service), at most
-    ROUTING_USAGE_CHECK_SECONDS old: two small queries per process and period."""
+    """Orders accepted today per (carrier, service) and per warehouse, and delivery records per
+    (carrier, service), at most ROUTING_USAGE_CHECK_SECONDS old: three small queries per process
+    and period."""
     cache = _ProcessCache
     now, today = time.monotonic(), timezone.now().date()
     if cache.counters_day != today or now - cache.counters_at >= settings.ROUTING_USAGE_CHECK_SECONDS:
         cache.counters = Counters(
             usage={(u.carrier_code, u.service_code): u.orders for u in ServiceDailyUsage.objects.filter(day=today)},
             records={(r.carrier_code, r.service_code): (r.on_time, r.delivered) for r in ServiceRecord.objects.all()},
+            warehouse_usage={u.warehouse_code: u.orders for u in WarehouseDailyUsage.objects.filter(day=today)},
         )
         cache.counters_day, cache.counters_at = today, now
     return cache.counters

@@ -1,9 +1,15 @@
-"""The resource center counts what happens to routed orders: capacity used today, and whether
+"""The resource center counts what happens to routed orders: capacity used today (per service
+and per warehouse), and whether
 deliveries came by the date the service promised. Subscribed by event name (orders and
 distribution are not below resources)."""
 
 from apps.common import outbox
-from apps.resources.services import delivery_promise_record, delivery_record, service_usage_count
+from apps.resources.services import (
+    delivery_promise_record,
+    delivery_record,
+    service_usage_count,
+    warehouse_usage_count,
+)
 
 
 @outbox.on("orders.order.accepted")
@@ -13,6 +19,8 @@ def count_accepted_order(event: outbox.Event) -> None:
         return
     accepted_on = event.created_at.date()
     service_usage_count(carrier_code=carrier_code, service_code=service_code, day=accepted_on)
+    if event.payload.get("warehouse_code"):
+        warehouse_usage_count(warehouse_code=event.payload["warehouse_code"], day=accepted_on)
     delivery_promise_record(
         order_id=int(event.payload["order_id"]),
         carrier_code=carrier_code,

@@ -244,6 +244,22 @@ class ServiceDailyUsage(models.Model):
         return f"{self.carrier_code}/{self.service_code} {self.day}: {self.orders}"
 
 
+class WarehouseDailyUsage(models.Model):
+    """Orders accepted per warehouse and day, counted from `orders.order.accepted` events."""
+
+    warehouse_code = models.CharField(max_length=50)
+    day = models.DateField()
+    orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse_code", "day"], name="one_warehouse_usage_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_code} {self.day}: {self.orders}"
+
+
 class ServiceRecord(models.Model):
     """Deliveries per service and how many came by the promised date, counted from
     `distribution.order.delivered` events (kept apart from the service: counting must not

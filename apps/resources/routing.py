@@ -142,15 +142,17 @@ class WarehouseSpec:
     cutoff: time = time(15, 0)
     timezone: str = "UTC"
     is_active: bool = True
+    daily_capacity: int | None = None
 
 
 @dataclass(frozen=True)
 class Counters:
-    """What changes all day and is read slightly stale: orders accepted today per service, and
-    each service's delivery record (on time, delivered)."""
+    """What changes all day and is read slightly stale: orders accepted today per service and per
+    warehouse, and each service's delivery record (on time, delivered)."""
 
     usage: dict[tuple[str, str], int] = field(default_factory=dict)
     records: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    warehouse_usage: dict[str, int] = field(default_factory=dict)
 
 
 NO_COUNTERS = Counters()
@@ -537,9 +539,14 @@ def _option(d: _Decision, s: _Service, warehouse: WarehouseSpec | None, delay: i
 
 
 def _stocked_warehouses(
-    cat: Catalogue, profile: ShipmentProfile, stock: tuple[WarehouseStock, ...], exclusions: list[Exclusion]
+    cat: Catalogue,
+    profile: ShipmentProfile,
+    stock: tuple[WarehouseStock, ...],
+    exclusions: list[Exclusion],
+    used: dict[str, int],
 ) -> list[WarehouseSpec]:
-    """Warehouses that hold every SKU of the order in quantity and ship to its destination."""
+    """Warehouses that hold every SKU of the order in quantity, ship to its destination and have
+    not reached their daily capacity (`used`: orders accepted today per warehouse)."""
     if not stock or not profile.skus:
         return []
     held: dict[str, dict[str, int]] = {}
@@ -555,6 +562,9 @@ def _stocked_warehouses(
             exclusions.append(Exclusion("", "", f"warehouse lacks stock of {', '.join(short)}", w.code))
         elif profile.destination_country not in w.ships_to:
             exclusions.append(Exclusion("", "", f"warehouse does not ship to {profile.destination_country}", w.code))
+        elif w.daily_capacity is not None and used.get(w.code, 0) >= w.daily_capacity:
+            reason = f"warehouse at daily capacity ({used.get(w.code, 0)}/{w.daily_capacity} today)"
+            exclusions.append(Exclusion("", "", reason, w.code))
         else:
             out.append(w)
     return out
@@ -647,7 +657,7 @@ def decide(
     lane = (profile.origin_country, profile.destination_country)
     found = _scan(d, cat.tables.get((*lane, d.level) if d.level else lane), lane, blocked=blocked, usage=usage)
     warehouse_exclusions: list[Exclusion] = []
-    stocked = _stocked_warehouses(cat, profile, stock, warehouse_exclusions)
+    stocked = _stocked_warehouses(cat, profile, stock, warehouse_exclusions, counters.warehouse_usage)
     for w in stocked:
         w_lane = (w.country, profile.destination_country)
         table = cat.tables.get((*w_lane, d.level) if d.level else w_lane)

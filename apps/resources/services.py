@@ -16,8 +16,10 @@ from apps.resources.models import (
     MerchantRoutingPreference,
     RateBreak,
     RateCard,
+    ServiceDailyUsage,
     Surcharge,
     Warehouse,
+    WarehouseDailyUsage,
     Zone,
 )
 from apps.resources.selectors import RATE_CARD_COLUMNS
@@ -119,15 +121,23 @@ def warehouse_upsert(
 
 def service_usage_count(*, carrier_code: str, service_code: str, day: date, orders: int = 1) -> None:
     """Add accepted orders to a service's count for the day (one upsert, no lock held past it)."""
+    _count(ServiceDailyUsage, {"carrier_code": carrier_code, "service_code": service_code, "day": day}, orders)
+
+
+def warehouse_usage_count(*, warehouse_code: str, day: date, orders: int = 1) -> None:
+    """Add accepted orders to a warehouse's count for the day (one upsert, no lock held past it)."""
+    _count(WarehouseDailyUsage, {"warehouse_code": warehouse_code, "day": day}, orders)
+
+
+def _count(model, key: dict, orders: int) -> None:
+    table, columns = model._meta.db_table, ", ".join(key)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO resources_servicedailyusage (carrier_code, service_code, day, orders)
-            VALUES (%s, %s, %s, %s)
-            ON CONFLICT (carrier_code, service_code, day)
-            DO UPDATE SET orders = resources_servicedailyusage.orders + EXCLUDED.orders
-            """,
-            [carrier_code, service_code, day, orders],
+            f"""
+            INSERT INTO {table} ({columns}, orders) VALUES ({", ".join(["%s"] * (len(key) + 1))})
+            ON CONFLICT ({columns}) DO UPDATE SET orders = {table}.orders + EXCLUDED.orders
+            """,  # noqa: S608 (table and column names are the model's own)
+            [*key.values(), orders],
         )
 
 

@@ -198,7 +198,7 @@ def assert_scan_agrees_with_reference(cat, profile, prefs=None, count=None, held
     prefs, count = prefs or MerchantPreferences(), count or Counters()
     d = _Decision(cat, profile, NOW.date())
     routes = [(None, (profile.origin_country, profile.destination_country))]
-    routes += [(w, (w.country, profile.destination_country)) for w in _stocked_warehouses(cat, profile, held, [])]
+    routes += [(w, (w.country, profile.destination_country)) for w in _stocked_warehouses(cat, profile, held, [], {})]
     for warehouse, lane in routes:
         key = (*lane, profile.service_level) if profile.service_level else lane
         table = cat.tables.get(key)
@@ -306,7 +306,7 @@ def reference_ranking(cat, profile, strategy, prefs, count, held):
     d = _Decision(cat, profile, NOW.date())
     found = []  # (service, warehouse code, delay, quoted)
     routes = [(None, (profile.origin_country, profile.destination_country), 0)]
-    for w in _stocked_warehouses(cat, profile, held, []):
+    for w in _stocked_warehouses(cat, profile, held, [], {}):
         routes.append((w, (w.country, profile.destination_country), 1 if _after_cutoff(w, NOW) else 0))
     for warehouse, lane, delay in routes:
         for s in cat.by_lane.get((*lane, profile.service_level) if profile.service_level else lane, ()):

@@ -8,7 +8,7 @@ import pytest
 
 from apps.resources.models import MerchantRoutingPreference
 from apps.resources.selectors import merchant_preferences, route_options
-from apps.resources.services import warehouse_upsert
+from apps.resources.services import warehouse_upsert, warehouse_usage_count
 from apps.resources.tests.factories import CarrierServiceFactory, CoverageFactory
 from apps.resources.types import MerchantPreferences, ShipmentProfile, WarehouseStock
 
@@ -108,7 +108,9 @@ def test_merchant_preferences_are_read_from_the_admin_row(rates):
     assert merchant_preferences(merchant_id=8) == MerchantPreferences()
 
 
-def _warehouse(*, ships_to=("DE",), carriers=("hk-post",), cutoff="15:00", country="HK", fee="1.20"):
+def _warehouse(
+    *, ships_to=("DE",), carriers=("hk-post",), cutoff="15:00", country="HK", fee="1.20", daily_capacity=None
+):
     warehouse = warehouse_upsert(
         code="hk-hub",
         name="HK hub",
@@ -121,6 +123,7 @@ def _warehouse(*, ships_to=("DE",), carriers=("hk-post",), cutoff="15:00", count
         carrier_codes=list(carriers),
     )
     warehouse.cutoff_time = cutoff
+    warehouse.daily_capacity = daily_capacity
     warehouse.save()
 
 
@@ -151,12 +154,17 @@ def hk(rates):
         pytest.param({"ships_to": ["FR"]}, STOCK, BERLIN, NOW, [DIRECT], id="not-shipping-there"),
         pytest.param({"carriers": []}, STOCK, BERLIN, NOW, [DIRECT], id="no-carrier-from-there"),
         pytest.param({}, STOCK, replace(BERLIN, skus=()), NOW, [DIRECT], id="items-without-sku"),
+        pytest.param({"daily_capacity": 2}, STOCK, BERLIN, NOW, [DIRECT], id="at-daily-capacity"),
+        pytest.param(
+            {"daily_capacity": 3}, STOCK, BERLIN, NOW, [("hk-post", "hk-hub", "8.20", 3, 5), DIRECT], id="one-left"
+        ),
     ],
 )
 def test_a_warehouse_route_is_offered_when_it_holds_the_stock_and_serves_the_destination(
     hk, warehouse, stock, profile, now, routes
 ):
     _warehouse(**warehouse)
+    warehouse_usage_count(warehouse_code="hk-hub", day=NOW.date(), orders=2)  # two orders today
 
     result = route_options(profile=profile, stock=stock, now=now)
 
@@ -170,10 +178,12 @@ def test_a_warehouse_route_is_offered_when_it_holds_the_stock_and_serves_the_des
     [
         pytest.param({}, (WarehouseStock("hk-hub", "TS-1", 1),), "warehouse lacks stock of TS-1", id="short"),
         pytest.param({"ships_to": ["FR"]}, STOCK, "warehouse does not ship to DE", id="destination"),
+        pytest.param({"daily_capacity": 2}, STOCK, "warehouse at daily capacity (2/2 today)", id="at-daily-capacity"),
     ],
 )
 def test_a_warehouse_not_offered_says_why(hk, warehouse, stock, reason):
     _warehouse(**warehouse)
+    warehouse_usage_count(warehouse_code="hk-hub", day=NOW.date(), orders=2)
 
     result = route_options(profile=BERLIN, stock=stock, now=NOW)
 
