@@ -1,7 +1,8 @@
 """The transactional outbox: events are rows written with the change that causes them.
 
 - `record()` writes an event in the caller's transaction, so it exists only if that transaction
-  commits. No request path talks to Redis, and none sends NOTIFY (docs/adr/0004).
+  commits (`new_event()` gives the row to a caller that writes it in the same statement as the
+  change). No request path talks to Redis, and none sends NOTIFY (docs/adr/0004).
 - `on(event_type)` subscribes a handler. A handler runs inside a transaction together with the
   insert of its `ProcessedEvent` row, so it takes effect at most once per event, however often
   the event is delivered.
@@ -101,6 +102,27 @@ def subscribed_event_types() -> dict[str, list[str]]:
     return {event_type: [s.name for s in subs] for event_type, subs in sorted(_subscriptions.items())}
 
 
+def new_event(
+    *,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: int | str,
+    merchant_id: int | None,
+    payload: dict[str, Any],
+    actor: str = "",
+) -> OutboxEvent:
+    """The unsaved row of an event, for a caller that writes it in the same statement as the
+    change it reports (`rows.insert_sql`); everyone else calls `record()`."""
+    return OutboxEvent(
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        merchant_id=merchant_id,
+        payload=payload,
+        actor=actor,
+    )
+
+
 def record(
     *,
     event_type: str,
@@ -113,10 +135,10 @@ def record(
     """Write an event in the current transaction. Outside a transaction this is a bug."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox.record() must run inside the transaction of the change it reports")
-    row = OutboxEvent(
+    row = new_event(
         event_type=event_type,
         aggregate_type=aggregate_type,
-        aggregate_id=str(aggregate_id),
+        aggregate_id=aggregate_id,
         merchant_id=merchant_id,
         payload=payload,
         actor=actor,

@@ -6,12 +6,24 @@ the model and the number of rows, so it is built once and kept; values go throug
 own `pre_save` and `get_db_prep_save`, as the ORM does, so defaults, `auto_now` timestamps and
 JSON adaptation behave as with `create()`. Model `save()` methods and signals are not run: use
 this only for models that have neither.
+
+`json_insert_sql` and `json_rows` are for a caller that writes the rows of several models in one
+statement of its own (data-modifying CTEs: one round trip, and atomic by itself). The rows of a
+model travel as one JSON parameter, which the table's own row type reads back
+(`jsonb_populate_recordset`): a statement of a few parameters is one psycopg parses once and
+keeps, where one parameter per value (70 for an order) is parsed again on every execution.
 """
 
 import functools
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from psycopg.types.json import Jsonb
 
 
 @functools.cache
@@ -21,6 +33,13 @@ def _columns(model: type[models.Model]) -> tuple[list[models.Field], bool]:
     database_assigns_pk = isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
     fields = [f for f in model._meta.concrete_fields if not (database_assigns_pk and f is pk)]
     return fields, database_assigns_pk
+
+
+def _db_values(obj: models.Model, fields: list[models.Field]) -> list:
+    # The connection itself, not the `connection` proxy, which looks it up again (a thread-local
+    # read) each time a field asks it something: a few dozen times per order.
+    db = connections[DEFAULT_DB_ALIAS]
+    return [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
 
 
 @functools.cache
@@ -42,12 +61,65 @@ def insert(objs: Sequence[models.Model]) -> None:
         return
     model = type(objs[0])
     fields, database_assigns_pk = _columns(model)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+    params = [value for obj in objs for value in _db_values(obj, fields)]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, len(objs)), params)
         keys = [row[0] for row in cursor.fetchall()] if database_assigns_pk else None
     for index, obj in enumerate(objs):
         if keys is not None:
             obj.pk = keys[index]
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        mark_saved(obj)
+
+
+def mark_saved(obj: models.Model) -> None:
+    """`obj` is in the database now (for a caller that wrote it through `json_insert_sql`)."""
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def json_insert_sql(
+    model: type[models.Model], source: str, *, expressions: Mapping[str, str] | None = None, returning: str = ""
+) -> str:
+    """The INSERT of the rows of `model` that `source`, an SQL expression (usually `%s`), gives as
+    the JSON array `json_rows` writes. The database assigns the key as in `insert`.
+
+    `expressions` gives a column SQL of its own instead of the row's value, `r.<column>`; such as
+    a subquery finding the key of a row written earlier in the same statement.
+    """
+    fields, _ = _columns(model)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    expressions = expressions or {}
+    columns = ", ".join(quote(f.column) for f in fields)
+    selected = ", ".join(expressions.get(f.column, f"r.{quote(f.column)}") for f in fields)
+    # Table and column names come from the model and `expressions` from the caller's code; the
+    # values are in the one parameter.
+    sql = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM jsonb_populate_recordset(NULL::{table}, {source}) r"  # noqa: S608
+    return f"{sql} RETURNING {returning}" if returning else sql
+
+
+def _as_json(value: Any) -> Any:
+    """A database value json.dumps cannot write, as PostgreSQL's input function for it reads it."""
+    if isinstance(value, Jsonb):  # a JSONField's value, wrapped with its encoder
+        return value.obj if value.dumps in (None, json.dumps) else json.loads(value.dumps(value.obj))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    raise TypeError(f"no JSON form for a {type(value).__name__} column value")
+
+
+def json_rows(
+    objs: Sequence[models.Model], *, replacing: Mapping[str, Callable[[models.Model], Any]] | None = None
+) -> str:
+    """The rows of `objs` for `json_insert_sql`, with the values the ORM would send; `replacing`
+    gives a column's value directly (for a column with an expression of its own)."""
+    if not objs:
+        return "[]"
+    fields, _ = _columns(type(objs[0]))
+    columns = [f.column for f in fields]
+    rows = [dict(zip(columns, _db_values(obj, fields), strict=True)) for obj in objs]
+    for column, value_of in (replacing or {}).items():
+        for row, obj in zip(rows, objs, strict=True):
+            row[column] = value_of(obj)
+    return json.dumps(rows, default=_as_json, ensure_ascii=False, separators=(",", ":"))

@@ -1,6 +1,9 @@
-"""Caps that hold before a request reaches DRF."""
+"""Caps that hold before a request reaches DRF, and the browser's middleware kept off /api/."""
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 
 from apps.erp_api.errors import is_api, json_error
 
@@ -23,3 +26,31 @@ class ApiBodySizeLimitMiddleware:
                     413, "request_too_large", f"The body has {length} bytes; the API takes at most {limit}."
                 )
         return self.get_response(request)
+
+
+class _OutsideApi:
+    """A browser's middleware that lets requests under /api/ pass straight on.
+
+    The API authenticates by API key alone (`ApiKeyAuthentication`, the only authentication
+    class), so sessions, the logged-in user and flash messages do nothing there but cost about a
+    tenth of a request's CPU. Without a session nothing under /api/ can be authenticated by a
+    cookie, so a forged cross-site request has nothing to ride on; `CsrfViewMiddleware` stays on
+    every path all the same. Portal and admin keep all of it.
+    """
+
+    def __call__(self, request):
+        if is_api(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddlewareOutsideApi(_OutsideApi, SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddlewareOutsideApi(_OutsideApi, AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddlewareOutsideApi(_OutsideApi, MessageMiddleware):
+    pass

@@ -1,6 +1,7 @@
 """Outbox records of the order center: `orders.order.<what happened>`."""
 
 from apps.common import outbox
+from apps.common.models import OutboxEvent
 from apps.orders.models import Order
 
 
@@ -16,6 +17,18 @@ def _payload(order: Order, **extra) -> dict:
         "tracking_number": order.tracking_number,
         **extra,
     }
+
+
+def order_event_row(order: Order, what: str, *, actor: str, **extra) -> OutboxEvent:
+    """The event's row, for `order_create`, which writes it in the same statement as the order."""
+    return outbox.new_event(
+        event_type=f"orders.order.{what}",
+        aggregate_type="order",
+        aggregate_id=order.id,
+        merchant_id=order.merchant_id,
+        payload=_payload(order, **extra),
+        actor=actor,
+    )
 
 
 def order_event(order: Order, what: str, *, actor: str, **extra) -> None:

@@ -1,10 +1,13 @@
 """Writes of the order center. Each takes the row lock, takes the transition, records the event."""
 
-from django.db import IntegrityError, transaction
+import functools
+
+from django.db import IntegrityError, connection, transaction
 from django_fsm import ConcurrentTransition
 
 from apps.common import rows
 from apps.common.fsm import TransitionNotAllowed, forward_path, take_transition
+from apps.common.models import OutboxEvent
 from apps.orders import events
 from apps.orders.exceptions import (
     DuplicateReference,
@@ -46,12 +49,47 @@ def _address_fields(prefix: str, address: AddressDraft) -> dict:
     return {f"{prefix}_{name}": value for name, value in vars(address).items()}
 
 
+# The items' rows carry their parcel's sequence where the key goes: the key is assigned by the
+# same statement.
+_PARCEL_OF_ITEM = {"parcel_id": "(SELECT id FROM new_parcels p WHERE p.sequence = r.parcel_id)"}
+
+
+@functools.cache
+def _order_insert_sql() -> str:
+    """One INSERT of an order with its parcels, items, first history row and event.
+
+    Data-modifying CTEs, so the five tables cost one round trip, and one statement is atomic by
+    itself: PostgreSQL writes all of its rows or none. The foreign keys are deferred to the end
+    of the transaction, by which the whole statement has run. Its five parameters are the
+    tables' rows as JSON (`rows.json_rows`).
+    """
+    return (
+        f"WITH new_order AS ({rows.json_insert_sql(Order, '%s')}),"
+        f" new_parcels AS ({rows.json_insert_sql(Parcel, '%s', returning='id, sequence')}),"
+        f" new_items AS ({rows.json_insert_sql(Item, '%s', expressions=_PARCEL_OF_ITEM)}),"
+        f" new_history AS ({rows.json_insert_sql(OrderTransition, '%s')})"
+        f" {rows.json_insert_sql(OutboxEvent, '%s')}"
+    )
+
+
+def _execute_atomically(sql: str, params: list) -> None:
+    """Run one statement as a transaction of its own, or in the caller's under a savepoint."""
+    if connection.in_atomic_block:
+        # The savepoint keeps the caller's transaction usable after a refusal (a duplicate reference).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    else:
+        # A statement is a transaction by itself: BEGIN and COMMIT would be two more round trips.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
 def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, actor: str, channel: str) -> Order:
     """Record a validated, routed order and its `orders.order.accepted` event in one transaction.
 
-    This is the intake's hot path: the rows go in one statement per table (`apps.common.rows`),
-    parcels and items each in one, and a second order with the merchant's reference is refused
-    by the unique constraint rather than by a lock or a lookup first.
+    This is the intake's hot path: all rows go in one statement (`_order_insert_sql`), and a
+    second order with the merchant's reference is refused by the unique constraint rather than
+    by a lock or a lookup first.
     """
     order = Order(
         merchant_id=merchant_id,
@@ -79,31 +117,29 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
         )
         for sequence, parcel_draft in enumerate(draft.parcels, start=1)
     ]
+    items = [
+        Item(parcel=parcel, merchant_id=merchant_id, **vars(item))
+        for parcel, parcel_draft in zip(parcels, draft.parcels, strict=True)
+        for item in parcel_draft.items
+    ]
+    history = OrderTransition(
+        order=order,
+        merchant_id=merchant_id,
+        transition="create",
+        from_state="",
+        to_state=order.state,
+        actor=actor,
+        reason=f"received via {channel}",
+    )
+    params = [
+        rows.json_rows([order]),
+        rows.json_rows(parcels),
+        rows.json_rows(items, replacing={"parcel_id": lambda item: item.parcel.sequence}),
+        rows.json_rows([history]),
+        rows.json_rows([events.order_event_row(order, "accepted", actor=actor)]),
+    ]
     try:
-        with transaction.atomic():
-            rows.insert([order])
-            rows.insert(parcels)
-            rows.insert(
-                [
-                    Item(parcel=parcel, merchant_id=merchant_id, **vars(item))
-                    for parcel, parcel_draft in zip(parcels, draft.parcels, strict=True)
-                    for item in parcel_draft.items
-                ]
-            )
-            rows.insert(
-                [
-                    OrderTransition(
-                        order=order,
-                        merchant_id=merchant_id,
-                        transition="create",
-                        from_state="",
-                        to_state=order.state,
-                        actor=actor,
-                        reason=f"received via {channel}",
-                    )
-                ]
-            )
-            events.order_event(order, "accepted", actor=actor)
+        _execute_atomically(_order_insert_sql(), params)
     except IntegrityError as exc:
         if "order_reference_unique" in str(exc):
             existing = Order.objects.filter(merchant_id=merchant_id, reference=draft.reference).first()
@@ -112,6 +148,7 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
                 extra={"order_id": str(existing.id) if existing else None, "reference": draft.reference},
             ) from exc
         raise
+    rows.mark_saved(order)
     return order
 
 

@@ -43,11 +43,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.erp_api.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, the user and messages serve the portal and admin; /api/ authenticates by key alone.
+    "apps.erp_api.middleware.SessionMiddlewareOutsideApi",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.erp_api.middleware.AuthenticationMiddlewareOutsideApi",
+    "apps.erp_api.middleware.MessageMiddlewareOutsideApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
