@@ -29,12 +29,22 @@ class ErpApiView(APIView):
     # (`?stat=cancelled`) is a 400 rather than a silently unfiltered list.
     query_parameters: frozenset[str] = frozenset()
 
+    # Of those, the ones that may be given more than once (`?state=booked&state=in_transit`).
+    repeatable_query_parameters: frozenset[str] = frozenset()
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        refuse_unknown_query_parameters(request, self.query_parameters)
+        refuse_unknown_query_parameters(request, self.query_parameters, self.repeatable_query_parameters)
 
 
-def refuse_unknown_query_parameters(request, known: frozenset[str]) -> None:
+def refuse_unknown_query_parameters(request, known: frozenset[str], repeatable: frozenset[str] = frozenset()) -> None:
+    """400 for a parameter the view does not read, or one given twice that takes one value: the
+    list would otherwise be filtered by whichever came last."""
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise ValidationError({name or "query": ["Unknown query parameter."] for name in unknown})
+    repeated = sorted(
+        name for name, values in request.query_params.lists() if len(values) > 1 and name not in repeatable
+    )
+    if repeated:
+        raise ValidationError({name: ["Give this parameter once."] for name in repeated})

@@ -2,6 +2,7 @@
 
 import logging
 
+import django_filters
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -83,12 +84,16 @@ def _submit(principal: ApiPrincipal, data) -> dict:
 
 
 ORDER_FILTERS = frozenset(OrderFilter.base_filters)
+ORDER_FILTERS_TAKING_MANY = frozenset(
+    name for name, f in OrderFilter.base_filters.items() if isinstance(f, django_filters.MultipleChoiceFilter)
+)
 
 
 class OrderListCreateApi(ErpApiView):
     required_scopes = {"GET": "orders:read", "POST": "orders:write"}
     pagination_class = OrderCursorPagination
     query_parameters = ORDER_FILTERS | {"cursor", "page_size"}
+    repeatable_query_parameters = ORDER_FILTERS_TAKING_MANY
 
     @extend_schema(
         operation_id="orders_list",
@@ -155,6 +160,7 @@ class OrderExportApi(ErpApiView):
 
     required_scopes = {"GET": "orders:read"}
     query_parameters = ORDER_FILTERS
+    repeatable_query_parameters = ORDER_FILTERS_TAKING_MANY
 
     @extend_schema(
         operation_id="orders_export",

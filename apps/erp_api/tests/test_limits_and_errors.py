@@ -289,3 +289,15 @@ def test_a_page_size_that_is_no_whole_positive_number_is_refused(api_client, pag
 
     _assert_error_format(response, 400, "validation_error")
     assert list(response.json()["extra"]["fields"]) == ["page_size"]
+
+
+def test_a_filter_given_twice_is_refused_unless_it_takes_several_values(api_client, merchant):
+    bulk_insert_orders(merchant_id=merchant.pk, count=2)
+
+    twice = api_client.get(f"{ORDERS}?carrier=a&carrier=b")
+    states = api_client.get(f"{ORDERS}?state=accepted&state=scheduled")
+
+    _assert_error_format(twice, 400, "validation_error")
+    assert twice.json()["extra"]["fields"] == {"carrier": ["Give this parameter once."]}
+    assert states.status_code == 200
+    assert len(states.json()["results"]) == 2

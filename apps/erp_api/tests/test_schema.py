@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -143,13 +145,28 @@ def merchant_objects(merchant, cn_de_service):
     }
 
 
+def negative_data_rejection_as_sent(ctx, response, case):
+    """Schemathesis' check, less one false alarm: a query value it mutated to null or [] goes
+    out as `name=`, which the schema documents as "not given" (allowEmptyValue, and "" among
+    the choices), so the API rightly answers it. Anything else accepted still fails."""
+    try:
+        return negative_data_rejection(ctx, response, case)
+    except AcceptedNegativeData:
+        sent = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+        description = getattr(case.meta.phase.data, "description", "") or ""
+        mutated = set(re.findall(r"query: violates .*? at /properties/([^/\s]+)", description))
+        if mutated and all(sent.get(name, [""]) == [""] for name in mutated):
+            return None
+        raise
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    negative_data_rejection,
+    negative_data_rejection_as_sent,
 ]
 EXAMPLES = 30  # per operation and mode: the whole run stays well under a minute
 
@@ -168,7 +185,7 @@ def _fuzz(strategy, *, headers: dict, max_examples: int) -> None:
         checks = CHECKS
         if case.operation.path == "/api/v1/orders/bulk/":
             # A bulk answers invalid orders one by one (200 with a result per order), by design.
-            checks = [c for c in CHECKS if c is not negative_data_rejection]
+            checks = [c for c in CHECKS if c is not negative_data_rejection_as_sent]
         response = case.call_and_validate(headers=headers, checks=checks)
         if case.operation.path == "/api/v1/orders/bulk/" and response.status_code == 200:
             crashed = [r for r in response.json()["results"] if r["status"] >= 500]
