@@ -84,6 +84,11 @@ def _execute_atomically(sql: str, params: list) -> None:
             cursor.execute(sql, params)
 
 
+def _from_warehouse(order: Order) -> dict:
+    # The resource center counts a warehouse's orders per day (its daily capacity) from this.
+    return {"warehouse_code": order.warehouse_code} if order.warehouse_code else {}
+
+
 def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, actor: str, channel: str) -> Order:
     """Record a validated, routed order and its `orders.order.accepted` event in one transaction.
 
@@ -136,7 +141,7 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
         rows.json_rows(parcels),
         rows.json_rows(items, replacing={"parcel_id": lambda item: item.parcel.sequence}),
         rows.json_rows([history]),
-        rows.json_rows([events.order_event_row(order, "accepted", actor=actor)]),
+        rows.json_rows([events.order_event_row(order, "accepted", actor=actor, **_from_warehouse(order))]),
     ]
     try:
         _execute_atomically(_order_insert_sql(), params)

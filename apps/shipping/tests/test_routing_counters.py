@@ -10,8 +10,14 @@ from django.utils import timezone
 
 from apps.common import outbox
 from apps.common.models import OutboxEvent
-from apps.orders.tests.factories import item_draft, order_draft, parcel_draft
-from apps.resources.models import DeliveryPromise, MerchantRoutingPreference, ServiceDailyUsage, ServiceRecord
+from apps.orders.tests.factories import create_order, fixed_route, item_draft, order_draft, parcel_draft
+from apps.resources.models import (
+    DeliveryPromise,
+    MerchantRoutingPreference,
+    ServiceDailyUsage,
+    ServiceRecord,
+    WarehouseDailyUsage,
+)
 from apps.resources.tests.factories import CarrierServiceFactory, CoverageFactory
 from apps.shipping.exceptions import NoRouteAvailable
 from apps.shipping.selectors import order_quote, shipment_profile
@@ -176,3 +182,16 @@ def test_a_service_refusing_batteries_is_not_offered_for_a_power_bank(merchant):
     assert refused.value.extra["exclusions"] == [
         {"carrier": "no-batteries", "service": "standard", "reason": "does not accept batteries"}
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_shipped_from_a_warehouse_count_towards_its_daily_capacity(merchant):
+    _service("test-post", base="5.00", code="standard")
+    create_order(merchant_id=merchant.pk, route=fixed_route(warehouse_code="hk-hub"))
+    create_order(merchant_id=merchant.pk, route=fixed_route(warehouse_code="hk-hub"), reference="WH-2")
+    create_order(merchant_id=merchant.pk, route=fixed_route(), reference="DIRECT-1")
+
+    outbox.drain(run_tasks=False)
+
+    assert WarehouseDailyUsage.objects.get(warehouse_code="hk-hub", day=timezone.now().date()).orders == 2
+    assert WarehouseDailyUsage.objects.count() == 1
