@@ -30,6 +30,7 @@ return {0, tostring((cost - tokens) / refill_per_s)}
 """
 
 _client: redis.Redis | None = None
+_take_script = None
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,20 @@ def _redis() -> redis.Redis:
     return _client
 
 
+def _take(*, keys: list, args: list):
+    """The script by its SHA (EVALSHA; loaded again if Redis lost it), not its text each call."""
+    global _take_script
+    client = _redis()
+    if _take_script is None or _take_script.registered_client is not client:
+        _take_script = client.register_script(_TAKE)
+    return _take_script(keys=keys, args=args)
+
+
 def take(*, bucket: str, capacity: float, per_second: float, cost: float = 1.0) -> Verdict:
     """Take `cost` tokens from `bucket` (refilled at `per_second` up to `capacity`)."""
     try:
-        allowed, wait = _redis().eval(
-            _TAKE, 2, f"rl:{bucket}:tokens", f"rl:{bucket}:stamp", capacity, per_second, cost, time.time()
+        allowed, wait = _take(
+            keys=[f"rl:{bucket}:tokens", f"rl:{bucket}:stamp"], args=[capacity, per_second, cost, time.time()]
         )
     except redis.RedisError as exc:
         logger.warning("rate limiter unavailable (%s); letting %s through", exc, bucket)

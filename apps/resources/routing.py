@@ -5,11 +5,12 @@ one in memory) through `compile_catalogue`; `decide` answers one order from it w
 Rules, formula and strategies: docs/routing.md.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import accumulate, chain
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -251,6 +252,8 @@ class Catalogue:
     priors: dict[tuple[str, str], float] = field(default_factory=dict)
     # The same lanes as numpy columns (lanes.py), and the compiled service of each open one.
     tables: dict[tuple, LaneTable] = field(default_factory=dict)
+    warehouse_rank: dict[str, int] = field(default_factory=dict)  # 1, 2, ... in code order; direct is 0
+    factors: dict[tuple[str, str], tuple[int, int] | None] = field(default_factory=dict)  # see _Decision.factor
     compiled: dict[tuple[str, str], _Service] = field(default_factory=dict)
 
 
@@ -289,12 +292,14 @@ def compile_catalogue(
     }
     rates = {"USD": Decimal("1")}
     rates.update(usd_per_unit or {})
+    warehouses = sorted(warehouses or [], key=lambda w: w.code)
     return Catalogue(
         services=services,
         zones=zones,
         surcharges=surcharges,
         usd_per_unit=rates,
-        warehouses=sorted(warehouses or [], key=lambda w: w.code),
+        warehouses=warehouses,
+        warehouse_rank={w.code: i + 1 for i, w in enumerate(warehouses)},
         preferences=preferences or {},
         version=version,
         by_lane=by_lane,
@@ -366,14 +371,15 @@ class _Decision:
         return self._values[currency]
 
     def factor(self, currency: str) -> tuple[int, int] | None:
-        """What one unit of `currency` is in the quote currency, as an exact fraction (None: no rate)."""
+        """What one unit of `currency` is in the quote currency, as an exact fraction (None: no
+        rate); worked out once per catalogue and pair of currencies."""
         if currency not in self._factors:
-            rate = self.rates.get(currency)
-            if rate is None:
-                self._factors[currency] = None
-            else:
-                ratio = Fraction(rate) / Fraction(self.rates[self.quote])
-                self._factors[currency] = (ratio.numerator, ratio.denominator)
+            pair = (currency, self.quote)
+            if pair not in self.cat.factors:
+                rate = self.rates.get(currency)
+                ratio = None if rate is None else Fraction(rate) / Fraction(self.rates[self.quote])
+                self.cat.factors[pair] = None if ratio is None else (ratio.numerator, ratio.denominator)
+            self._factors[currency] = self.cat.factors[pair]
         return self._factors[currency]
 
     def zones(self, carrier_code: str) -> list[str]:
@@ -577,22 +583,50 @@ def _after_cutoff(w: WarehouseSpec, now: datetime) -> bool:
 @dataclass(slots=True)
 class _Segment:
     """Services of one lane that take the order, directly or from one warehouse: `positions`
-    into `services`, what each charges in quote-currency cents, and their ranking columns."""
+    into `services` and what each charges in quote-currency cents; numpy arrays when `table`
+    scanned them, lists when the reference rules decided them."""
 
     services: list
-    positions: np.ndarray
-    quoted: np.ndarray
-    table: LaneTable | None  # None: decided by the reference rules
+    positions: np.ndarray | list[int]
+    quoted: np.ndarray | list[int]
+    table: LaneTable | None
     warehouse: WarehouseSpec | None = None
     delay: int = 0
 
     def chosen(self) -> list:
-        return [self.services[i] for i in self.positions.tolist()]
+        return [self.services[i] for i in self.positions]
 
-    def column(self, name: str) -> np.ndarray:
-        if self.table is not None:
-            return getattr(self.table, name)[self.positions]
-        return np.array([getattr(s, name) for s in self.chosen()], dtype=np.int64)
+    def columns(self, cat: Catalogue, strategy: str, prefs: MerchantPreferences, counters: Counters) -> tuple:
+        """Quoted cents, latest and earliest day, (carrier, service) ordinal, warehouse rank (0:
+        direct) and the strategy's leading key: the on-time rate, or whether the carrier is not
+        preferred."""
+        table, at, delay = self.table, self.positions, self.delay
+        rank = cat.warehouse_rank[self.warehouse.code] if self.warehouse else 0
+        if table is not None:
+            if strategy == "on_time":
+                lead = table.on_time_rates(counters.records, cat.priors, on_time_rate)[at]
+            elif strategy == "preferred":
+                others = np.array([c not in prefs.preferred_carriers for c in table.carriers], bool)
+                lead = others[table.carrier_idx[at]]
+            else:
+                lead = np.zeros(at.size, bool)
+            days = (table.tmax[at] + delay, table.tmin[at] + delay)
+            return self.quoted, *days, table.ordinal[at], np.full(at.size, rank), lead
+        chosen = self.chosen()
+        if strategy == "on_time":
+            lead = [_rate(cat, counters, s.key) for s in chosen]
+        elif strategy == "preferred":
+            lead = [s.carrier_code not in prefs.preferred_carriers for s in chosen]
+        else:
+            lead = [False] * len(chosen)
+        return (
+            self.quoted,
+            [s.tmax + delay for s in chosen],
+            [s.tmin + delay for s in chosen],
+            [s.ordinal for s in chosen],
+            [rank] * len(chosen),
+            lead,
+        )
 
 
 def _scan(
@@ -622,9 +656,7 @@ def _scan(
             if got.__class__ is not str:
                 chosen.append(i)
                 prices.append(got[0])
-        found.append(
-            _Segment(table.by_reference, np.array(chosen, np.int64), np.array(prices, np.int64), None, warehouse, delay)
-        )
+        found.append(_Segment(table.by_reference, chosen, prices, None, warehouse, delay))
     return found
 
 
@@ -663,7 +695,7 @@ def decide(
         table = cat.tables.get((*w_lane, d.level) if d.level else w_lane)
         delay = 1 if _after_cutoff(w, now) else 0
         found += _scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
-    found = [segment for segment in found if segment.positions.size]
+    found = [segment for segment in found if len(segment.positions)]
     build = _Ranking(d, cat, found, strategy, prefs, counters)
 
     def explain() -> list[Exclusion]:
@@ -671,7 +703,7 @@ def decide(
         offered = {
             (segment.services[i].key, segment.warehouse.code if segment.warehouse else "")
             for segment in found
-            for i in segment.positions.tolist()
+            for i in segment.positions
         }
         out = []
         off_lane = f"does not serve {lane[0]}→{lane[1]}"
@@ -700,57 +732,39 @@ def decide(
 
 
 class _Ranking:
-    """The eligible services of every segment ranked best first by the strategy: numpy's lexsort
-    on integer prices and days, then (carrier, service) and warehouse, so the order never ties.
-    Called with a rank, it builds that option by the reference rules."""
+    """The eligible services of every segment ranked best first by the strategy, on integer
+    prices and days, then (carrier, service) and warehouse, so the order never ties: numpy's
+    lexsort over scanned lanes, a plain sort when the reference rules decided every candidate
+    (a few services: numpy's fixed cost would be most of the decision). Called with a rank, it
+    builds that option by the reference rules."""
 
     def __init__(self, d: _Decision, cat: Catalogue, found: list, strategy: str, prefs, counters: Counters):
         self.d, self.found, self.strategy, self.usage = d, found, strategy, counters.usage
-        sizes = [segment.positions.size for segment in found]
+        sizes = [len(segment.positions) for segment in found]
         self.count = sum(sizes)
         if not self.count:
             return
-        self.offsets = np.cumsum([0, *sizes])
-        warehouse_rank = {w.code: i + 1 for i, w in enumerate(cat.warehouses)}  # direct ("") first
-        parts = []  # per segment: quoted, latest day, earliest day, ordinal, warehouse rank, lead
-        for segment in found:
-            table = segment.table
-            # The strategy's leading key: the on-time rate, or whether the carrier is not preferred.
-            if strategy == "on_time":
-                if table is not None:
-                    lead = table.on_time_rates(counters.records, cat.priors, on_time_rate)[segment.positions]
-                else:
-                    lead = np.array([_rate(cat, counters, s.key) for s in segment.chosen()], np.float64)
-            elif strategy == "preferred":
-                if table is not None:
-                    others = np.array([c not in prefs.preferred_carriers for c in table.carriers], bool)
-                    lead = others[table.carrier_idx[segment.positions]]
-                else:
-                    lead = np.array([s.carrier_code not in prefs.preferred_carriers for s in segment.chosen()], bool)
-            else:
-                lead = np.zeros(segment.positions.size, bool)
-            parts.append(
-                (
-                    segment.quoted,
-                    segment.column("tmax") + segment.delay,
-                    segment.column("tmin") + segment.delay,
-                    segment.column("ordinal"),
-                    np.full(segment.positions.size, warehouse_rank[segment.warehouse.code] if segment.warehouse else 0),
-                    lead,
-                )
-            )
-        quoted, tmax, tmin, ordinal, warehouse, lead = (np.concatenate(column) for column in zip(*parts, strict=True))
+        self.offsets = list(accumulate(sizes, initial=0))
+        parts = [segment.columns(cat, strategy, prefs, counters) for segment in found]
+        columnar = any(segment.table is not None for segment in found)
+        join = np.concatenate if columnar else lambda lists: list(chain.from_iterable(lists))
+        quoted, tmax, tmin, ordinal, warehouse, lead = (join(column) for column in zip(*parts, strict=True))
+        # Sort keys, the least significant first (numpy's lexsort order).
         tie = (warehouse, ordinal)
         if strategy == "fastest":
-            self.order = np.lexsort((*tie, quoted, tmin, tmax))
+            keys = (*tie, quoted, tmin, tmax)
         elif strategy == "on_time":
-            self.order = np.lexsort((*tie, tmax, quoted, -lead))  # the best record first
+            keys = (*tie, tmax, quoted, -lead if columnar else [-rate for rate in lead])  # best record first
         elif strategy == "preferred":
-            self.order = np.lexsort((*tie, tmax, quoted, lead))  # lead: not a preferred carrier
+            keys = (*tie, tmax, quoted, lead)  # lead: not a preferred carrier
         else:
-            self.order = np.lexsort((*tie, tmax, quoted))
+            keys = (*tie, tmax, quoted)
+        if columnar:
+            self.order = np.lexsort(keys)
+        else:
+            self.order = sorted(range(self.count), key=lambda j: tuple(key[j] for key in reversed(keys)))
         self.quoted, self.tmax, self.lead = quoted, tmax, lead
-        self.cheapest, self.fastest = int(quoted.min()), int(tmax.min())
+        self.cheapest, self.fastest = int(min(quoted)), int(min(tmax))
 
     def score(self, j: int) -> float:
         quoted = int(self.quoted[j])
@@ -766,7 +780,7 @@ class _Ranking:
 
     def __call__(self, rank: int) -> RouteOption:
         j = int(self.order[rank])
-        k = int(np.searchsorted(self.offsets, j, side="right")) - 1
+        k = bisect_right(self.offsets, j) - 1
         segment = self.found[k]
         s = segment.services[int(segment.positions[j - self.offsets[k]])]
         return _option(

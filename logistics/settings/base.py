@@ -76,6 +76,10 @@ DATABASES = {
 # Persistent connections: the web and worker processes are long-lived.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Parameters travel apart from the SQL (psycopg 3's server-side binding): psycopg does not quote
+# them into the text, and PostgreSQL prepares a statement it sees repeatedly, so the intake's few
+# statements are parsed and planned once per connection (docs/performance.md).
+DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
