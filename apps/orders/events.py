@@ -19,24 +19,21 @@ def _payload(order: Order, **extra) -> dict:
     }
 
 
+def _event(order: Order, what: str, actor: str, extra: dict) -> dict:
+    return {
+        "event_type": f"orders.order.{what}",
+        "aggregate_type": "order",
+        "aggregate_id": order.id,
+        "merchant_id": order.merchant_id,
+        "payload": _payload(order, **extra),
+        "actor": actor,
+    }
+
+
 def order_event_row(order: Order, what: str, *, actor: str, **extra) -> OutboxEvent:
     """The event's row, for `order_create`, which writes it in the same statement as the order."""
-    return outbox.new_event(
-        event_type=f"orders.order.{what}",
-        aggregate_type="order",
-        aggregate_id=order.id,
-        merchant_id=order.merchant_id,
-        payload=_payload(order, **extra),
-        actor=actor,
-    )
+    return outbox.new_event(**_event(order, what, actor, extra))
 
 
 def order_event(order: Order, what: str, *, actor: str, **extra) -> None:
-    outbox.record(
-        event_type=f"orders.order.{what}",
-        aggregate_type="order",
-        aggregate_id=order.id,
-        merchant_id=order.merchant_id,
-        payload=_payload(order, **extra),
-        actor=actor,
-    )
+    outbox.record(**_event(order, what, actor, extra))
