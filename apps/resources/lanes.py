@@ -106,7 +106,6 @@ class LaneTable:
         currency_pos = {c: i for i, c in enumerate(self.currencies)}
         currency_idx = _column([currency_pos[s.currency] for s in self.services])
         self.currency_rows = [np.flatnonzero(currency_idx == k) for k in range(len(self.currencies))]
-        self.currency_idx = currency_idx
 
         # Rate-card rows (the zone this lane prices in), padded to the widest; fallback prices.
         width = max([len(zone[0]) for _, zone, _ in rows if zone is not None], default=1)
@@ -198,7 +197,7 @@ class LaneTable:
         if self.value_currencies:
             self._within_value_limits(d, ok)
         if d.contents:
-            wanted = sum(self._bit(c) for c in d.contents)
+            wanted = sum(self._bits.get(c, 0) for c in d.contents)
             if wanted:
                 ok &= (self.refused & wanted) == 0
         ok &= ~self.has_cap | (self.used_today(usage) < self.cap)
@@ -229,9 +228,6 @@ class LaneTable:
                 quoted[rows] = _convert(total[rows], *factor)
         positions = np.flatnonzero(ok)
         return positions, quoted[positions]
-
-    def _bit(self, content: str) -> int:
-        return self._bits.get(content, 0)
 
     def _within_value_limits(self, d, ok: np.ndarray) -> None:
         count = len(self.value_currencies)

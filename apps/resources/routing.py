@@ -187,14 +187,12 @@ class _Service:
         "per_kg_c",
         "refused",
         "service_code",
-        "spec",
         "tmax",
         "tmin",
         "value_currency",
     )
 
     def __init__(self, s: ServiceSpec, *, has_surcharges: bool, ordinal: int):
-        self.spec = s
         self.has_surcharges = has_surcharges
         self.ordinal = ordinal  # position in (carrier, service) order: every ranking's tie-break
         self.key = s.key
@@ -660,6 +658,11 @@ def _scan(
     return found
 
 
+def _lane_key(lane: tuple[str, str], level: str) -> tuple:
+    """The key of `Catalogue.by_lane` and `tables`: the lane, with the level when one is asked."""
+    return (*lane, level) if level else lane
+
+
 def _handling_cents(d: _Decision, warehouse: WarehouseSpec, currency: str) -> int | None:
     rates = d.rates
     if warehouse.currency not in rates or currency not in rates:
@@ -687,12 +690,12 @@ def decide(
     blocked, usage = prefs.blocked_carriers, counters.usage
     d = _Decision(cat, profile, now.date())
     lane = (profile.origin_country, profile.destination_country)
-    found = _scan(d, cat.tables.get((*lane, d.level) if d.level else lane), lane, blocked=blocked, usage=usage)
+    found = _scan(d, cat.tables.get(_lane_key(lane, d.level)), lane, blocked=blocked, usage=usage)
     warehouse_exclusions: list[Exclusion] = []
     stocked = _stocked_warehouses(cat, profile, stock, warehouse_exclusions, counters.warehouse_usage)
     for w in stocked:
         w_lane = (w.country, profile.destination_country)
-        table = cat.tables.get((*w_lane, d.level) if d.level else w_lane)
+        table = cat.tables.get(_lane_key(w_lane, d.level))
         delay = 1 if _after_cutoff(w, now) else 0
         found += _scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
     found = [segment for segment in found if len(segment.positions)]
@@ -722,7 +725,7 @@ def decide(
         out += warehouse_exclusions
         for w in stocked:
             w_lane = (w.country, profile.destination_country)
-            for s in cat.by_lane.get((*w_lane, d.level) if d.level else w_lane, ()):
+            for s in cat.by_lane.get(_lane_key(w_lane, d.level), ()):
                 if s.carrier_code in w.carriers and (s.key, w.code) not in offered:
                     why = _check(d, s, s.lanes[w_lane], blocked) or _price(d, s, usage, w)
                     out.append(Exclusion(s.carrier_code, s.service_code, why, w.code))
@@ -764,7 +767,10 @@ class _Ranking:
         else:
             self.order = sorted(range(self.count), key=lambda j: tuple(key[j] for key in reversed(keys)))
         self.quoted, self.tmax, self.lead = quoted, tmax, lead
-        self.cheapest, self.fastest = int(min(quoted)), int(min(tmax))
+        if columnar:
+            self.cheapest, self.fastest = int(quoted.min()), int(tmax.min())
+        else:
+            self.cheapest, self.fastest = min(quoted), min(tmax)
 
     def score(self, j: int) -> float:
         quoted = int(self.quoted[j])
