@@ -6,8 +6,9 @@ requests in flight (every check in place: key authentication with last-used trac
 the per-key rate limit in Redis, an Idempotency-Key on every request, full validation, routing,
 the order, its parcel, items, history and outbox event, and the response), then inserts the
 same order rows straight through psycopg with the same concurrency; `--rounds` times, taking
-turns. Prints orders per second and p50/p99 latency of every run, each round's ratio, and the
-median of the rounds' ratios. Traffic goes to 127.0.0.1 only and every loop
+turns. Prints orders per second, p50/p99 latency and where the machine's CPU went (per order:
+the web server, PostgreSQL, this client, the whole machine and its idle time) of every run, each
+round's ratio, and the median of the rounds' ratios. Traffic goes to 127.0.0.1 only and every loop
 is bounded in count and time.
 
     .venv/bin/python bench/intake.py [--orders 3000] [--rounds 3] [--concurrency 8] [--workers 3] [--profile]
@@ -104,6 +105,50 @@ def summary(name: str, count: int, seconds: float, latencies: list[float]) -> di
     print(f"{name:<28} {count:>6} orders in {seconds:6.2f} s {rate:8.1f} orders/s", end="")
     print(f"  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
     return {"rate": rate, "p50_ms": p50, "p99_ms": p99}
+
+
+# Where the machine's CPU went during a run (Linux /proc)
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def _processes():
+    """(pid, parent pid, command name, CPU seconds) of every process, reaped children included."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                text = stat.read()
+        except OSError:  # it exited meanwhile
+            continue
+        command, _, rest = text[text.index("(") + 1 :].rpartition(")")
+        fields = rest.split()
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
+        yield int(name), int(fields[1]), command, ticks / _TICKS_PER_SECOND
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the web server (gunicorn and its workers), PostgreSQL (its
+    backends, and through the postmaster those that have exited), this client, and the machine."""
+    used = {"web": 0.0, "PostgreSQL": 0.0, "client": 0.0}
+    for pid, parent, command, seconds in _processes():
+        if pid == server_pid or parent == server_pid:
+            used["web"] += seconds
+        elif command == "postgres":
+            used["PostgreSQL"] += seconds
+        elif pid == os.getpid():
+            used["client"] += seconds
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq = (int(x) for x in stat.readline().split()[1:8])
+    used["machine"] = (user + nice + system + irq + softirq) / _TICKS_PER_SECOND
+    used["idle"] = (idle + iowait) / _TICKS_PER_SECOND
+    return used
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], count: int) -> None:
+    per_order = {part: (after[part] - before[part]) / count * 1000 for part in before}
+    print("    CPU per order:", ", ".join(f"{part} {ms:.2f} ms" for part, ms in per_order.items()))
 
 
 # The API under load
@@ -337,7 +382,10 @@ def main() -> None:
         # raw inserts take turns, and each round's ratio compares two runs a few seconds apart.
         ratios = []
         for r in range(1, args.rounds + 1):
+            before = cpu_seconds(server.pid)
             api = measure_api(plaintext, args, f"{run}r{r}", label=f"API POST /api/v1/orders/ ({r})")
+            print_cpu(before, cpu_seconds(server.pid), args.orders)
+            before = cpu_seconds(server.pid)
             raw_seconds, raw_latencies = asyncio.run(
                 raw_load(
                     dsn=dsn,
@@ -350,6 +398,7 @@ def main() -> None:
                 )
             )
             raw = summary(f"raw psycopg inserts ({r})", len(raw_latencies), raw_seconds, raw_latencies)
+            print_cpu(before, cpu_seconds(server.pid), args.orders)
             ratios.append(api["rate"] / raw["rate"])
             print(f"  ratio of round {r}: {ratios[-1]:.3f}")
         print(f"ratio (API / raw), median of {len(ratios)} rounds: {statistics.median(ratios):.2f}")
