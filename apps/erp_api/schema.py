@@ -127,6 +127,8 @@ def filter_parameters(filterset_class) -> list[OpenApiParameter]:
         if isinstance(f, django_filters.ChoiceFilter | django_filters.MultipleChoiceFilter):
             schema = {"type": "string", "enum": ["", *(str(value) for value, _ in f.extra["choices"])]}
             many = isinstance(f, django_filters.MultipleChoiceFilter)
+        elif isinstance(f, django_filters.BooleanFilter):
+            schema = {"type": "string", "enum": ["", "true", "false"]}
         elif isinstance(f, django_filters.IsoDateTimeFilter):
             schema = {"type": "string", "format": "date-time"}
         if many:

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
@@ -32,6 +34,34 @@ def _in_utc(value: datetime) -> datetime:
         return (datetime.min if value.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
+class _YesNoOrUnsetSelect(forms.NullBooleanSelect):
+    """The portal's Unknown/Yes/No select, passing the raw value on to the field: the stock
+    widget reads anything it does not know as Unknown."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class _YesNoOrUnsetField(forms.NullBooleanField):
+    """true or false (1 or 0), or not given (empty, or the select's "unknown"); anything else is
+    an error rather than "not given", which would answer a question the caller did not ask."""
+
+    widget = _YesNoOrUnsetSelect
+
+    def to_python(self, value):
+        if value in (None, "", "unknown"):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise ValidationError("Give true or false.", code="invalid")
+
+
+class _YesNoFilter(django_filters.BooleanFilter):
+    field_class = _YesNoOrUnsetField
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
     reference = django_filters.CharFilter()
@@ -44,9 +74,7 @@ class OrderFilter(django_filters.FilterSet):
     created_after = django_filters.IsoDateTimeFilter(method="filter_created_after")
     created_before = django_filters.IsoDateTimeFilter(method="filter_created_before")
     q = django_filters.CharFilter(method="filter_search", label="Recipient name, email or phone")
-    archived = django_filters.BooleanFilter(
-        method="filter_archived", label="Archived orders (closed long ago) instead of current ones"
-    )
+    archived = _YesNoFilter(method="filter_archived", label="Archived orders (closed long ago) instead of current ones")
 
     class Meta:
         model = Order

@@ -279,6 +279,9 @@ def orders_to_filter(api_client, cn_de_service):
         ({"destination_country": "de"}, ["DE-2", "DE-1"]),
         ({"destination_country": "FR"}, ["FR-1"]),
         ({"destination_country": "fr", "state": "accepted"}, ["FR-1"]),
+        ({"archived": "false"}, ["FR-1", "DE-2", "DE-1"]),
+        ({"archived": ""}, ["FR-1", "DE-2", "DE-1"]),
+        ({"archived": "true"}, []),  # none closed long enough ago to be archived
     ],
 )
 def test_the_list_can_be_filtered(api_client, orders_to_filter, query, references):
@@ -288,12 +291,21 @@ def test_the_list_can_be_filtered(api_client, orders_to_filter, query, reference
     assert _references(response) == references
 
 
-def test_an_unknown_filter_value_is_a_validation_error(api_client, orders_to_filter):
-    response = api_client.get(ORDERS, {"state": "teleported"})
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"state": "teleported"}, "state"),
+        # Not "not given": the caller would get the current orders while asking for something else.
+        ({"archived": "yes please"}, "archived"),
+        ({"archived": "2"}, "archived"),
+    ],
+)
+def test_an_unknown_filter_value_is_a_validation_error(api_client, orders_to_filter, query, field):
+    response = api_client.get(ORDERS, query)
 
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
-    assert list(response.json()["extra"]["fields"]) == ["state"]
+    assert list(response.json()["extra"]["fields"]) == [field]
 
 
 # Authentication and scopes
