@@ -33,3 +33,6 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=Tr
 ROUTING_CATALOGUE_CHECK_SECONDS = 0.0
 ROUTING_USAGE_CHECK_SECONDS = 0.0
 ROUTING_REBUILD_IN_BACKGROUND = False  # a thread would not see the test's transaction
+# Tests run without collectstatic: static files are served from where they live, as in development.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
