@@ -6,7 +6,7 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test lint services setup db demo diagrams clean
+.PHONY: run test lint services browser setup db demo diagrams clean
 
 $(BIN)/.installed: requirements.txt
 	@PY=$$(scripts/find-python) && { [ -x $(BIN)/python ] || $$PY -m venv $(VENV); }
@@ -17,6 +17,9 @@ setup: $(BIN)/.installed
 
 services:
 	@scripts/ensure-services
+
+browser:
+	@scripts/ensure-browser
 
 db: setup services
 	$(BIN)/python manage.py ensure_database
@@ -33,7 +36,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: setup services lint
+test: setup services browser lint
 	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
 
 diagrams: setup

@@ -14,6 +14,12 @@ STRATEGY_LABELS = {
     "preferred": "My preferred carriers",
 }
 REQUIRED = {"name", "line1", "city", "postal_code", "country"}
+LABELS = {
+    "line1": "Address line 1",
+    "line2": "Address line 2",
+    "state": "State or province",
+    "country": "Country (ISO code)",
+}
 
 
 def _address_fields(prefix: str) -> dict[str, forms.Field]:
@@ -22,7 +28,9 @@ def _address_fields(prefix: str) -> dict[str, forms.Field]:
         field = forms.EmailField if name == "email" else forms.CharField
         max_length = {"country": 2, "postal_code": 20, "phone": 30}.get(name, 200)
         fields[f"{prefix}_{name}"] = field(
-            max_length=max_length, required=name in REQUIRED, label=name.replace("_", " ").capitalize()
+            max_length=max_length,
+            required=name in REQUIRED,
+            label=LABELS.get(name, name.replace("_", " ").capitalize()),
         )
     return fields
 

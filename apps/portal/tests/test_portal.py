@@ -68,7 +68,7 @@ def test_a_bad_postcode_is_shown_beside_the_recipient_postcode_and_nothing_is_cr
 
     text = response.content.decode()
     field = text[text.index('id="field-recipient_postal_code"') :]
-    field = field[: field.index("</p>")]
+    field = field[: field.index("</div>")]
     assert response.status_code == 400
     assert "is not a valid DE postcode" in field
     assert not Order.objects.filter(merchant=merchant).exists()

@@ -96,6 +96,6 @@ def test_a_quote_for_an_invalid_order_shows_the_problem_beside_its_field(portal,
 
     assert response.status_code == 400
     assert "is not a valid DE postcode" in _section(
-        response.content.decode(), 'id="field-recipient_postal_code"', "</p>"
+        response.content.decode(), 'id="field-recipient_postal_code"', "</div>"
     )
     assert 'id="quote-0"' not in response.content.decode()

@@ -1,0 +1,168 @@
+"""The portal in a real browser: Debian's chromium driven by Playwright against the live server.
+
+These walk what a small merchant does by hand, through the pages as rendered (forms, buttons,
+confirm dialogs, the stylesheet), which the request-level tests beside them cannot see.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from apps.orders.models import Order
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "secret-pass-123"  # what UserFactory sets
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; `make test` installs it when it may)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread, and Django refuses database calls
+    # from a thread with a running loop unless told that this one is synchronous code after all.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    unstyled = []  # the portal's pages are styled by its own stylesheet, served without a network
+    page.on("requestfailed", lambda request: unstyled.append((request.url, request.failure)))
+    # Not `answer.ok`: a stylesheet revalidated from the browser's cache is a 304.
+    page.on("response", lambda answer: unstyled.append((answer.url, answer.status)) if answer.status >= 400 else None)
+    yield page
+    context.close()
+    assert [(url, why) for url, why in unstyled if url.endswith(".css")] == []
+
+
+def log_in(page, user) -> None:
+    page.goto("/orders/")
+    assert "/login/" in page.url  # anonymous visitors are sent to log in first
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button:text('Log in')")
+    page.wait_for_url("**/orders/")
+
+
+def fill_order(page, *, reference: str, recipient_postal_code: str) -> None:
+    fields = {
+        "reference": reference,
+        "sender_name": "Shenzhen Gadgets",
+        "sender_line1": "1 Keji Rd",
+        "sender_city": "Shenzhen",
+        "sender_postal_code": "518000",
+        "sender_country": "CN",
+        "recipient_name": "Anna Schmidt",
+        "recipient_line1": "Hauptstr. 5",
+        "recipient_city": "Berlin",
+        "recipient_postal_code": recipient_postal_code,
+        "recipient_country": "DE",
+        "recipient_email": "anna@example.com",
+        "weight_g": "1200",
+        "length_mm": "300",
+        "width_mm": "200",
+        "height_mm": "100",
+        "items-0-description": "T-shirt",
+        "items-0-quantity": "2",
+        "items-0-unit_value": "12.50",
+        "items-0-currency": "USD",
+        "items-0-hs_code": "610910",
+        "items-0-origin_country": "CN",
+    }
+    for name, value in fields.items():
+        page.fill(f"[name='{name}']", value)
+
+
+def test_a_merchant_fixes_a_bad_postcode_picks_a_quoted_route_and_finds_the_order_in_the_list(
+    page, merchant_user, merchant, cn_de_service
+):
+    log_in(page, merchant_user)
+    page.click("nav a:text('New order')")
+    fill_order(page, reference="B-1", recipient_postal_code="ABC")
+
+    page.click("button:text('Submit order')")
+
+    postcode = page.locator("#field-recipient_postal_code")
+    assert "is not a valid DE postcode" in postcode.inner_text()
+    assert page.input_value("[name='recipient_name']") == "Anna Schmidt"  # nothing typed is lost
+    assert not Order.objects.filter(merchant=merchant).exists()
+
+    page.fill("[name='recipient_postal_code']", "10115")
+    page.click("button:text('Get quotes')")
+    first_route = page.locator("#quote-0")
+    assert cn_de_service.carrier.code in first_route.inner_text()
+    page.check("#route-0")
+    page.click("button:text('Submit order')")
+
+    page.wait_for_url(re.compile(r"/orders/[^/]+/$"))
+    order = Order.objects.get(merchant=merchant, reference="B-1")
+    assert order.carrier_code == cn_de_service.carrier.code
+    assert order.recipient_postal_code == "10115"
+    assert order.number in page.locator("h1").inner_text()
+    assert page.locator("h1 .state").inner_text() == "Accepted"
+
+    page.click("nav a:text('Orders')")
+    row = page.locator("tbody tr", has_text="B-1")
+    assert row.locator("a").inner_text() == order.number
+    page.select_option("[name='state']", "cancelled")
+    page.click("button:text('Filter')")
+    assert page.locator("tbody tr", has_text="B-1").count() == 0
+
+
+def test_a_key_made_in_the_portal_works_on_the_api_until_it_is_revoked_there(
+    page, live_server, merchant_user, merchant, cn_de_service
+):
+    log_in(page, merchant_user)
+    page.click("nav a:text('API keys')")
+    page.fill("[name='name']", "ERP reader")
+    for box in page.locator("[name='scopes']").all():
+        box.uncheck()
+    page.check("[name='scopes'][value='orders:read']")
+    page.click("button:text('Create key')")
+
+    secret = page.locator("#secret").inner_text().strip()
+    assert secret.startswith("lgk_")
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = httpx.get(f"{live_server.url}/api/v1/orders/", headers=headers)
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    refused = httpx.post(f"{live_server.url}/api/v1/orders/", headers=headers, json={})
+    assert refused.status_code == 403  # the key carries only the scope that was ticked
+
+    page.click("nav a:text('API keys')")
+    row = page.locator("tbody tr", has_text="ERP reader")
+    assert secret not in page.content()  # the secret was shown once
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button:text('Revoke now')").click()
+    page.wait_for_load_state()
+    assert page.locator("tbody tr", has_text="ERP reader").locator(".state").inner_text() == "revoked"
+
+    assert httpx.get(f"{live_server.url}/api/v1/orders/", headers=headers).status_code == 401
