@@ -5,11 +5,15 @@ separate database, submits the orders through the shipping center, waits until e
 booked, and prints bookings per second, p50/p99 from acceptance to booked, and how many calls
 the carrier received per booking (1.00 when nothing fails).
 
-    .venv/bin/python bench/bookings.py [--orders 2000] [--latency-ms 200] [--worker-threads 48]
+    .venv/bin/python bench/bookings.py [--orders 2000] [--latency-ms 200] [--worker-threads 40]
+
+Every worker thread and every sandbox thread holds a database connection: the two together are
+kept under PostgreSQL's max_connections (100 here), or bookings fail to connect.
 """
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -26,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--latency-ms", type=int, default=200)
-    parser.add_argument("--worker-threads", type=int, default=48)
+    parser.add_argument("--worker-threads", type=int, default=40)
     args = parser.parse_args()
 
     env = {
@@ -60,6 +64,12 @@ def main() -> None:
     from apps.shipping.services import order_submit
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
+        free = cursor.fetchone()[0]
+    needed = 2 * args.worker_threads + 4  # worker and sandbox threads, relay, beat, this process
+    if needed > free:
+        raise SystemExit(f"{needed} database connections needed, {free} free: lower --worker-threads")
     with connection.cursor() as cursor:  # a clean slate for every run
         cursor.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'django_%'"
@@ -100,9 +110,9 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{PORT}",
             "--workers",
-            "2",
+            "1",
             "--threads",
-            "64",
+            str(args.worker_threads),  # the carrier answers at most one call per worker thread
             "--worker-class",
             "gthread",
         ],
@@ -216,4 +226,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # A SIGTERM (timeout, Ctrl-C in a supervisor) unwinds through `finally`, which stops the
+    # servers and workers this started; otherwise they would outlive it holding connections.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     main()

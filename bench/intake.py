@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -423,4 +424,7 @@ def measure_api(plaintext: str, args, run: str, label: str = "API POST /api/v1/o
 
 
 if __name__ == "__main__":
+    # A SIGTERM (timeout, Ctrl-C in a supervisor) unwinds through `finally`, which stops the
+    # servers and workers this started; otherwise they would outlive it holding connections.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     main()

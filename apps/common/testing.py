@@ -113,3 +113,16 @@ class Processes:
                 proc.wait()
         for log in self.logs.values():
             log.close()
+
+
+def wait_for(condition: Callable[[], Any], *, seconds: float, what: str, processes: Processes) -> Any:
+    """`condition()` once it is truthy; fails after `seconds` with the processes' output."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}\n{processes.output()}")

@@ -3,14 +3,13 @@ parcel is still booked exactly once at the carrier."""
 
 import os
 import signal
-import time
 
 import httpx
 import pytest
 import redis
 from django.conf import settings
 
-from apps.common.testing import Processes, process_env, worker_command
+from apps.common.testing import Processes, process_env, wait_for, worker_command
 from apps.distribution.models import DistributionOrder
 from apps.distribution.services import distribution_order_create
 from apps.distribution.tasks import book_distribution_order
@@ -18,16 +17,6 @@ from apps.orders.tests.factories import create_order
 from apps.resources.tests.factories import CoverageFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(condition, *, seconds: float, what: str, processes: Processes):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}\n{processes.output()}")
 
 
 def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(live_server, merchant, tmp_path):
@@ -48,13 +37,13 @@ def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(live_ser
         def shipments():
             return httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]
 
-        _wait_for(shipments, seconds=30, what="the carrier to create the shipment", processes=processes)
-        busy_child = _wait_for(
+        wait_for(shipments, seconds=30, what="the carrier to create the shipment", processes=processes)
+        busy_child = wait_for(
             lambda: processes.children_of("worker"), seconds=5, what="the pool child", processes=processes
         )[0]
         os.kill(busy_child, signal.SIGKILL)  # the carrier has booked; the worker dies before hearing back
 
-        booked = _wait_for(
+        booked = wait_for(
             lambda: DistributionOrder.objects.filter(pk=distribution_order.pk, state="booked").first(),
             seconds=40,
             what="the redelivered task to finish the booking",
