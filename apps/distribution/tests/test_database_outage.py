@@ -4,16 +4,11 @@ connections again, the parcel is booked, once."""
 import httpx
 import psycopg
 import pytest
-import redis
-from django.conf import settings
 from django.db import connection
 
-from apps.common.testing import Processes, process_env, wait_for, worker_command
+from apps.common.testing import wait_for
 from apps.distribution.models import DistributionOrder
-from apps.distribution.services import distribution_order_create
 from apps.distribution.tasks import book_distribution_order
-from apps.orders.tests.factories import create_order
-from apps.resources.tests.factories import CoverageFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,40 +25,25 @@ def _allow_connections(allowed: bool) -> None:
         admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {'true' if allowed else 'false'}")
 
 
-def test_a_booking_that_cannot_reach_the_database_is_retried_until_it_can(live_server, merchant, tmp_path):
-    carrier_url = f"{live_server.url}/sandbox/carriers/outage-post/"
-    CoverageFactory(service__carrier__code="outage-post", service__carrier__endpoint_url=carrier_url)
-    order = create_order(merchant_id=merchant.pk)
-    distribution_order = distribution_order_create(
-        order_id=order.pk, merchant_id=merchant.pk, carrier_code="outage-post", service_code="standard", actor="t"
-    )
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    processes = Processes(
-        {"worker": worker_command(queues="carriers", concurrency=1)}, log_dir=tmp_path, env=process_env()
-    )
+def test_a_booking_that_cannot_reach_the_database_is_retried_until_it_can(sandbox_booking, carriers_worker):
+    carrier_url, order, distribution_order = sandbox_booking("outage-post")
+    _allow_connections(False)
     try:
-        wait_for(lambda: " ready." in processes.output(), seconds=30, what="the worker to start", processes=processes)
-        _allow_connections(False)
-        try:
-            book_distribution_order.apply_async(
-                kwargs={"distribution_order_id": distribution_order.pk}, queue="carriers"
-            )
-            wait_for(
-                lambda: "not currently accepting connections" in processes.output(),
-                seconds=20,
-                what="the task to be refused by the database",
-                processes=processes,
-            )
-        finally:
-            _allow_connections(True)
-        booked = wait_for(
-            lambda: DistributionOrder.objects.filter(pk=distribution_order.pk, state="booked").first(),
-            seconds=40,
-            what="the retried task to book the parcel",
-            processes=processes,
+        book_distribution_order.apply_async(kwargs={"distribution_order_id": distribution_order.pk}, queue="carriers")
+        wait_for(
+            lambda: "not currently accepting connections" in carriers_worker.output(),
+            seconds=20,
+            what="the task to be refused by the database",
+            processes=carriers_worker,
         )
     finally:
-        processes.stop()
+        _allow_connections(True)
+    booked = wait_for(
+        lambda: DistributionOrder.objects.filter(pk=distribution_order.pk, state="booked").first(),
+        seconds=40,
+        what="the retried task to book the parcel",
+        processes=carriers_worker,
+    )
 
     shipments = httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]
     assert len(shipments) == 1
