@@ -1,7 +1,11 @@
 """Fixtures shared by every app's tests."""
 
+import os
+from datetime import datetime
+
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 
 from apps.merchants.services import api_key_issue
@@ -48,3 +52,16 @@ def fresh_redis_state():
     for pattern in (f"{settings.CARRIER_BREAKER_NAMESPACE}:*", "rl:*"):
         for key in client.scan_iter(pattern):
             client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def suite_clock():
+    """With TEST_CLOCK=<ISO instant> every test runs with Python's clock moved there (and ticking):
+    `make test` runs the clock-dependent tests (marker `clock`) so on other dates, so that none
+    passes only on the day it was written. A test that freezes the clock itself still wins."""
+    at = os.environ.get("TEST_CLOCK")
+    if not at:
+        yield
+        return
+    with time_machine.travel(datetime.fromisoformat(at), tick=True):
+        yield

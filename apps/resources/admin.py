@@ -54,6 +54,7 @@ class CarrierForm(forms.ModelForm):
             "status",
             "requests_per_second",
             "max_concurrent_calls",
+            "timezone",
         ]
 
     def save(self, commit=True):

@@ -1,16 +1,16 @@
 """The compiled catalogue of this process: built from the database once, rebuilt when the
 catalogue version (set by triggers on every catalogue write, migration 0003) changes. The version
-is read at most every ROUTING_CATALOGUE_CHECK_SECONDS; today's usage counters at most every
+is read at most every ROUTING_CATALOGUE_CHECK_SECONDS; the daily usage counters at most every
 ROUTING_USAGE_CHECK_SECONDS. Reads only."""
 
 import logging
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from apps.resources.models import (
     CarrierService,
@@ -35,6 +35,7 @@ from apps.resources.routing import (
     ZonePrices,
     ZoneSpec,
     compile_catalogue,
+    local_day,
 )
 from apps.resources.types import MerchantPreferences
 
@@ -87,6 +88,7 @@ def build_catalogue(*, version: int | None = None) -> Catalogue:
                 max_length_mm=s.max_length_mm,
                 volumetric_divisor=s.volumetric_divisor,
                 fuel_pct=s.fuel_surcharge_pct,
+                timezone=s.carrier.timezone,
                 min_value=s.min_declared_value,
                 max_value=s.max_declared_value,
                 refused_contents=frozenset(s.refused_contents),
@@ -155,9 +157,9 @@ class _ProcessCache:
     catalogue: Catalogue | None = None
     checked_at: float = float("-inf")
     rebuilding: threading.Thread | None = None
-    counters: Counters = Counters()
-    counters_day = None
-    counters_at: float = float("-inf")
+    usage: "_DailyUsage | None" = None
+    usage_at: float = float("-inf")
+    counters: dict[int, tuple[Catalogue, Counters]] = {}  # quarter hour → the counters then
 
 
 _rebuild_lock = threading.Lock()
@@ -204,17 +206,53 @@ def current_catalogue() -> Catalogue:
     return catalogue
 
 
-def current_counters() -> Counters:
-    """Orders accepted today per (carrier, service) and per warehouse, and delivery records per
-    (carrier, service), at most ROUTING_USAGE_CHECK_SECONDS old: three small queries per process
-    and period."""
+class _DailyUsage:
+    """The usage rows of three UTC days around a decision (every time zone's today is among them)."""
+
+    def __init__(self, around: date):
+        self.around = around
+        days = (around - timedelta(days=1), around, around + timedelta(days=1))
+        self.services = {
+            (u.carrier_code, u.service_code, u.day): u.orders for u in ServiceDailyUsage.objects.filter(day__in=days)
+        }
+        self.warehouses = {
+            (u.warehouse_code, u.day): u.orders for u in WarehouseDailyUsage.objects.filter(day__in=days)
+        }
+        self.records = {(r.carrier_code, r.service_code): (r.on_time, r.delivered) for r in ServiceRecord.objects.all()}
+
+
+def current_counters(*, catalogue: Catalogue, now: datetime) -> Counters:
+    """The counters a decision at `now` reads: orders accepted per (carrier, service) and per
+    warehouse on the day `now` falls on in the carrier's or warehouse's time zone (the day intake
+    counted them on, `resources.handlers`), and delivery records per (carrier, service). The rows
+    are at most ROUTING_USAGE_CHECK_SECONDS old: three small queries per process and period."""
     cache = _ProcessCache
-    now, today = time.monotonic(), timezone.now().date()
-    if cache.counters_day != today or now - cache.counters_at >= settings.ROUTING_USAGE_CHECK_SECONDS:
-        cache.counters = Counters(
-            usage={(u.carrier_code, u.service_code): u.orders for u in ServiceDailyUsage.objects.filter(day=today)},
-            records={(r.carrier_code, r.service_code): (r.on_time, r.delivered) for r in ServiceRecord.objects.all()},
-            warehouse_usage={u.warehouse_code: u.orders for u in WarehouseDailyUsage.objects.filter(day=today)},
-        )
-        cache.counters_day, cache.counters_at = today, now
-    return cache.counters
+    around, checked = now.astimezone(UTC).date(), time.monotonic()
+    stale = checked - cache.usage_at >= settings.ROUTING_USAGE_CHECK_SECONDS
+    if cache.usage is None or cache.usage.around != around or stale:
+        cache.usage, cache.usage_at, cache.counters = _DailyUsage(around), checked, {}
+    # Every time zone's midnight falls on a quarter hour of UTC, so one view serves a quarter hour
+    # (and the lane tables keep their usage columns while it does, lanes.py).
+    quarter = int(now.timestamp()) // 900
+    seen = cache.counters.get(quarter)
+    if seen is None or seen[0] is not catalogue:  # a new catalogue may have moved a time zone
+        seen = cache.counters[quarter] = (catalogue, _counters_at(cache.usage, catalogue, now))
+    return seen[1]
+
+
+def _counters_at(usage: _DailyUsage, catalogue: Catalogue, now: datetime) -> Counters:
+    zones = {spec.key: spec.timezone for spec in catalogue.services}
+    warehouse_zones = {w.code: w.timezone for w in catalogue.warehouses}
+    return Counters(
+        usage={
+            (carrier, service): orders
+            for (carrier, service, day), orders in usage.services.items()
+            if day == local_day(now, zones.get((carrier, service), "UTC"))
+        },
+        records=usage.records,
+        warehouse_usage={
+            code: orders
+            for (code, day), orders in usage.warehouses.items()
+            if day == local_day(now, warehouse_zones.get(code, "UTC"))
+        },
+    )

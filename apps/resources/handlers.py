@@ -17,15 +17,14 @@ def count_accepted_order(event: outbox.Event) -> None:
     carrier_code, service_code = event.payload.get("carrier_code"), event.payload.get("service_code")
     if not carrier_code:
         return
-    accepted_on = event.created_at.date()
-    service_usage_count(carrier_code=carrier_code, service_code=service_code, day=accepted_on)
+    service_usage_count(carrier_code=carrier_code, service_code=service_code, at=event.created_at)
     if event.payload.get("warehouse_code"):
-        warehouse_usage_count(warehouse_code=event.payload["warehouse_code"], day=accepted_on)
+        warehouse_usage_count(warehouse_code=event.payload["warehouse_code"], at=event.created_at)
     delivery_promise_record(
         order_id=int(event.payload["order_id"]),
         carrier_code=carrier_code,
         service_code=service_code,
-        accepted_on=accepted_on,
+        accepted_on=event.created_at.date(),
     )
 
 
@@ -35,7 +34,7 @@ def count_rerouted_order(event: outbox.Event) -> None:
     service_usage_count(
         carrier_code=event.payload["carrier_code"],
         service_code=event.payload["service_code"],
-        day=event.created_at.date(),
+        at=event.created_at,
     )
 
 

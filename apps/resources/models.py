@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -40,6 +41,11 @@ def _range_list():
     )
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name (IANA, e.g. Europe/Berlin).", code="time_zone")
+
+
 class Carrier(models.Model):
     class GatewayKind(models.TextChoices):
         SANDBOX = "sandbox", "Sandbox carrier (HTTP simulator)"
@@ -57,6 +63,12 @@ class Carrier(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     requests_per_second = models.PositiveIntegerField(default=20)
     max_concurrent_calls = models.PositiveIntegerField(default=10)
+    timezone = models.CharField(
+        max_length=50,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Its working day: daily capacity counts orders per day in this time zone.",
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -135,7 +147,7 @@ class Warehouse(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField(default=True)
     cutoff_time = models.TimeField(default=datetime.time(15, 0), help_text="Orders after it leave a day later.")
-    timezone = models.CharField(max_length=50, default="UTC")
+    timezone = models.CharField(max_length=50, default="UTC", validators=[validate_time_zone])
     daily_capacity = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ one in memory) through `compile_catalogue`; `decide` answers one order from it w
 Rules, formula and strategies: docs/routing.md.
 """
 
+import functools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -116,6 +117,7 @@ class ServiceSpec:
     max_length_mm: int = 1200
     volumetric_divisor: int = 5000
     fuel_pct: Decimal = Decimal("0")
+    timezone: str = "UTC"  # the carrier's: its daily capacity counts per day there
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     refused_contents: frozenset[str] = frozenset()
@@ -148,8 +150,9 @@ class WarehouseSpec:
 
 @dataclass(frozen=True)
 class Counters:
-    """What changes all day and is read slightly stale: orders accepted today per service and per
-    warehouse, and each service's delivery record (on time, delivered)."""
+    """What changes all day and is read slightly stale, as of one decision's `now`: orders accepted
+    per service and per warehouse on the day `now` falls on where each works (`local_day`), and
+    each service's delivery record (on time, delivered)."""
 
     usage: dict[tuple[str, str], int] = field(default_factory=dict)
     records: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
@@ -574,8 +577,19 @@ def _stocked_warehouses(
     return out
 
 
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_day(at: datetime, time_zone: str) -> date:
+    """The day `at` falls on where a carrier or warehouse works: the day its daily capacity counts
+    an order accepted at `at`, and the day a decision at `at` reads the count of."""
+    return at.astimezone(_zone(time_zone)).date()
+
+
 def _after_cutoff(w: WarehouseSpec, now: datetime) -> bool:
-    return now.astimezone(ZoneInfo(w.timezone)).time() >= w.cutoff
+    return now.astimezone(_zone(w.timezone)).time() >= w.cutoff
 
 
 @dataclass(slots=True)

@@ -62,14 +62,15 @@ def route_options(
     """Every eligible option for the shipment (direct, and from warehouses holding its stock),
     ranked best first by the strategy, and every excluded one with the reason (docs/routing.md).
     Reads the in-process catalogue; no query per decision beyond its periodic checks."""
+    catalogue, now = current_catalogue(), now or timezone.now()
     return decide(
-        current_catalogue(),
+        catalogue,
         profile=profile,
         strategy=strategy,
         preferences=preferences,
         stock=tuple(stock),
-        counters=current_counters(),
-        now=now or timezone.now(),
+        counters=current_counters(catalogue=catalogue, now=now),
+        now=now,
     )
 
 

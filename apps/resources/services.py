@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
@@ -22,6 +22,7 @@ from apps.resources.models import (
     WarehouseDailyUsage,
     Zone,
 )
+from apps.resources.routing import local_day
 from apps.resources.selectors import RATE_CARD_COLUMNS
 
 
@@ -119,14 +120,19 @@ def warehouse_upsert(
     return warehouse
 
 
-def service_usage_count(*, carrier_code: str, service_code: str, day: date, orders: int = 1) -> None:
-    """Add accepted orders to a service's count for the day (one upsert, no lock held past it)."""
-    _count(ServiceDailyUsage, {"carrier_code": carrier_code, "service_code": service_code, "day": day}, orders)
+def service_usage_count(*, carrier_code: str, service_code: str, at: datetime, orders: int = 1) -> None:
+    """Add orders accepted at `at` to a service's count for that day in its carrier's time zone
+    (one upsert, no lock held past it)."""
+    zone = Carrier.objects.filter(code=carrier_code).values_list("timezone", flat=True).first() or "UTC"
+    key = {"carrier_code": carrier_code, "service_code": service_code, "day": local_day(at, zone)}
+    _count(ServiceDailyUsage, key, orders)
 
 
-def warehouse_usage_count(*, warehouse_code: str, day: date, orders: int = 1) -> None:
-    """Add accepted orders to a warehouse's count for the day (one upsert, no lock held past it)."""
-    _count(WarehouseDailyUsage, {"warehouse_code": warehouse_code, "day": day}, orders)
+def warehouse_usage_count(*, warehouse_code: str, at: datetime, orders: int = 1) -> None:
+    """Add orders accepted at `at` to a warehouse's count for that day in its time zone (one
+    upsert, no lock held past it)."""
+    zone = Warehouse.objects.filter(code=warehouse_code).values_list("timezone", flat=True).first() or "UTC"
+    _count(WarehouseDailyUsage, {"warehouse_code": warehouse_code, "day": local_day(at, zone)}, orders)
 
 
 def _count(model, key: dict, orders: int) -> None:

@@ -58,6 +58,7 @@ def test_the_api_key_is_replaced_only_when_a_new_one_is_typed(db, typed, kept):
         "status": "active",
         "requests_per_second": 20,
         "max_concurrent_calls": 10,
+        "timezone": "Europe/Berlin",
         "new_api_key": typed,
     }
 

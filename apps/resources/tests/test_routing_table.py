@@ -2,7 +2,7 @@
 currency when eligible, else the reason it was excluded."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -159,14 +159,14 @@ def test_a_single_service_verdict(rates, service, profile, verdict):
 def test_a_service_at_its_daily_capacity_is_skipped(rates, used, verdict):
     _service(daily_capacity=2)
     if used:
-        service_usage_count(carrier_code="regio", service_code="standard", day=NOW.date(), orders=used)
+        service_usage_count(carrier_code="regio", service_code="standard", at=NOW, orders=used)
 
     assert _verdict(BERLIN) == verdict
 
 
 def test_yesterdays_usage_does_not_count(rates):
     _service(daily_capacity=1)
-    service_usage_count(carrier_code="regio", service_code="standard", day=NOW.date().replace(day=24))
+    service_usage_count(carrier_code="regio", service_code="standard", at=NOW - timedelta(days=1))
 
     assert _verdict(BERLIN) == "14.00 USD"
 

@@ -164,7 +164,7 @@ def test_a_warehouse_route_is_offered_when_it_holds_the_stock_and_serves_the_des
     hk, warehouse, stock, profile, now, routes
 ):
     _warehouse(**warehouse)
-    warehouse_usage_count(warehouse_code="hk-hub", day=NOW.date(), orders=2)  # two orders today
+    warehouse_usage_count(warehouse_code="hk-hub", at=NOW, orders=2)  # two orders today
 
     result = route_options(profile=profile, stock=stock, now=now)
 
@@ -183,7 +183,7 @@ def test_a_warehouse_route_is_offered_when_it_holds_the_stock_and_serves_the_des
 )
 def test_a_warehouse_not_offered_says_why(hk, warehouse, stock, reason):
     _warehouse(**warehouse)
-    warehouse_usage_count(warehouse_code="hk-hub", day=NOW.date(), orders=2)
+    warehouse_usage_count(warehouse_code="hk-hub", at=NOW, orders=2)
 
     result = route_options(profile=BERLIN, stock=stock, now=NOW)
 
