@@ -36,8 +36,16 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The clock-dependent tests (marker `clock`) run again with the clock moved to other days: the
+# night Europe leaves summer time, and the last minute of a leap day (TEST_CLOCK, conftest.py).
+CLOCK_CHECK_AT ?= 2027-10-31T00:59:00+00:00 2028-02-29T23:59:00+00:00
+
 test: setup services browser lint
 	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
+	@for at in $(CLOCK_CHECK_AT); do \
+	  echo "clock-dependent tests again with the clock at $$at"; \
+	  TEST_CLOCK=$$at DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -q -m "clock and not e2e" -n 2 || exit 1; \
+	done
 
 diagrams: setup
 	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md

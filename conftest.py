@@ -54,11 +54,12 @@ def fresh_redis_state():
             client.delete(key)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def suite_clock():
-    """With TEST_CLOCK=<ISO instant> every test runs with Python's clock moved there (and ticking):
-    `make test` runs the clock-dependent tests (marker `clock`) so on other dates, so that none
-    passes only on the day it was written. A test that freezes the clock itself still wins."""
+    """With TEST_CLOCK=<ISO instant> the whole run has Python's clock moved there once, at its
+    start, and ticking on from there (not reset per test, which would turn the clock back under
+    time-ordered ids): `make test` runs the clock-dependent tests (marker `clock`) so on other
+    dates, so that none passes only on the day it was written. A test that travels itself wins."""
     at = os.environ.get("TEST_CLOCK")
     if not at:
         yield

@@ -8,6 +8,8 @@ from django.db import connection, transaction
 from apps.common import outbox
 from apps.common.models import OutboxEvent, ProcessedEvent
 
+pytestmark = pytest.mark.clock
+
 ECHOES = "test.thing.echoed"
 
 

@@ -18,6 +18,8 @@ from apps.distribution.services import (
 from apps.orders.tests.factories import create_order
 from apps.resources.tests.factories import CoverageFactory
 
+pytestmark = pytest.mark.clock
+
 
 class FixedGateway:
     def __init__(self):

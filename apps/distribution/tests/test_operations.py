@@ -12,6 +12,8 @@ from apps.merchants.tests.factories import UserFactory
 from apps.orders.tests.factories import create_order
 from apps.resources.tests.factories import CarrierFactory
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def staff_client(client, db):

@@ -14,6 +14,8 @@ from apps.orders.models import Order
 from apps.orders.services import order_cancel
 from apps.orders.tests.factories import create_order, order_payload
 
+pytestmark = pytest.mark.clock
+
 BULK = "/api/v1/orders/bulk/"
 
 

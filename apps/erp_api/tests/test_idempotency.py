@@ -16,6 +16,8 @@ from apps.erp_api.models import IdempotencyRecord
 from apps.orders.models import Order
 from apps.orders.tests.factories import create_order, order_payload
 
+pytestmark = pytest.mark.clock
+
 ORDERS = "/api/v1/orders/"
 
 

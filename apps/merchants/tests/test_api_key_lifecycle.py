@@ -11,6 +11,8 @@ from apps.merchants.exceptions import ApiKeyNotActive
 from apps.merchants.models import ApiKey
 from apps.merchants.services import api_key_authenticate, api_key_issue, api_key_revoke, api_key_rotate
 
+pytestmark = pytest.mark.clock
+
 
 def test_rotation_issues_a_successor_with_the_same_scopes_and_both_work_during_the_overlap(merchant):
     old, old_plaintext = api_key_issue(merchant=merchant, name="erp", scopes=("orders:read", "tracking"))

@@ -10,6 +10,8 @@ from apps.merchants.models import ApiKey
 from apps.merchants.services import ALL_SCOPES, api_key_authenticate, api_key_issue, api_key_revoke
 from apps.merchants.tests.factories import MerchantFactory
 
+pytestmark = pytest.mark.clock
+
 
 def test_an_issued_key_authenticates_as_its_merchant_with_its_scopes(merchant):
     MerchantFactory()

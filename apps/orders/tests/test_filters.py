@@ -1,11 +1,14 @@
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from apps.merchants.tests.factories import MerchantFactory
 from apps.orders.filters import OrderFilter, first_id_at
 from apps.orders.selectors import order_list
 from apps.orders.tests.factories import address_draft, create_order
+
+pytestmark = pytest.mark.clock
 
 
 def _submit(merchant, reference, **recipient):

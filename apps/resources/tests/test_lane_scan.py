@@ -40,6 +40,8 @@ from apps.resources.routing import (
 )
 from apps.resources.types import STRATEGIES, MerchantPreferences, ParcelDims, ShipmentProfile, WarehouseStock
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # after a 15:00 UTC cut-off: warehouse routes a day later
 LANES = [("CN", "DE"), ("CN", "FR"), ("HK", "DE"), ("HK", "FR")]
 CARRIERS = ["a", "b", "c", "d", "e"]

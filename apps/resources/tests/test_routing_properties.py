@@ -4,6 +4,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from apps.resources.routing import (
     normalize_postcode,
 )
 from apps.resources.types import STRATEGIES, MerchantPreferences, ParcelDims, ShipmentProfile
+
+pytestmark = pytest.mark.clock
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 COUNTRIES = ["CN", "DE", "FR"]

@@ -18,6 +18,8 @@ from apps.resources.tests.factories import (
 )
 from apps.resources.types import MerchantPreferences, ParcelDims, ShipmentProfile
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BERLIN = ShipmentProfile(
     origin_country="CN",

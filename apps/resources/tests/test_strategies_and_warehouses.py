@@ -12,6 +12,8 @@ from apps.resources.services import warehouse_upsert, warehouse_usage_count
 from apps.resources.tests.factories import CarrierServiceFactory, CoverageFactory
 from apps.resources.types import MerchantPreferences, ShipmentProfile, WarehouseStock
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BERLIN = ShipmentProfile(
     origin_country="CN",

@@ -16,6 +16,8 @@ from apps.orders.services import order_advance
 from apps.orders.tests.factories import create_order, fixed_route
 from apps.resources.tests.factories import CoverageFactory
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def delivered_long_ago(client, merchant):

@@ -16,6 +16,8 @@ from apps.orders.tests.factories import order_draft
 from apps.resources.tests.factories import CoverageFactory
 from apps.shipping.services import order_submit
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def sandbox_service(live_server):

@@ -23,6 +23,8 @@ from apps.shipping.exceptions import NoRouteAvailable
 from apps.shipping.selectors import order_quote, shipment_profile
 from apps.shipping.services import order_submit
 
+pytestmark = pytest.mark.clock
+
 
 def _service(carrier: str, *, base: str, days=(5, 8), **fields):
     service = CarrierServiceFactory(

@@ -35,7 +35,7 @@ from apps.webhooks.services import (
 )
 from apps.webhooks.tests.receiver import fan_out_pending
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def _deliver_an_order(merchant_id: int):
