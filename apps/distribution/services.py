@@ -35,7 +35,7 @@ from apps.distribution.gateways import (
 )
 from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import (
-    PROGRESS_RANK,
+    CARRIER_PROGRESS,
     TRACKABLE,
     CarrierCall,
     CarrierWebhookConfig,
@@ -50,27 +50,6 @@ logger = logging.getLogger(__name__)
 
 S = DistributionState
 ACTOR = "system:distribution"
-# The transitions carrier news may take, and the state each milestone puts a parcel in.
-PROGRESS_TRANSITIONS = {
-    "pick_up",
-    "move_on",
-    "hold_in_customs",
-    "dispatch_for_delivery",
-    "fail_delivery_attempt",
-    "deliver",
-    "return_to_sender",
-}
-_STATE_OF_MILESTONE = {
-    TrackingEvent.Milestone.INFO_RECEIVED: S.BOOKED,
-    TrackingEvent.Milestone.PICKED_UP: S.PICKED_UP,
-    TrackingEvent.Milestone.IN_TRANSIT: S.IN_TRANSIT,
-    TrackingEvent.Milestone.CUSTOMS_HOLD: S.CUSTOMS_HOLD,
-    TrackingEvent.Milestone.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
-    TrackingEvent.Milestone.DELIVERY_FAILED: S.DELIVERY_FAILED,
-    TrackingEvent.Milestone.DELIVERED: S.DELIVERED,
-    TrackingEvent.Milestone.RETURNED: S.RETURNED,
-    TrackingEvent.Milestone.EXCEPTION: S.EXCEPTION,
-}
 
 
 def _transition(distribution_order: DistributionOrder, name: str, *, actor: str = ACTOR, reason: str = "") -> None:
@@ -298,16 +277,17 @@ def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) 
 
 
 def _step_to(distribution_order: DistributionOrder, event: TrackingEvent) -> None:
-    target = _STATE_OF_MILESTONE[event.milestone]
+    target = CARRIER_PROGRESS.state_of_milestone[event.milestone]
     actor = f"carrier:{distribution_order.carrier_code}"
     reason = f"{event.description or event.carrier_status} ({event.location})" if event.location else event.description
     if target == S.EXCEPTION:
         _transition(distribution_order, "flag_exception", actor=actor, reason=reason)
         return
-    if target == distribution_order.state or PROGRESS_RANK[target] < PROGRESS_RANK[distribution_order.state]:
+    rank = CARRIER_PROGRESS.rank
+    if target == distribution_order.state or rank[target] < rank[distribution_order.state]:
         return
     for transition, _ in forward_path(
-        DistributionOrder, source=distribution_order.state, target=target, allowed=PROGRESS_TRANSITIONS
+        DistributionOrder, source=distribution_order.state, target=target, allowed=CARRIER_PROGRESS.transition_names
     ):
         _transition(distribution_order, transition, actor=actor, reason=reason)
 
@@ -318,7 +298,7 @@ def _follow_new_events(distribution_order: DistributionOrder) -> None:
     if distribution_order.last_event_at is not None:
         news = news.filter(occurred_at__gt=distribution_order.last_event_at)
     for event in news:
-        if distribution_order.state in PROGRESS_RANK:
+        if distribution_order.state in CARRIER_PROGRESS.rank:
             _step_to(distribution_order, event)
         distribution_order.last_event_at = event.occurred_at
 
