@@ -15,6 +15,8 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen import canvas
 
+from apps.distribution.shipments import Shipment, ShipmentParcel
+
 LABEL_SIZE = (4 * inch, 6 * inch)
 CERTIFICATION = (
     "I certify that the particulars given in this declaration are correct and that this item",
@@ -23,58 +25,19 @@ CERTIFICATION = (
 
 
 @dataclass(frozen=True)
-class CustomsItem:
-    description: str
-    quantity: int
-    unit_value: Decimal
-    currency: str
-    hs_code: str
-    origin_country: str
-
-    @property
-    def value(self) -> Decimal:
-        return self.unit_value * self.quantity
-
-
-@dataclass(frozen=True)
-class ParcelDocument:
-    weight_g: int
-    dimensions_mm: tuple[int, int, int]
-    items: tuple[CustomsItem, ...]
-
-
-@dataclass(frozen=True)
 class ShipmentDocument:
-    order_number: str
-    reference: str
+    """What the documents show: the shipment, and who carries it under which number."""
+
+    shipment: Shipment
     carrier_code: str
     service_code: str
     tracking_number: str
-    sender: dict[str, str]
-    recipient: dict[str, str]
-    parcels: tuple[ParcelDocument, ...]
-
-    @property
-    def is_cross_border(self) -> bool:
-        return self.sender.get("country") != self.recipient.get("country")
-
-    @property
-    def items(self) -> list[CustomsItem]:
-        return [item for parcel in self.parcels for item in parcel.items]
-
-    @property
-    def declared_value(self) -> Decimal:
-        return sum((item.value for item in self.items), Decimal("0"))
-
-    @property
-    def currency(self) -> str:
-        return self.items[0].currency if self.items else ""
 
     @property
     def customs_form(self) -> str:
-        if not self.is_cross_border:
+        if not self.shipment.is_cross_border:
             return ""
-        return "CN22" if self.declared_value <= Decimal(settings.CUSTOMS_CN22_MAX_VALUE) else "CN23"
+        return "CN22" if self.shipment.declared_value <= Decimal(settings.CUSTOMS_CN22_MAX_VALUE) else "CN23"
 
 
 def _address(party: dict[str, str]) -> list[str]:
@@ -91,30 +54,29 @@ def _address(party: dict[str, str]) -> list[str]:
     return [line for line in lines if line]
 
 
-def _label(pdf: canvas.Canvas, doc: ShipmentDocument, index: int, parcel: ParcelDocument) -> None:
+def _label(pdf: canvas.Canvas, doc: ShipmentDocument, index: int, parcel: ShipmentParcel) -> None:
     width, height = LABEL_SIZE
     pdf.setPageSize(LABEL_SIZE)
     pdf.setFont("Helvetica-Bold", 13)
     pdf.drawString(0.2 * inch, height - 0.4 * inch, f"{doc.carrier_code.upper()} / {doc.service_code.upper()}")
     pdf.setFont("Helvetica", 8)
-    pdf.drawRightString(width - 0.2 * inch, height - 0.4 * inch, f"Parcel {index} of {len(doc.parcels)}")
+    pdf.drawRightString(width - 0.2 * inch, height - 0.4 * inch, f"Parcel {index} of {len(doc.shipment.parcels)}")
     y = height - 0.7 * inch
     pdf.drawString(0.2 * inch, y, "FROM")
-    for line in _address(doc.sender):
+    for line in _address(doc.shipment.sender):
         y -= 9
         pdf.drawString(0.2 * inch, y, line)
     y -= 20
     pdf.setFont("Helvetica-Bold", 10)
     pdf.drawString(0.2 * inch, y, "TO")
     pdf.setFont("Helvetica-Bold", 12)
-    for line in _address(doc.recipient):
+    for line in _address(doc.shipment.recipient):
         y -= 15
         pdf.drawString(0.2 * inch, y, line)
     pdf.setFont("Helvetica", 8)
-    length, breadth, depth = parcel.dimensions_mm
-    size = f"{length}x{breadth}x{depth} mm"
+    size = f"{parcel.length_mm}x{parcel.width_mm}x{parcel.height_mm} mm"
     pdf.drawString(0.2 * inch, 2.45 * inch, f"Weight: {parcel.weight_g / 1000:.3f} kg   Size: {size}")
-    pdf.drawString(0.2 * inch, 2.3 * inch, f"Order: {doc.order_number}   Ref: {doc.reference or '-'}")
+    pdf.drawString(0.2 * inch, 2.3 * inch, f"Order: {doc.shipment.order_number}   Ref: {doc.shipment.reference or '-'}")
     if doc.customs_form:
         pdf.drawString(0.2 * inch, 2.15 * inch, f"Customs: {doc.customs_form} attached")
     barcode = code128.Code128(doc.tracking_number, barHeight=0.9 * inch, barWidth=1.3)
@@ -135,7 +97,7 @@ def _customs(pdf: canvas.Canvas, doc: ShipmentDocument) -> None:
     pdf.drawRightString(width - 12 * mm, height - 15 * mm, f"Tracking {doc.tracking_number}")
     y = height - 30 * mm
     if form == "CN23":
-        for title, party in (("Sender", doc.sender), ("Addressee", doc.recipient)):
+        for title, party in (("Sender", doc.shipment.sender), ("Addressee", doc.shipment.recipient)):
             pdf.setFont("Helvetica-Bold", 8)
             pdf.drawString(12 * mm, y, title)
             pdf.setFont("Helvetica", 8)
@@ -148,7 +110,7 @@ def _customs(pdf: canvas.Canvas, doc: ShipmentDocument) -> None:
     for x, title in columns:
         pdf.drawString(x * mm, y, title)
     pdf.setFont("Helvetica", 8)
-    for item in doc.items:
+    for item in doc.shipment.items:
         y -= 11
         pdf.drawString(12 * mm, y, item.description[:34])
         pdf.drawString(70 * mm, y, str(item.quantity))
@@ -156,15 +118,17 @@ def _customs(pdf: canvas.Canvas, doc: ShipmentDocument) -> None:
         pdf.drawString(104 * mm, y, item.origin_country)
         pdf.drawString(118 * mm, y, f"{item.value:.2f} {item.currency}")
     y -= 16
-    weight = sum(p.weight_g for p in doc.parcels) / 1000
+    weight = doc.shipment.weight_g / 1000
     pdf.setFont("Helvetica-Bold", 8)
     pdf.drawString(12 * mm, y, f"Total gross weight: {weight:.3f} kg")
-    pdf.drawString(82 * mm, y, f"Total value: {doc.declared_value:.2f} {doc.currency}")
+    pdf.drawString(82 * mm, y, f"Total value: {doc.shipment.declared_value:.2f} {doc.shipment.currency}")
     y -= 20
     pdf.setFont("Helvetica", 7)
     pdf.drawString(12 * mm, y, CERTIFICATION[0])
     pdf.drawString(12 * mm, y - 9, CERTIFICATION[1])
-    pdf.drawString(12 * mm, y - 24, f"Sender: {doc.sender.get('name', '')}        Order {doc.order_number}")
+    pdf.drawString(
+        12 * mm, y - 24, f"Sender: {doc.shipment.sender.get('name', '')}        Order {doc.shipment.order_number}"
+    )
     pdf.showPage()
 
 
@@ -172,7 +136,7 @@ def render_shipping_documents(doc: ShipmentDocument) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE)
     pdf.setTitle(f"Shipping documents {doc.tracking_number}")
-    for index, parcel in enumerate(doc.parcels, start=1):
+    for index, parcel in enumerate(doc.shipment.parcels, start=1):
         _label(pdf, doc, index, parcel)
     if doc.customs_form:
         _customs(pdf, doc)

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from apps.common.carrier_progress import CarrierProgress
 from apps.common.models import TransitionRecord
 
 
@@ -24,21 +25,12 @@ class DistributionState(models.TextChoices):
 
 
 S = DistributionState
-TRACKABLE = [S.BOOKED, S.PICKED_UP, S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED]
-# How far along a parcel is; see apps.orders.models.PROGRESS_RANK for why equal ranks exist.
-PROGRESS_RANK = {
-    S.BOOKED: 0,
-    S.PICKED_UP: 1,
-    S.IN_TRANSIT: 2,
-    S.CUSTOMS_HOLD: 2,
-    S.OUT_FOR_DELIVERY: 3,
-    S.DELIVERY_FAILED: 3,
-    S.DELIVERED: 4,
-    S.RETURNED: 4,
-}
+# Once booked, the delivery follows the carrier's progress, the same machine as its order's.
+CARRIER_PROGRESS = CarrierProgress(waiting=S.BOOKED, collected=S.PICKED_UP, collect="pick_up")
+TRACKABLE = [S.BOOKED, *CARRIER_PROGRESS.in_carrier_hands]
 
 
-class DistributionOrder(ConcurrentTransitionMixin, models.Model):
+class DistributionOrder(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(), models.Model):
     """One real-world delivery by one carrier service."""
 
     order_id = models.BigIntegerField(db_index=True)
@@ -83,34 +75,6 @@ class DistributionOrder(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[S.CREATED, S.BOOKING], target=S.BOOKING_FAILED)
     def fail_booking(self):
         """The carrier refused for good, or every retry failed."""
-
-    @transition(field=state, source=S.BOOKED, target=S.PICKED_UP)
-    def pick_up(self):
-        """The carrier collected the parcel."""
-
-    @transition(field=state, source=[S.PICKED_UP, S.CUSTOMS_HOLD], target=S.IN_TRANSIT)
-    def move_on(self):
-        """Moving through the carrier's network, or released by customs."""
-
-    @transition(field=state, source=[S.PICKED_UP, S.IN_TRANSIT], target=S.CUSTOMS_HOLD)
-    def hold_in_customs(self):
-        """Customs stopped the parcel."""
-
-    @transition(field=state, source=[S.IN_TRANSIT, S.DELIVERY_FAILED], target=S.OUT_FOR_DELIVERY)
-    def dispatch_for_delivery(self):
-        """On the van to the recipient."""
-
-    @transition(field=state, source=S.OUT_FOR_DELIVERY, target=S.DELIVERY_FAILED)
-    def fail_delivery_attempt(self):
-        """The courier could not deliver this time."""
-
-    @transition(field=state, source=[S.OUT_FOR_DELIVERY, S.IN_TRANSIT], target=S.DELIVERED)
-    def deliver(self):
-        """The recipient has it."""
-
-    @transition(field=state, source=[S.IN_TRANSIT, S.CUSTOMS_HOLD, S.DELIVERY_FAILED, S.EXCEPTION], target=S.RETURNED)
-    def return_to_sender(self):
-        """The carrier brought it back to the sender."""
 
     @transition(field=state, source=[S.CREATED, S.BOOKING, S.BOOKED], target=S.CANCELLED)
     def cancel(self):

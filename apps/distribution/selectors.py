@@ -8,6 +8,8 @@ from django.utils import timezone
 from apps.distribution.archiving import archived_tracking_events
 from apps.distribution.health import CircuitStatus, circuit_status
 from apps.distribution.models import TRACKABLE, CarrierCall, DistributionOrder, TrackingEvent
+from apps.distribution.shipments import PARTY_FIELDS, Shipment, ShipmentItem, ShipmentParcel
+from apps.orders.selectors import order_get_for_fulfillment
 
 
 class Percentile(Aggregate):
@@ -27,6 +29,37 @@ def distribution_order_get(*, distribution_order_id: int) -> DistributionOrder:
 
 def distribution_orders_for_order(*, order_id: int) -> QuerySet[DistributionOrder]:
     return DistributionOrder.objects.filter(order_id=order_id).order_by("id")
+
+
+def shipment_of_order(*, order_id: int) -> Shipment:
+    """A frozen snapshot of what the order ships: its number, the two parties and its parcels with their items."""
+    order = order_get_for_fulfillment(order_id=order_id)
+    return Shipment(
+        order_number=order.number,
+        reference=order.reference,
+        sender={field: getattr(order, f"sender_{field}") for field in PARTY_FIELDS},
+        recipient={field: getattr(order, f"recipient_{field}") for field in PARTY_FIELDS},
+        parcels=tuple(
+            ShipmentParcel(
+                weight_g=parcel.weight_g,
+                length_mm=parcel.length_mm,
+                width_mm=parcel.width_mm,
+                height_mm=parcel.height_mm,
+                items=tuple(
+                    ShipmentItem(
+                        description=item.description,
+                        quantity=item.quantity,
+                        unit_value=item.unit_value,
+                        currency=item.currency,
+                        hs_code=item.hs_code,
+                        origin_country=item.origin_country,
+                    )
+                    for item in parcel.items.all()
+                ),
+            )
+            for parcel in order.parcels.all()
+        ),
+    )
 
 
 def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:

@@ -8,6 +8,7 @@ from django.db.models.functions import Upper
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.common.archive import instance_from_row
+from apps.common.carrier_progress import CarrierProgress
 from apps.common.ids import new_id
 from apps.common.models import TransitionRecord
 from apps.orders import numbers
@@ -31,22 +32,10 @@ class OrderState(models.TextChoices):
 S = OrderState
 # Before hand-over the parcel is still ours to call back; after it, only the carrier has it.
 CANCELLABLE = [S.ACCEPTED, S.SCHEDULED, S.IN_FULFILLMENT]
-IN_CARRIER_HANDS = [S.HANDED_OVER, S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED]
 FINAL = frozenset({S.DELIVERED, S.CANCELLED, S.RETURNED})
 CLOSED_STATES = sorted(state.value for state in FINAL)  # plain strings, as migrations and SQL want them
-# How far along a parcel is. Carrier news of a lower rank than the order's is late and moves
-# nothing; states of equal rank alternate (held in customs and released, a failed attempt and
-# the next round), so news of equal rank does apply.
-PROGRESS_RANK = {
-    S.IN_FULFILLMENT: 0,
-    S.HANDED_OVER: 1,
-    S.IN_TRANSIT: 2,
-    S.CUSTOMS_HOLD: 2,
-    S.OUT_FOR_DELIVERY: 3,
-    S.DELIVERY_FAILED: 3,
-    S.DELIVERED: 4,
-    S.RETURNED: 4,
-}
+# From hand-over on, the order follows the carrier's progress, the same machine as its delivery leg's.
+CARRIER_PROGRESS = CarrierProgress(waiting=S.IN_FULFILLMENT, collected=S.HANDED_OVER, collect="hand_over")
 
 
 class OrderRecord(models.Model):
@@ -109,7 +98,7 @@ class OrderRecord(models.Model):
         return self.state in FINAL
 
 
-class Order(ConcurrentTransitionMixin, OrderRecord):
+class Order(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(), OrderRecord):
     """A merchant's logistics order: what goes from whom to whom, and how far it has got."""
 
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
@@ -154,39 +143,13 @@ class Order(ConcurrentTransitionMixin, OrderRecord):
     def reroute(self):
         """Booking failed for good at one carrier: back on a lane, routed to the next option."""
 
-    @transition(field=state, source=S.IN_FULFILLMENT, target=S.HANDED_OVER)
-    def hand_over(self):
-        """The carrier collected the parcel (from the merchant or the warehouse)."""
-
-    @transition(field=state, source=[S.HANDED_OVER, S.CUSTOMS_HOLD], target=S.IN_TRANSIT)
-    def move_on(self):
-        """Moving through the carrier's network, or released by customs."""
-
-    @transition(field=state, source=[S.HANDED_OVER, S.IN_TRANSIT], target=S.CUSTOMS_HOLD)
-    def hold_in_customs(self):
-        """Customs stopped the parcel for inspection or duties."""
-
-    @transition(field=state, source=[S.IN_TRANSIT, S.DELIVERY_FAILED], target=S.OUT_FOR_DELIVERY)
-    def dispatch_for_delivery(self):
-        """On the van to the recipient."""
-
-    @transition(field=state, source=S.OUT_FOR_DELIVERY, target=S.DELIVERY_FAILED)
-    def fail_delivery_attempt(self):
-        """Nobody home, address not found: the carrier will try again or return it."""
-
-    @transition(field=state, source=[S.OUT_FOR_DELIVERY, S.IN_TRANSIT], target=S.DELIVERED)
-    def deliver(self):
-        """The recipient has the parcel."""
-
-    @transition(field=state, source=[S.IN_TRANSIT, S.CUSTOMS_HOLD, S.DELIVERY_FAILED, S.EXCEPTION], target=S.RETURNED)
-    def return_to_sender(self):
-        """The carrier brought the parcel back to the sender."""
-
     @transition(field=state, source=CANCELLABLE, target=S.CANCELLED)
     def cancel(self):
         """Called back before hand-over; its legs are cancelled too."""
 
-    @transition(field=state, source=[S.SCHEDULED, S.IN_FULFILLMENT, *IN_CARRIER_HANDS], target=S.EXCEPTION)
+    @transition(
+        field=state, source=[S.SCHEDULED, S.IN_FULFILLMENT, *CARRIER_PROGRESS.in_carrier_hands], target=S.EXCEPTION
+    )
     def flag_exception(self):
         """Something went wrong that a person must look at."""
 

@@ -18,7 +18,7 @@ from apps.orders.exceptions import (
 )
 from apps.orders.models import (
     CANCELLABLE,
-    PROGRESS_RANK,
+    CARRIER_PROGRESS,
     ArchivedOrder,
     Item,
     Order,
@@ -29,16 +29,6 @@ from apps.orders.models import (
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 
 S = OrderState
-# The transitions carrier news may take; cancelling and exceptions are decisions, not news.
-PROGRESS_TRANSITIONS = {
-    "hand_over",
-    "move_on",
-    "hold_in_customs",
-    "dispatch_for_delivery",
-    "fail_delivery_attempt",
-    "deliver",
-    "return_to_sender",
-}
 
 
 # Events are named after the state reached, except where the transition says more.
@@ -196,14 +186,15 @@ def order_advance(*, order_id: int, target: str, actor: str, reason: str = "") -
         order = _locked(order_id)
         if order.state == target:
             return order
-        if order.state not in PROGRESS_RANK or target not in PROGRESS_RANK:
+        rank = CARRIER_PROGRESS.rank
+        if order.state not in rank or target not in rank:
             raise OrderStateConflict(
                 f"Order {order.number} is {order.state}; progress to {target} does not apply.",
                 extra={"order_id": str(order.id), "state": order.state},
             )
-        if PROGRESS_RANK[target] < PROGRESS_RANK[order.state] or order.is_final:
+        if rank[target] < rank[order.state] or order.is_final:
             return order
-        steps = forward_path(Order, source=order.state, target=target, allowed=PROGRESS_TRANSITIONS)
+        steps = forward_path(Order, source=order.state, target=target, allowed=CARRIER_PROGRESS.transition_names)
         if not steps:
             raise OrderStateConflict(
                 f"Order {order.number} cannot go from {order.state} to {target}.",

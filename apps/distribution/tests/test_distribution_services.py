@@ -1,8 +1,12 @@
 """Booking and tracking rules of the distribution center, on its own."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
+import pypdf
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.common.models import OutboxEvent
@@ -15,7 +19,7 @@ from apps.distribution.services import (
     tracking_apply,
     tracking_poll_due,
 )
-from apps.orders.tests.factories import create_order
+from apps.orders.tests.factories import create_order, parcel_draft
 from apps.resources.tests.factories import CoverageFactory
 
 pytestmark = pytest.mark.clock
@@ -28,6 +32,15 @@ class FixedGateway:
     def book(self, request):
         self.calls += 1
         return Booking(tracking_number="TN1", label_pdf=b"%PDF-1.4")
+
+
+class RecordingGateway:
+    def __init__(self):
+        self.requests = []
+
+    def book(self, request):
+        self.requests.append(request)
+        return Booking(tracking_number="TN2", label_pdf=b"%PDF-1.4")
 
 
 class RefusingGateway:
@@ -61,6 +74,30 @@ def test_booking_records_tracking_number_label_and_one_event_per_step(distributi
     assert (distribution_order.state, distribution_order.tracking_number, gateway.calls) == ("booked", "TN1", 1)
     assert bytes(distribution_order.label_pdf).startswith(b"%PDF")
     assert _events(distribution_order) == ["distribution.order.created", "distribution.order.booked"]
+
+
+def test_the_carrier_is_asked_for_what_the_labels_show_from_one_read_of_the_order(merchant):
+    order = create_order(merchant_id=merchant.pk, parcels=(parcel_draft(weight_g=800), parcel_draft(weight_g=2500)))
+    distribution_order = distribution_order_create(
+        order_id=order.pk, merchant_id=merchant.pk, carrier_code="test-post", service_code="standard", actor="test"
+    )
+    gateway = RecordingGateway()
+
+    with CaptureQueriesContext(connection) as queries:
+        distribution_order_book(distribution_order_id=distribution_order.pk, gateway=gateway)
+
+    [request] = gateway.requests
+    assert (request.reference, request.recipient["name"], request.recipient["email"]) == (
+        order.number,
+        "Anna Schmidt",
+        "anna@example.com",
+    )
+    assert [(p["weight_g"], p["items"][0]["hs_code"]) for p in request.parcels] == [(800, "610910"), (2500, "610910")]
+    distribution_order.refresh_from_db()
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(bytes(distribution_order.label_pdf))).pages]
+    assert ["Weight: 0.800 kg" in pages[0], "Weight: 2.500 kg" in pages[1]] == [True, True]
+    assert all(f"Order: {order.number}" in page and "Anna Schmidt" in page for page in pages[:2])
+    assert len([q for q in queries if 'FROM "orders_order"' in q["sql"]]) == 1
 
 
 def test_a_permanent_refusal_ends_in_booking_failed_with_the_reason(distribution_order):

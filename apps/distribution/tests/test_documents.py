@@ -8,7 +8,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from apps.distribution.documents import CustomsItem, ParcelDocument, ShipmentDocument, render_shipping_documents
+from apps.distribution.documents import ShipmentDocument, render_shipping_documents
+from apps.distribution.shipments import Shipment, ShipmentItem, ShipmentParcel
 
 SENDER = {
     "name": "Shenzhen Gadgets",
@@ -21,7 +22,7 @@ RECIPIENT = {"name": "Anna Schmidt", "line1": "Hauptstr. 5", "city": "Berlin", "
 
 
 def _document(unit_value="12.50", recipient=RECIPIENT, parcels=2) -> ShipmentDocument:
-    item = CustomsItem(
+    item = ShipmentItem(
         description="T-shirt",
         quantity=2,
         unit_value=Decimal(unit_value),
@@ -29,17 +30,18 @@ def _document(unit_value="12.50", recipient=RECIPIENT, parcels=2) -> ShipmentDoc
         hs_code="610910",
         origin_country="CN",
     )
-    return ShipmentDocument(
+    shipment = Shipment(
         order_number="39KM28FR6W00A",
         reference="ERP-1001",
-        carrier_code="swift-express",
-        service_code="express",
-        tracking_number="SBSWI0123456789",
         sender=SENDER,
         recipient=recipient,
         parcels=tuple(
-            ParcelDocument(weight_g=1200, dimensions_mm=(300, 200, 100), items=(item,)) for _ in range(parcels)
+            ShipmentParcel(weight_g=1200, length_mm=300, width_mm=200, height_mm=100, items=(item,))
+            for _ in range(parcels)
         ),
+    )
+    return ShipmentDocument(
+        shipment=shipment, carrier_code="swift-express", service_code="express", tracking_number="SBSWI0123456789"
     )
 
 

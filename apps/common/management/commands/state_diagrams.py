@@ -11,6 +11,12 @@ HEADER = """# State machines
 
 Generated from the code by `python manage.py state_diagrams --write docs/state-machines.md`
 (`make diagrams`); do not edit by hand. A test fails when this page and the code disagree.
+
+From the carrier's collection of a parcel to its delivery or return, `orders.Order` and
+`distribution.DistributionOrder` share one machine, declared once in
+`apps/common/carrier_progress.py`: the same states, transitions and meanings; only the collected
+state and the transition into it are named per model (`handed_over` by `hand_over` from
+`in_fulfillment`, `picked_up` by `pick_up` from `booked`).
 """
 
 

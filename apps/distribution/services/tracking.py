@@ -1,0 +1,164 @@
+"""Following a delivery's carrier: polled tracking, signed tracking webhooks, and the states their news leads to."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.common import ratelimit
+from apps.common.fsm import forward_path
+from apps.distribution.gateways import InvalidWebhook, TrackingUpdate, gateway_for
+from apps.distribution.health import guarded_call
+from apps.distribution.models import (
+    CARRIER_PROGRESS,
+    TRACKABLE,
+    CarrierWebhookConfig,
+    DistributionOrder,
+    TrackingEvent,
+)
+from apps.distribution.services.shared import S, carrier_gateway, locked, take_and_announce
+from apps.resources.selectors import carrier_get
+
+logger = logging.getLogger(__name__)
+
+
+def _step_to(distribution_order: DistributionOrder, event: TrackingEvent) -> None:
+    target = CARRIER_PROGRESS.state_of_milestone[event.milestone]
+    actor = f"carrier:{distribution_order.carrier_code}"
+    reason = f"{event.description or event.carrier_status} ({event.location})" if event.location else event.description
+    if target == S.EXCEPTION:
+        take_and_announce(distribution_order, "flag_exception", actor=actor, reason=reason)
+        return
+    rank = CARRIER_PROGRESS.rank
+    if target == distribution_order.state or rank[target] < rank[distribution_order.state]:
+        return
+    for transition, _ in forward_path(
+        DistributionOrder, source=distribution_order.state, target=target, allowed=CARRIER_PROGRESS.transition_names
+    ):
+        take_and_announce(distribution_order, transition, actor=actor, reason=reason)
+
+
+def _follow_new_events(distribution_order: DistributionOrder) -> None:
+    """Walk the events newer than the last one followed, in event time; older ones only stay on record."""
+    news = distribution_order.tracking_events.order_by("occurred_at", "id")
+    if distribution_order.last_event_at is not None:
+        news = news.filter(occurred_at__gt=distribution_order.last_event_at)
+    for event in news:
+        if distribution_order.state in CARRIER_PROGRESS.rank:
+            _step_to(distribution_order, event)
+        distribution_order.last_event_at = event.occurred_at
+
+
+def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate]) -> DistributionOrder:
+    """Keep every new carrier event and move the delivery to where its latest event puts it.
+
+    Events come late, twice or out of order: duplicates are dropped by the unique constraint;
+    an event older than the last one followed stays in the timeline without moving the state;
+    and the state never moves back to a lower rank (a stale scan after delivery changes nothing).
+    """
+    with transaction.atomic():
+        distribution_order = locked(distribution_order_id)
+        TrackingEvent.objects.bulk_create(
+            [
+                TrackingEvent(
+                    distribution_order=distribution_order,
+                    merchant_id=distribution_order.merchant_id,
+                    order_id=distribution_order.order_id,
+                    milestone=u.milestone,
+                    carrier_status=u.carrier_status,
+                    description=u.description[:300],
+                    location=u.location[:200],
+                    occurred_at=u.occurred_at,
+                )
+                for u in updates
+            ],
+            ignore_conflicts=True,
+        )
+        _follow_new_events(distribution_order)
+        if distribution_order.state in TRACKABLE:
+            distribution_order.next_poll_at = timezone.now() + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
+        else:
+            distribution_order.next_poll_at = None
+        distribution_order.save(update_fields=["next_poll_at", "last_event_at", "updated_at"])
+    return distribution_order
+
+
+def _carrier_has_budget(carrier_code: str) -> bool:
+    """Whether one more call fits in the carrier's requests per second (a Redis token bucket
+    shared by every poller)."""
+    rate = carrier_get(code=carrier_code).requests_per_second
+    return ratelimit.take(bucket=f"carrier-calls:{carrier_code}", capacity=rate, per_second=rate).allowed
+
+
+def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
+    """Poll carriers for deliveries whose next poll is due, batched per carrier; return how many.
+
+    The due rows are claimed by pushing their next poll forward before any call goes out, so two
+    overlapping pollers do not ask twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            DistributionOrder.objects.select_for_update(skip_locked=True)
+            .filter(state__in=TRACKABLE, next_poll_at__lte=now)
+            .order_by("next_poll_at")
+            .only("id", "carrier_code", "tracking_number")[:limit]
+        )
+        DistributionOrder.objects.filter(pk__in=[d.pk for d in due]).update(
+            next_poll_at=now + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
+        )
+    by_carrier: dict[str, list[DistributionOrder]] = {}
+    for distribution_order in due:
+        by_carrier.setdefault(distribution_order.carrier_code, []).append(distribution_order)
+    for carrier_code, orders in by_carrier.items():
+        gateway = carrier_gateway(carrier_code)
+        for start in range(0, len(orders), batch_size):
+            batch = orders[start : start + batch_size]
+            if not _carrier_has_budget(carrier_code):
+                # Over the carrier's request rate: these stay due and go out on a later round.
+                DistributionOrder.objects.filter(pk__in=[d.pk for d in orders[start:]]).update(next_poll_at=now)
+                break
+            try:
+                found = guarded_call(carrier_code, gateway.track, [d.tracking_number for d in batch])
+            except Exception as exc:  # one carrier's trouble must not stop the others' tracking
+                logger.warning("tracking poll of %s failed: %s", carrier_code, exc)
+                continue
+            for distribution_order in batch:
+                tracking_apply(
+                    distribution_order_id=distribution_order.pk,
+                    updates=found.get(distribution_order.tracking_number, []),
+                )
+    return len(due)
+
+
+def tracking_webhook_receive(*, carrier_code: str, headers: dict[str, str], body: bytes) -> int:
+    """Verify a carrier's tracking webhook and apply its events; return how many shipments it moved.
+
+    Raises InvalidWebhook (signature, timestamp or body) and CarrierNotFound; nothing is recorded then.
+    """
+    config = CarrierWebhookConfig.objects.filter(carrier_code=carrier_code).first()
+    carrier = carrier_get(code=carrier_code)
+    if config is None:
+        raise InvalidWebhook("no webhook secret configured for this carrier")
+    updates = gateway_for(gateway_kind=carrier.gateway_kind).parse_webhook(
+        headers={k.lower(): v for k, v in headers.items()},
+        body=body,
+        secret=config.secret,
+        tolerance_seconds=config.tolerance_seconds,
+    )
+    ids = dict(
+        DistributionOrder.objects.filter(carrier_code=carrier_code, tracking_number__in=list(updates)).values_list(
+            "tracking_number", "pk"
+        )
+    )
+    for tracking_number, carrier_events in updates.items():
+        if tracking_number in ids:
+            tracking_apply(distribution_order_id=ids[tracking_number], updates=carrier_events)
+    return len(ids)
+
+
+def carrier_webhook_secret_set(*, carrier_code: str, secret: str) -> CarrierWebhookConfig:
+    config, _ = CarrierWebhookConfig.objects.update_or_create(carrier_code=carrier_code, defaults={"secret": secret})
+    return config
