@@ -1,6 +1,6 @@
 """The column scan (lanes.py) decides and prices exactly as the reference rules do.
 
-`decide` checks and prices services as numpy columns; `routing._check` and `routing._price` are
+`decide` checks and prices services as numpy columns; `rules.check` and `rules.price` are
 the rules written one service at a time, which also give exclusions their reasons and options
 their breakdowns. Here a plain loop over the reference rules ranks every order of a generated
 catalogue by each strategy, and `decide` must return the same options, in the same order, at the
@@ -28,16 +28,13 @@ from apps.resources.routing import (
     WarehouseSpec,
     ZonePrices,
     ZoneSpec,
-    _after_cutoff,
-    _check,
-    _Decision,
-    _handling_cents,
-    _price,
-    _stocked_warehouses,
     compile_catalogue,
     decide,
     on_time_rate,
 )
+from apps.resources.routing.deciding import stocked_warehouses
+from apps.resources.routing.rules import Decision, check, handling_cents, price
+from apps.resources.routing.specs import after_cutoff
 from apps.resources.types import STRATEGIES, MerchantPreferences, ParcelDims, ShipmentProfile, WarehouseStock
 
 pytestmark = pytest.mark.clock
@@ -198,9 +195,9 @@ stock = st.sampled_from([(), (WarehouseStock("hk-hub", "TS-1", 2),), (WarehouseS
 
 def assert_scan_agrees_with_reference(cat, profile, prefs=None, count=None, held=()):
     prefs, count = prefs or MerchantPreferences(), count or Counters()
-    d = _Decision(cat, profile, NOW.date())
+    d = Decision(cat, profile, NOW.date())
     routes = [(None, (profile.origin_country, profile.destination_country))]
-    routes += [(w, (w.country, profile.destination_country)) for w in _stocked_warehouses(cat, profile, held, [], {})]
+    routes += [(w, (w.country, profile.destination_country)) for w in stocked_warehouses(cat, profile, held, [], {})]
     for warehouse, lane in routes:
         key = (*lane, profile.service_level) if profile.service_level else lane
         table = cat.tables.get(key)
@@ -211,14 +208,14 @@ def assert_scan_agrees_with_reference(cat, profile, prefs=None, count=None, held
             blocked=prefs.blocked_carriers,
             usage=count.usage,
             carriers=warehouse.carriers if warehouse else None,
-            handling=(lambda currency, w=warehouse: _handling_cents(d, w, currency)) if warehouse else None,
+            handling=(lambda currency, w=warehouse: handling_cents(d, w, currency)) if warehouse else None,
         )
         scanned = {table.services[p].key: q for p, q in zip(positions.tolist(), quoted.tolist(), strict=True)}
         expected = {}
         for s in table.services:
             if warehouse is not None and s.carrier_code not in warehouse.carriers:
                 continue
-            got = _check(d, s, s.lanes[lane], prefs.blocked_carriers) or _price(d, s, count.usage, warehouse)
+            got = check(d, s, s.lanes[lane], prefs.blocked_carriers) or price(d, s, count.usage, warehouse)
             if not isinstance(got, str):
                 expected[s.key] = got[0]
         assert scanned == expected
@@ -305,16 +302,16 @@ def test_the_scan_agrees_with_the_reference_at_each_boundary(service, order):
 
 def reference_ranking(cat, profile, strategy, prefs, count, held):
     """(carrier, service, warehouse, quoted cents, score) best first, one service at a time."""
-    d = _Decision(cat, profile, NOW.date())
+    d = Decision(cat, profile, NOW.date())
     found = []  # (service, warehouse code, delay, quoted)
     routes = [(None, (profile.origin_country, profile.destination_country), 0)]
-    for w in _stocked_warehouses(cat, profile, held, [], {}):
-        routes.append((w, (w.country, profile.destination_country), 1 if _after_cutoff(w, NOW) else 0))
+    for w in stocked_warehouses(cat, profile, held, [], {}):
+        routes.append((w, (w.country, profile.destination_country), 1 if after_cutoff(w, NOW) else 0))
     for warehouse, lane, delay in routes:
         for s in cat.by_lane.get((*lane, profile.service_level) if profile.service_level else lane, ()):
             if warehouse is not None and s.carrier_code not in warehouse.carriers:
                 continue
-            got = _check(d, s, s.lanes[lane], prefs.blocked_carriers) or _price(d, s, count.usage, warehouse)
+            got = check(d, s, s.lanes[lane], prefs.blocked_carriers) or price(d, s, count.usage, warehouse)
             if not isinstance(got, str):
                 found.append((s, warehouse.code if warehouse else "", delay, got[0]))
     if not found:

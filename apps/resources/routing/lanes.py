@@ -2,14 +2,14 @@
 for an order is a few dozen array operations instead of a Python loop over them (docs/routing.md,
 Speed).
 
-`routing._check` and `routing._price` stay the reference for the rules: they give exclusions
+`rules.check` and `rules.price` stay the reference for the rules: they give exclusions
 their reasons and the chosen options their breakdowns, and `LaneTable.scan` must agree with them
 on every service (apps/resources/tests/test_lane_scan.py holds it to that on generated catalogues
 and orders). A service the columns cannot express exactly (zones that depend on the postcode, a
 value limit below the cent, more content categories than the bit mask holds) is left in
-`LaneTable.by_reference` for the reference rules. Nothing here imports routing: the order's
-facts come in as the routing decision object, whose caches (billable weight per divisor, value per
-currency, surcharges, exchange factors) the scan shares with the reference.
+`LaneTable.by_reference` for the reference rules. Nothing here imports the rest of routing: the
+order's facts come in as the decision object (`rules.Decision`), whose caches (billable weight
+per divisor, value per currency, surcharges, exchange factors) the scan shares with the reference.
 """
 
 from collections import defaultdict

@@ -1,0 +1,122 @@
+"""The routing decision: every eligible option for one order, ranked by the strategy, and every
+excluded service and warehouse with the reason, worked out when first read."""
+
+from datetime import datetime
+
+from apps.resources.routing.compiling import Catalogue, static_reason
+from apps.resources.routing.ranking import Ranking
+from apps.resources.routing.rules import Decision, check, price
+from apps.resources.routing.scanning import scan
+from apps.resources.routing.specs import NO_COUNTERS, Counters, WarehouseSpec, after_cutoff
+from apps.resources.types import (
+    STRATEGIES,
+    Exclusion,
+    MerchantPreferences,
+    RankedOptions,
+    RoutingResult,
+    ShipmentProfile,
+    WarehouseStock,
+)
+
+NO_PREFERENCES = MerchantPreferences()
+
+
+def decide(
+    cat: Catalogue,
+    *,
+    profile: ShipmentProfile,
+    strategy: str = "cheapest",
+    preferences: MerchantPreferences | None = None,
+    stock: tuple[WarehouseStock, ...] = (),
+    counters: Counters = NO_COUNTERS,
+    now: datetime,
+) -> RoutingResult:
+    """Every eligible option ranked by the strategy. Services are checked, priced and ranked as
+    columns (lanes.py); an option (breakdown, delivery window, Decimal prices) is built by the
+    reference rules when first read, and the exclusions, each with its reason, are worked out when
+    first read: intake reads one option and no exclusion, the quote page reads them all."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    prefs = preferences or NO_PREFERENCES
+    blocked, usage = prefs.blocked_carriers, counters.usage
+    d = Decision(cat, profile, now.date())
+    lane = (profile.origin_country, profile.destination_country)
+    found = scan(d, cat.tables.get(_lane_key(lane, d.level)), lane, blocked=blocked, usage=usage)
+    warehouse_exclusions: list[Exclusion] = []
+    stocked = stocked_warehouses(cat, profile, stock, warehouse_exclusions, counters.warehouse_usage)
+    for w in stocked:
+        w_lane = (w.country, profile.destination_country)
+        table = cat.tables.get(_lane_key(w_lane, d.level))
+        delay = 1 if after_cutoff(w, now) else 0
+        found += scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
+    found = [segment for segment in found if len(segment.positions)]
+    build = Ranking(d, cat, found, strategy, prefs, counters)
+
+    def explain() -> list[Exclusion]:
+        # Every service in (carrier, service) order with the first rule it fails, then warehouses.
+        offered = {
+            (segment.services[i].key, segment.warehouse.code if segment.warehouse else "")
+            for segment in found
+            for i in segment.positions
+        }
+        out = []
+        off_lane = f"does not serve {lane[0]}→{lane[1]}"
+        for spec in cat.services:
+            if (spec.key, "") in offered:
+                continue
+            why = static_reason(spec)
+            if not why and d.level and spec.level != d.level:
+                why = f"service level is {spec.level}, not {d.level}"
+            if not why and lane not in spec.lanes:
+                why = off_lane
+            if not why:
+                s = cat.compiled[spec.key]
+                why = check(d, s, s.lanes[lane], blocked) or price(d, s, usage, None)
+            out.append(Exclusion(spec.carrier_code, spec.service_code, why))
+        out += warehouse_exclusions
+        for w in stocked:
+            w_lane = (w.country, profile.destination_country)
+            for s in cat.by_lane.get(_lane_key(w_lane, d.level), ()):
+                if s.carrier_code in w.carriers and (s.key, w.code) not in offered:
+                    why = check(d, s, s.lanes[w_lane], blocked) or price(d, s, usage, w)
+                    out.append(Exclusion(s.carrier_code, s.service_code, why, w.code))
+        return out
+
+    return RoutingResult(options=RankedOptions(build.count, build), strategy=strategy, explain=explain)
+
+
+def stocked_warehouses(
+    cat: Catalogue,
+    profile: ShipmentProfile,
+    stock: tuple[WarehouseStock, ...],
+    exclusions: list[Exclusion],
+    used: dict[str, int],
+) -> list[WarehouseSpec]:
+    """Warehouses that hold every SKU of the order in quantity, ship to its destination and have
+    not reached their daily capacity (`used`: orders accepted today per warehouse)."""
+    if not stock or not profile.skus:
+        return []
+    held: dict[str, dict[str, int]] = {}
+    for row in stock:
+        held.setdefault(row.warehouse_code, {})
+        held[row.warehouse_code][row.sku] = held[row.warehouse_code].get(row.sku, 0) + row.quantity
+    out = []
+    for w in cat.warehouses:
+        if w.code not in held or not w.is_active:
+            continue
+        short = [sku for sku, qty in profile.skus if held[w.code].get(sku, 0) < qty]
+        if short:
+            exclusions.append(Exclusion("", "", f"warehouse lacks stock of {', '.join(short)}", w.code))
+        elif profile.destination_country not in w.ships_to:
+            exclusions.append(Exclusion("", "", f"warehouse does not ship to {profile.destination_country}", w.code))
+        elif w.daily_capacity is not None and used.get(w.code, 0) >= w.daily_capacity:
+            reason = f"warehouse at daily capacity ({used.get(w.code, 0)}/{w.daily_capacity} today)"
+            exclusions.append(Exclusion("", "", reason, w.code))
+        else:
+            out.append(w)
+    return out
+
+
+def _lane_key(lane: tuple[str, str], level: str) -> tuple:
+    """The key of `Catalogue.by_lane` and `tables`: the lane, with the level when one is asked."""
+    return (*lane, level) if level else lane
