@@ -1,12 +1,16 @@
 """Test settings: a separate Redis database, fast hashing, quick tracking polls."""
 
+import os
+
 from logistics.settings.base import *  # noqa: F403
 from logistics.settings.base import CELERY_BEAT_SCHEDULE, env
 
 # A run with its own test database (a second checkout, a parallel run) also gets its own Redis
-# database, so that workers and queues of two runs never meet.
+# database, and so does each pytest-xdist worker (whose test database pytest-django suffixes), so
+# that one's breaker resets and workers never meet another's queues.
 _TEST_DB_NAME = env("TEST_DATABASE_NAME", default="")
-_REDIS_DB = 1 + sum(map(ord, _TEST_DB_NAME)) % 12 if _TEST_DB_NAME else 15
+_REDIS_KEY = _TEST_DB_NAME + os.environ.get("PYTEST_XDIST_WORKER", "")
+_REDIS_DB = 1 + sum(map(ord, _REDIS_KEY)) % 12 if _REDIS_KEY else 15
 REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{_REDIS_DB}")
 CACHES = {
     "default": {
