@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from apps.erp_api.fast_input import CARRIER_SERVICE, OrderRequest, chosen_route
 from apps.erp_api.schema import ErrorOutput
+from apps.fulfillment.selectors import TimelineKind
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
 
@@ -200,7 +201,7 @@ class BulkOrderOutput(serializers.Serializer):
     results = BulkOrderResult(many=True)
 
 
-ORDER_EVENT_TYPES = ["state_changed", "tracking"]
+ORDER_EVENT_TYPES = [kind.value for kind in TimelineKind]
 
 
 class OrderEventOutput(serializers.Serializer):

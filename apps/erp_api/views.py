@@ -11,7 +11,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from apps.distribution.selectors import tracking_events_for_order
 from apps.erp_api.base import ErpApiView
 from apps.erp_api.errors import error_body, known_error
 from apps.erp_api.fast_input import read_order
@@ -28,10 +27,11 @@ from apps.erp_api.serializers import (
     OrderInput,
     OrderOutput,
 )
+from apps.fulfillment.selectors import TimelineKind, order_timeline
 from apps.merchants.services import ApiPrincipal
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import OrderFilter, merchant_order_filter
-from apps.orders.selectors import order_get, order_history
+from apps.orders.selectors import order_get
 from apps.orders.services import order_cancel
 from apps.shipping.services import order_submit
 
@@ -240,41 +240,17 @@ class OrderEventsApi(ErpApiView):
     )
     def get(self, request, order_id):
         order = order_get(merchant_id=request.auth.merchant_id, order_id=order_id)
-        entries = [
-            (
-                step.occurred_at,
-                0,
-                step.id,
-                {
-                    "type": "state_changed",
-                    "occurred_at": step.occurred_at,
-                    "state": step.to_state,
-                    "previous_state": step.from_state,
-                    "milestone": "",
-                    "carrier_status": "",
-                    "description": step.reason,
-                    "location": "",
-                },
-            )
-            for step in order_history(order_id=order.id)
+        events = [
+            {
+                "type": entry.kind.value,
+                "occurred_at": entry.occurred_at,
+                "state": entry.state,
+                "previous_state": entry.previous_state,
+                "milestone": entry.milestone,
+                "carrier_status": entry.carrier_status,
+                "description": entry.reason if entry.kind is TimelineKind.STATE_CHANGED else entry.title,
+                "location": entry.location,
+            }
+            for entry in order_timeline(order=order)
         ]
-        entries += [
-            (
-                event.occurred_at,
-                1,
-                event.id,
-                {
-                    "type": "tracking",
-                    "occurred_at": event.occurred_at,
-                    "state": "",
-                    "previous_state": "",
-                    "milestone": event.milestone,
-                    "carrier_status": event.carrier_status,
-                    "description": event.description or event.get_milestone_display(),
-                    "location": event.location,
-                },
-            )
-            for event in tracking_events_for_order(order_id=order.id)
-        ]
-        entries.sort(key=lambda e: e[:3])
-        return Response(OrderEventsOutput({"results": [entry for *_, entry in entries]}).data)
+        return Response(OrderEventsOutput({"results": events}).data)

@@ -4,7 +4,9 @@ from django.apps import AppConfig
 class FulfillmentConfig(AppConfig):
     """Owns fulfilment orders and their legs; turns leg events into order progress.
 
-    Public API: `services.fulfillment_start`, `selectors.fulfillment_for_order`.
+    Public API: `services.fulfillment_start`, `selectors.fulfillment_for_order`,
+    `selectors.order_timeline` (the order's states and carrier events, merged and sorted once for
+    the portal, the ERP API and the buyer), `selectors.buyer_tracking`.
     Subscribes to `distribution.order.*`.
     """
 

@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
 
     Public API: `services.order_create`, `services.order_schedule`, `services.order_advance`,
     `services.order_record_booking`, `services.order_cancel`, `services.order_flag_exception`;
-    `selectors.order_get`, `selectors.order_list`, `selectors.order_timeline`; the draft types in
+    `selectors.order_get`, `selectors.order_list`, `selectors.order_history`; the draft types in
     `types`. Events: `orders.order.*`.
     """
 

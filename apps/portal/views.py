@@ -8,17 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from apps.distribution.selectors import (
-    distribution_orders_for_order,
-    shipping_documents_pdf,
-    tracking_events_for_order,
-)
+from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
+from apps.fulfillment.selectors import order_timeline
 from apps.merchants.exceptions import NotAMerchantUser
 from apps.merchants.selectors import merchant_for_user, merchant_role_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
-from apps.orders.selectors import order_get, order_history
+from apps.orders.selectors import order_get
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
@@ -185,25 +182,13 @@ def _order_or_404(request, order_id):
 @merchant_required
 def order_detail_view(request, order_id):
     order = _order_or_404(request, order_id)
-    timeline = [
-        {"at": step.occurred_at, "title": step.to_state.replace("_", " "), "detail": step.reason, "by": step.actor}
-        for step in order_history(order_id=order.id)
-    ] + [
-        {
-            "at": event.occurred_at,
-            "title": event.description or event.milestone,
-            "detail": event.location,
-            "by": f"carrier {order.carrier_code}",
-        }
-        for event in tracking_events_for_order(order_id=order.id)
-    ]
     has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
     return render(
         request,
         "portal/order_detail.html",
         {
             "order": order,
-            "timeline": sorted(timeline, key=lambda e: e["at"]),
+            "timeline": order_timeline(order=order),
             "has_label": has_label,
         },
     )
