@@ -64,7 +64,7 @@ from apps.resources.types import (  # noqa: E402
     ShipmentProfile,
     WarehouseStock,
 )
-from apps.shipping.management.commands.seed_demo import CARRIERS  # noqa: E402
+from logistics.management.commands.seed_demo import CARRIERS  # noqa: E402
 
 COUNTRIES = [
     "DE", "FR", "NL", "ES", "IT", "BE", "AT", "PL", "GB", "US", "CA", "AU", "JP", "KR", "BR", "MX", "SE", "DK",

@@ -81,7 +81,7 @@ def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, re
     except OrderStateConflict as exc:
         # The order was cancelled or flagged meanwhile: the leg keeps the news, the order its state.
         logger.warning("order %s cannot follow its leg (%s): %s", order_id, leg_state, exc)
-    # A failed booking is the scheduling center's to decide on (re-route or flag); the plan waits.
+    # A failed booking is the shipping center's to decide on (re-route or flag); the plan waits.
     if fulfillment.state == FulfillmentState.IN_PROGRESS:
         if leg_state in ("delivered", "returned"):
             take_transition(fulfillment, "complete", actor=ACTOR, reason=leg_state)

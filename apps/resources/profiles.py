@@ -1,5 +1,5 @@
 """How an order becomes a ShipmentProfile: the one place that derives declared value and content
-categories from items, for every caller of routing (shipping's quote, scheduling's re-route)."""
+categories from items, for every caller of routing (shipping's quote and its re-route)."""
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal

@@ -5,7 +5,6 @@ import json
 import random
 import secrets
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,44 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.sandbox.labels import render_label
 from apps.sandbox.models import SandboxCarrier, SandboxShipment
-
-# Where a shipment is, as a share of its delivery time, and what the carrier says then. Like
-# real parcels, some are held in customs on the way and some miss the recipient once.
-SMOOTH = [
-    (0.0, "INFO", "Shipment information received", "origin"),
-    (0.15, "PICKUP", "Picked up by courier", "origin"),
-    (0.35, "TRANSIT", "Departed international hub", "hub"),
-    (0.75, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
-    (1.0, "DELIVERED", "Delivered", "destination"),
-]
-CUSTOMS_HOLD = [
-    (0.0, "INFO", "Shipment information received", "origin"),
-    (0.1, "PICKUP", "Picked up by courier", "origin"),
-    (0.25, "TRANSIT", "Departed international hub", "hub"),
-    (0.4, "CUSTOMS_HOLD", "Held by customs for inspection", "destination"),
-    (0.55, "CUSTOMS_RELEASED", "Released by customs", "destination"),
-    (0.8, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
-    (1.0, "DELIVERED", "Delivered", "destination"),
-]
-FAILED_ATTEMPT = [
-    (0.0, "INFO", "Shipment information received", "origin"),
-    (0.1, "PICKUP", "Picked up by courier", "origin"),
-    (0.3, "TRANSIT", "Departed international hub", "hub"),
-    (0.55, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
-    (0.65, "ATTEMPT_FAILED", "Recipient not at home; will try again", "destination"),
-    (0.85, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
-    (1.0, "DELIVERED", "Delivered", "destination"),
-]
-
-
-def journey(tracking_number: str) -> list[tuple[float, str, str, str]]:
-    """The milestones a shipment walks: one in five is held in customs, one in seven misses once."""
-    digits = int("".join(c for c in tracking_number if c.isdigit()) or 0)
-    if digits % 5 == 0:
-        return CUSTOMS_HOLD
-    if digits % 7 == 0:
-        return FAILED_ATTEMPT
-    return SMOOTH
+from apps.sandbox.simulation import send_due_webhooks, shipment_events
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -159,20 +121,6 @@ def create_shipment(request, code):
     return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
 
 
-def shipment_events(shipment: SandboxShipment, now) -> list[dict]:
-    events = []
-    for share, status, description, where in journey(shipment.tracking_number):
-        occurred = shipment.created_at + timedelta(seconds=share * shipment.delivery_seconds)
-        if shipment.cancelled_at or occurred > now:
-            break
-        location = shipment.request.get("sender" if where == "origin" else "recipient", {})
-        place = "Transit hub" if where == "hub" else f"{location.get('city', '')}, {location.get('country', '')}"
-        events.append(
-            {"status": status, "description": description, "location": place, "occurred_at": occurred.isoformat()}
-        )
-    return events
-
-
 @require_GET
 def tracking(request, code):
     carrier, failure = _behave(code)
@@ -274,6 +222,4 @@ def shipment_list(request, code):
 @require_POST
 def flush_webhooks(request):
     """Send every due tracking webhook now, instead of waiting for beat (for tests and demos)."""
-    from apps.sandbox.tasks import send_due_webhooks
-
     return JsonResponse({"posts": send_due_webhooks()})

@@ -7,7 +7,7 @@ from apps.scheduling.services import (
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
-    order_reroute_after_failed_booking,
+    order_reroute_request,
 )
 
 
@@ -25,8 +25,11 @@ def free_slot_after_booking(event: outbox.Event) -> None:
 def reroute_after_failed_booking(event: outbox.Event) -> None:
     order_id, reason = int(event.payload["order_id"]), event.payload["reason"]
     lane_entry_finish(order_id=order_id, succeeded=False, reason=reason)
-    order_reroute_after_failed_booking(
-        order_id=order_id, reason=f"booking at {event.payload['carrier_code']} failed: {reason}"
+    # The slot is free before the request goes out, so the new entry never meets the old one.
+    order_reroute_request(
+        order_id=order_id,
+        merchant_id=event.merchant_id,
+        reason=f"booking at {event.payload['carrier_code']} failed: {reason}",
     )
 
 

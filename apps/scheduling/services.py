@@ -4,14 +4,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.common.fsm import take_transition
-from apps.distribution.selectors import carrier_circuit, distribution_orders_for_order
+from apps.distribution.selectors import carrier_circuit
 from apps.fulfillment.services import fulfillment_start
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_flag_exception, order_reroute, order_schedule
-from apps.orders.types import OrderRoute
-from apps.resources.selectors import carrier_get, merchant_preferences, route_options, shipment_profile_build
-from apps.resources.types import ShipmentProfile
+from apps.orders.services import order_schedule
+from apps.resources.selectors import carrier_get
+from apps.scheduling import events
 from apps.scheduling.models import Lane, LaneEntry, LaneEntryState
 
 ACTOR = "system:scheduling"
@@ -56,49 +55,20 @@ def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
     return entry
 
 
-def _profile_of(order) -> ShipmentProfile:
-    return shipment_profile_build(
-        origin_country=order.sender_country,
-        destination_country=order.recipient_country,
-        destination_postcode=order.recipient_postal_code,
-        service_level=order.service_level,
-        parcels=[(p, list(p.items.all())) for p in order.parcels.all()],
-    )
-
-
-def order_reroute_after_failed_booking(*, order_id: int, reason: str) -> LaneEntry | None:
-    """Booking failed for good: send the order to the next eligible carrier it has not tried, or,
-    when none is left, flag it for a person with the reason."""
+def lane_requeue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
+    """Put a re-routed order on the lane of its new carrier, then let through what fits."""
     with transaction.atomic():
-        order = order_get_for_fulfillment(order_id=order_id)
-        if order.state != "in_fulfillment":
-            return None
-        tried = {d.carrier_code for d in distribution_orders_for_order(order_id=order_id)} | {order.carrier_code}
-        # The merchant's blocked carriers and default strategy hold for a re-route too.
-        preferences = merchant_preferences(merchant_id=order.merchant_id)
-        quote = route_options(
-            profile=_profile_of(order), strategy=preferences.default_strategy, preferences=preferences
-        )
-        options = [o for o in quote.options if o.carrier_code not in tried and not o.warehouse_code]
-        if not options:
-            order_flag_exception(
-                order_id=order_id,
-                actor=ACTOR,
-                reason=f"{reason}; no other carrier can take it (tried {', '.join(sorted(tried))})",
-            )
-            return None
-        option = options[0]
-        route = OrderRoute(
-            carrier_code=option.carrier_code,
-            service_code=option.service_code,
-            price=option.price,
-            currency=option.currency,
-            explanation={"strategy": "reroute", "breakdown": option.breakdown},
-        )
-        order = order_reroute(order_id=order_id, route=route, actor=ACTOR, reason=reason)
-        entry = _new_entry(order, actor=ACTOR)
+        entry = _new_entry(order_get_for_fulfillment(order_id=order_id), actor=actor)
         lane_release(lane_id=entry.lane_id)
     return entry
+
+
+def order_reroute_request(*, order_id: int, merchant_id: int, reason: str) -> None:
+    """Booking failed for good: ask the shipping center, which takes routing decisions, for the
+    order's next route (`scheduling.order.reroute_requested`); it comes back through
+    `lane_requeue`."""
+    with transaction.atomic():
+        events.order_reroute_requested(order_id=order_id, merchant_id=merchant_id, reason=reason, actor=ACTOR)
 
 
 def _refresh_limits(lane: Lane) -> None:

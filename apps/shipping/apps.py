@@ -3,10 +3,16 @@ from django.apps import AppConfig
 
 class ShippingConfig(AppConfig):
     """Owns intake: checks an order as a cross-border shipper needs it checked, quotes it,
-    chooses its route and records it through the order center.
+    chooses its route and records it through the order center. Owns every routing decision: it
+    also chooses the next route of an order whose booking failed for good.
 
     Public API: `services.order_submit`, `selectors.order_quote`; errors in `exceptions`.
+    Subscribes to `scheduling.order.reroute_requested` (re-routes through
+    `services.order_reroute_after_failed_booking`, back on a lane through scheduling).
     """
 
     name = "apps.shipping"
     label = "shipping"
+
+    def ready(self) -> None:
+        from apps.shipping import handlers  # noqa: F401

@@ -1,13 +1,20 @@
-"""Intake: every channel submits orders here."""
+"""Intake: every channel submits orders here. The routing decision, at intake and when a
+booking fails for good, is taken here and only here."""
 
+from collections.abc import Collection
 from dataclasses import replace
 
+from django.db import transaction
+
+from apps.distribution.selectors import distribution_orders_for_order
 from apps.orders.models import Order
-from apps.orders.services import order_create
+from apps.orders.selectors import order_get_for_fulfillment
+from apps.orders.services import order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
+from apps.scheduling.services import lane_requeue
 from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible, UnknownStrategy
-from apps.shipping.selectors import order_quote
+from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
 
 
@@ -77,7 +84,8 @@ def order_submit(
     eligible for the order, else `RouteNotEligible` with the reason. Without it the platform takes
     the best option by `strategy` (the merchant's default strategy when None, else cheapest)."""
     draft, quote = _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)
-    if not quote.options:
+    option = _chosen_option(quote=quote, chosen_route=chosen_route)
+    if option is None:
         raise NoRouteAvailable(
             "No carrier service can take this order.",
             extra={
@@ -86,29 +94,8 @@ def order_submit(
                 ]
             },
         )
-    if chosen_route:
-        chosen = (chosen_route[0], chosen_route[1])
-        option = next((o for o in quote.options if _key(o) == chosen), None)
-        if option is None:
-            reason = _exclusion_reason(quote, chosen)
-            message = f"{chosen[0]}/{chosen[1]} cannot take this order: {reason}."
-            raise RouteNotEligible(
-                message,
-                extra={
-                    "carrier": chosen[0],
-                    "service": chosen[1],
-                    "reason": reason,
-                    "fields": {"carrier_service": [message]},
-                },
-            )
-    else:
-        option = quote.options[0]
-    route = OrderRoute(
-        carrier_code=option.carrier_code,
-        service_code=option.service_code,
-        price=option.price,
-        currency=option.currency,
-        warehouse_code=option.warehouse_code,
+    route = _order_route(
+        option,
         explanation={
             "strategy": quote.strategy,
             "chosen_by": "merchant" if chosen_route else "platform",
@@ -118,3 +105,63 @@ def order_submit(
         },
     )
     return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
+
+
+def order_reroute_after_failed_booking(*, order_id: int, reason: str, actor: str) -> Order | None:
+    """Booking failed for good (scheduling asks, `scheduling.order.reroute_requested`): route the
+    order to the best eligible carrier it has not tried and put it back on a lane, or, when none
+    is left, flag it for a person with the reason. Returns the re-routed order, else None."""
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=order_id)
+        if order.state != "in_fulfillment":
+            return None
+        tried = {d.carrier_code for d in distribution_orders_for_order(order_id=order_id)} | {order.carrier_code}
+        option = _chosen_option(quote=order_requote(order=order), tried_carriers=tried)
+        if option is None:
+            order_flag_exception(
+                order_id=order_id,
+                actor=actor,
+                reason=f"{reason}; no other carrier can take it (tried {', '.join(sorted(tried))})",
+            )
+            return None
+        route = _order_route(option, explanation={"strategy": "reroute", "breakdown": option.breakdown})
+        order = order_reroute(order_id=order_id, route=route, actor=actor, reason=reason)
+        lane_requeue(order_id=order_id, actor=actor)
+    return order
+
+
+def _chosen_option(
+    *, quote: RoutingResult, chosen_route: tuple[str, str] | None = None, tried_carriers: Collection[str] = ()
+) -> RouteOption | None:
+    """The route an order goes by: the merchant's pick from the quote if it is eligible (else
+    `RouteNotEligible` with the reason), or the best option at a carrier not tried yet; None when
+    no option is left. Options are built as they are read, so the best one usually costs one."""
+    best = next((o for o in quote.options if o.carrier_code not in tried_carriers), None)
+    if best is None or not chosen_route:
+        return best
+    chosen = (chosen_route[0], chosen_route[1])
+    option = next((o for o in quote.options if _key(o) == chosen), None)
+    if option is None:
+        reason = _exclusion_reason(quote, chosen)
+        message = f"{chosen[0]}/{chosen[1]} cannot take this order: {reason}."
+        raise RouteNotEligible(
+            message,
+            extra={
+                "carrier": chosen[0],
+                "service": chosen[1],
+                "reason": reason,
+                "fields": {"carrier_service": [message]},
+            },
+        )
+    return option
+
+
+def _order_route(option: RouteOption, *, explanation: dict) -> OrderRoute:
+    return OrderRoute(
+        carrier_code=option.carrier_code,
+        service_code=option.service_code,
+        price=option.price,
+        currency=option.currency,
+        warehouse_code=option.warehouse_code,
+        explanation=explanation,
+    )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "apps.erp_api",
     "apps.portal",
     "apps.sandbox",
+    "logistics",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from apps.distribution.tests.test_distribution_services import RefusingGateway
 from apps.fulfillment.models import FulfillmentOrder
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_draft
+from apps.resources.services import merchant_preferences_set
 from apps.resources.tests.factories import CoverageFactory
 from apps.scheduling.models import LaneEntry
 from apps.shipping.services import order_submit
@@ -61,3 +62,19 @@ def test_with_no_carrier_left_the_order_is_flagged_with_the_reason(merchant, cn_
     flagged = row.history.get(to_state="exception")
     assert "no other carrier can take it (tried test-post)" in flagged.reason
     assert FulfillmentOrder.objects.get(order_id=order.pk).state == "failed"
+
+
+def test_a_reroute_skips_the_carriers_the_merchant_blocked(merchant, cn_de_service):
+    CoverageFactory(service__carrier__code="blocked-post", service__base_price=Decimal("20.00"))
+    CoverageFactory(service__carrier__code="backup-post", service__base_price=Decimal("30.00"))
+    merchant_preferences_set(merchant_id=merchant.pk, preferred=[], blocked=["blocked-post"])
+    order = _submitted(merchant)
+    first = DistributionOrder.objects.get(order_id=order.pk)
+
+    distribution_order_book(distribution_order_id=first.pk, gateway=RefusingGateway())
+    outbox.drain(run_tasks=False)
+
+    row = Order.objects.get(pk=order.pk)
+    assert (row.state, row.carrier_code) == ("in_fulfillment", "backup-post")
+    assert row.route_explanation["rerouted_from"] == "test-post/standard"
+    assert row.history.get(transition="reroute").actor == "system:scheduling"

@@ -1,0 +1,106 @@
+"""How the sandbox carriers behave over time, shared by their API (views) and their webhook
+pushes (tasks): the milestones a shipment walks, and the signed webhooks that report them."""
+
+import hashlib
+import hmac
+import json
+import random
+import time
+from datetime import timedelta
+
+import httpx
+from django.utils import timezone
+
+from apps.sandbox.models import SandboxCarrier, SandboxShipment
+
+# Where a shipment is, as a share of its delivery time, and what the carrier says then. Like
+# real parcels, some are held in customs on the way and some miss the recipient once.
+SMOOTH = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.15, "PICKUP", "Picked up by courier", "origin"),
+    (0.35, "TRANSIT", "Departed international hub", "hub"),
+    (0.75, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+CUSTOMS_HOLD = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.1, "PICKUP", "Picked up by courier", "origin"),
+    (0.25, "TRANSIT", "Departed international hub", "hub"),
+    (0.4, "CUSTOMS_HOLD", "Held by customs for inspection", "destination"),
+    (0.55, "CUSTOMS_RELEASED", "Released by customs", "destination"),
+    (0.8, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+FAILED_ATTEMPT = [
+    (0.0, "INFO", "Shipment information received", "origin"),
+    (0.1, "PICKUP", "Picked up by courier", "origin"),
+    (0.3, "TRANSIT", "Departed international hub", "hub"),
+    (0.55, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (0.65, "ATTEMPT_FAILED", "Recipient not at home; will try again", "destination"),
+    (0.85, "OUT_FOR_DELIVERY", "Out for delivery", "destination"),
+    (1.0, "DELIVERED", "Delivered", "destination"),
+]
+
+
+def journey(tracking_number: str) -> list[tuple[float, str, str, str]]:
+    """The milestones a shipment walks: one in five is held in customs, one in seven misses once."""
+    digits = int("".join(c for c in tracking_number if c.isdigit()) or 0)
+    if digits % 5 == 0:
+        return CUSTOMS_HOLD
+    if digits % 7 == 0:
+        return FAILED_ATTEMPT
+    return SMOOTH
+
+
+def shipment_events(shipment: SandboxShipment, now) -> list[dict]:
+    """What the carrier reports of the shipment by `now`, oldest first; nothing once cancelled."""
+    events = []
+    for share, status, description, where in journey(shipment.tracking_number):
+        occurred = shipment.created_at + timedelta(seconds=share * shipment.delivery_seconds)
+        if shipment.cancelled_at or occurred > now:
+            break
+        location = shipment.request.get("sender" if where == "origin" else "recipient", {})
+        place = "Transit hub" if where == "hub" else f"{location.get('city', '')}, {location.get('country', '')}"
+        events.append(
+            {"status": status, "description": description, "location": place, "occurred_at": occurred.isoformat()}
+        )
+    return events
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def post_webhook(carrier: SandboxCarrier, tracking_number: str, events: list[dict]) -> bool:
+    body = json.dumps({"shipments": [{"tracking_number": tracking_number, "events": events}]}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Sandbox-Signature": sign(carrier.webhook_secret, int(time.time()), body),
+    }
+    try:
+        response = httpx.post(carrier.webhook_url, content=body, headers=headers, timeout=5)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 300
+
+
+def send_due_webhooks(*, limit: int = 200) -> int:
+    """Send each shipment's events that happened since its last webhook; return how many posts."""
+    now, posts = timezone.now(), 0
+    for carrier in SandboxCarrier.objects.exclude(webhook_url="").exclude(webhook_secret=""):
+        shipments = SandboxShipment.objects.filter(carrier_code=carrier.code, cancelled_at__isnull=True)
+        for shipment in shipments.order_by("id")[:limit]:
+            events = shipment_events(shipment, now)
+            new = events[shipment.webhook_events_sent :]
+            if not new:
+                continue
+            batches = [[event] for event in new]
+            if carrier.webhook_shuffle and len(batches) > 1:
+                random.shuffle(batches)
+            if carrier.webhook_duplicate_rate and random.random() < carrier.webhook_duplicate_rate:
+                batches.append(batches[0])
+            if all([post_webhook(carrier, shipment.tracking_number, batch) for batch in batches]):
+                SandboxShipment.objects.filter(pk=shipment.pk).update(webhook_events_sent=len(events))
+            posts += len(batches)
+    return posts
