@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import signal
 import time
@@ -5,7 +6,7 @@ import time
 import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from apps.common import outbox
 from apps.common.exceptions import INFRASTRUCTURE_ERRORS
@@ -65,7 +66,8 @@ class Command(BaseCommand):
             # Either store away: the events stay unrelayed (their transaction rolled back) and go
             # out once it is back. Logged once per outage, retried with backoff.
             except (psycopg.OperationalError, OperationalError, InterfaceError) as exc:
-                connection.close()
+                with contextlib.suppress(DatabaseError):  # a dead connection may refuse to close cleanly
+                    connection.close()
                 outage = self._outage("PostgreSQL", exc, outage)
             except (*INFRASTRUCTURE_ERRORS, OSError) as exc:
                 outage = self._outage("the broker (Redis)", exc, outage)
