@@ -80,8 +80,9 @@ def _refresh_limits(lane: Lane) -> None:
 
 
 def _downstream_healthy(lane: Lane) -> bool:
-    # While a carrier's circuit is open its work waits here, queued, instead of burning retries.
-    return lane.downstream_kind != "carrier" or carrier_circuit(carrier_code=lane.downstream_code).state != "open"
+    # While a carrier's circuit is open (or unknown, Redis not answering) its work waits here,
+    # queued, instead of burning retries.
+    return lane.downstream_kind != "carrier" or carrier_circuit(carrier_code=lane.downstream_code).taking_calls
 
 
 def lane_release(*, lane_id: int) -> int:

@@ -193,6 +193,13 @@ CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+# A published message whose subscriber has not finished within this is published again (it was
+# lost, e.g. Redis restarted empty); each further time waits twice as long, up to the maximum.
+OUTBOX_REDELIVER_SECONDS = env.float("OUTBOX_REDELIVER_SECONDS", default=60.0)
+OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default=3600.0)
+# How long the breaker's callers wait before asking again when Redis cannot say whether a
+# carrier's circuit is open (they hold rather than call the carrier blind).
+CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
 # Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
 ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)

@@ -97,9 +97,9 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
         if distribution_order.state not in (S.CREATED, S.BOOKING):
             return distribution_order
         circuit = circuit_status(distribution_order.carrier_code)
-        if circuit.state == "open":
+        if not circuit.taking_calls:
             raise BookingDeferred(
-                f"circuit of {distribution_order.carrier_code} is open",
+                f"circuit of {distribution_order.carrier_code} is {circuit.state}",
                 retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3),
             )
         distribution_order.booking_attempts += 1
