@@ -22,7 +22,11 @@ def _declared_event_types() -> set[str]:
 
 
 def test_every_subscribed_event_type_is_declared_by_its_publisher():
-    subscribed = set(outbox.subscribed_event_types())
+    subscribed = {
+        event_type
+        for event_type, subscribers in outbox.subscribed_event_types().items()
+        if any(".tests." not in name for name in subscribers)  # tests subscribe to made-up events of their own
+    }
 
     assert subscribed - _declared_event_types() == set()
 
