@@ -13,6 +13,19 @@ class ProcessedEventInline(admin.TabularInline):
         return False
 
 
+class TransitionHistoryInline(admin.TabularInline):
+    """A state machine's history (a `TransitionRecord` subclass) under its object, read-only:
+    rows are written by `take_transition` alone. Subclasses set `model`."""
+
+    extra = 0
+    can_delete = False
+    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.common.admin import TransitionHistoryInline
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder, FulfillmentTransition
 
 
@@ -14,15 +15,8 @@ class FulfillmentLegInline(admin.TabularInline):
         return False
 
 
-class FulfillmentTransitionInline(admin.TabularInline):
+class FulfillmentTransitionInline(TransitionHistoryInline):
     model = FulfillmentTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FulfillmentOrder)
