@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.common.admin import TransitionHistoryInline
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.distribution.models import (
     CarrierCall,
     CarrierWebhookConfig,
@@ -42,15 +42,9 @@ class DistributionTransitionInline(TransitionHistoryInline):
     model = DistributionTransition
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "milestone", "carrier_status", "description", "location", "received_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["occurred_at", "milestone", "carrier_status", "description", "location", "received_at"]
 
 
 @admin.register(DistributionOrder)

@@ -1,18 +1,12 @@
 from django.contrib import admin
 
-from apps.common.admin import TransitionHistoryInline
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder, FulfillmentTransition
 
 
-class FulfillmentLegInline(admin.TabularInline):
+class FulfillmentLegInline(ReadOnlyInline):
     model = FulfillmentLeg
-    extra = 0
-    can_delete = False
-    readonly_fields = ["sequence", "kind", "leg_id", "state", "updated_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["sequence", "kind", "leg_id", "state", "updated_at"]
 
 
 class FulfillmentTransitionInline(TransitionHistoryInline):
