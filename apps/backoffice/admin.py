@@ -256,7 +256,13 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
         ]
         return _table(["when", "event", "endpoint", "state", "attempts"], rows)
 
-    @admin.action(description="Cancel the selected orders (before hand-over)")
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.cancel_order")
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.retry_work")
+
+    @admin.action(description="Cancel the selected orders (before hand-over)", permissions=["cancel"])
     def cancel_orders(self, request, queryset):
         self._each(
             request,
@@ -270,7 +276,7 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
             done="cancelled",
         )
 
-    @admin.action(description="Retry the booking or tracking of the selected orders")
+    @admin.action(description="Retry the booking or tracking of the selected orders", permissions=["retry"])
     def retry_bookings(self, request, queryset):
         def retry(order):
             legs = order_operations(order_id=order.id).distribution_orders
