@@ -211,3 +211,24 @@ def test_a_lane_not_edited_follows_its_carrier(carrier, make_order):
 
     lane = Lane.objects.get(key="carrier:lane-post")
     assert (lane.requests_per_second, lane.burst, lane.max_in_flight, lane.limits_set_by) == (7, 14, 4, "")
+
+
+def test_an_edit_in_the_admin_is_kept_and_audited(admin_client, admin_user, carrier, make_order):
+    lane_enqueue(order_id=make_order(1).pk)
+    lane = Lane.objects.get(key="carrier:lane-post")
+
+    response = admin_client.post(
+        f"/admin/scheduling/lane/{lane.pk}/change/",
+        {
+            "requests_per_second": 4,
+            "burst": 8,
+            "max_in_flight": 10,
+            "changes-TOTAL_FORMS": 0,
+            "changes-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    lane.refresh_from_db()
+    assert (lane.requests_per_second, lane.burst, lane.limits_set_by) == (4, 8, f"user:{admin_user.pk}")
+    assert LaneChange.objects.get(lane=lane).new["requests_per_second"] == 4
