@@ -2,6 +2,10 @@
 
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
+from django.db import OperationalError
+
 
 class DomainError(Exception):
     """A refusal a user can act on: carries a machine code, a message and details."""
@@ -29,3 +33,14 @@ class Conflict(DomainError):
 
 class TransientError(Exception):
     """A failure worth retrying later (a timeout, a 5xx, a dropped connection)."""
+
+
+# Our own infrastructure not answering for a while (PostgreSQL restarting or out of connections,
+# Redis restarting or paused): a task retries on these with backoff, as it does on a
+# TransientError, rather than dropping its work.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)

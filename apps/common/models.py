@@ -37,7 +37,8 @@ class OutboxEvent(models.Model):
 
 
 class ProcessedEvent(models.Model):
-    """That a handler has run for an event: the guard that makes a handler run at most once."""
+    """That a subscription is done with an event: a handler ran (the guard that makes it run at
+    most once), or a routed task returned without raising."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="processed_by")
     handler = models.CharField(max_length=200)
@@ -48,6 +49,26 @@ class ProcessedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} ran for event {self.event_id}"
+
+
+class OutboxDelivery(models.Model):
+    """A message the relay published for one subscription of an event, kept until the
+    subscription is done with it (its `ProcessedEvent` mark exists): the record from which a
+    lost message is published again (docs/outbox.md)."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.CharField(max_length=200)
+    published_at = models.DateTimeField()
+    publish_count = models.PositiveIntegerField(default=1)
+    # When to look again whether it is done; a retrying task pushes this past its retry.
+    check_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "subscription"], name="delivery_once")]
+        indexes = [models.Index(fields=["check_at"], name="outbox_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} for event {self.event_id}"
 
 
 class TransitionRecord(models.Model):

@@ -8,7 +8,10 @@
   the event is delivered.
 - `route(event_type, task=...)` hands an event to a Celery task that does outside I/O and is
   idempotent by its own design (a state machine plus an idempotency key at the outside system).
-- `relay_pending()` (run by `manage.py outbox_relay`) hands committed events to Celery.
+- `relay_pending()` (run by `manage.py outbox_relay`) hands committed events to Celery and
+  keeps an `OutboxDelivery` row per message until its subscriber is done (its `ProcessedEvent`
+  mark exists); `redeliver_due()` publishes again the messages whose subscriber has not finished
+  within `OUTBOX_REDELIVER_SECONDS`, because a broker that restarts empty loses them.
 """
 
 import logging
@@ -18,15 +21,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.common import rows
-from apps.common.models import OutboxEvent, ProcessedEvent
+from apps.common.models import OutboxDelivery, OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "outbox_events"
+# The message header naming the delivery a task runs for: [event id, subscription name].
+DELIVERY_HEADER = "outbox_delivery"
 
 
 @dataclass(frozen=True)
@@ -150,36 +157,123 @@ def record(
 def relay_pending(*, limit: int = 500) -> int:
     """Hand up to `limit` committed, unrelayed events to Celery; return how many.
 
-    Publishing and marking happen under the row locks: if publishing fails the transaction rolls
-    back and the events are relayed again later. A crash after publishing but before commit
-    relays them twice, which the handlers' `ProcessedEvent` guard absorbs.
+    Publishing, marking and writing the deliveries happen under the row locks: if publishing
+    fails the transaction rolls back and the events are relayed again later. A crash after
+    publishing but before commit relays them twice, which the subscribers absorb.
     """
-    from apps.common.tasks import run_handler
-
+    now = timezone.now()
     with transaction.atomic():
         rows = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(relayed_at__isnull=True)
             .order_by("id")[:limit]
         )
+        deliveries = []
         for row in rows:
             event = Event.from_row(row)
             for sub in subscriptions_for(row.event_type):
-                if sub.task is not None:
-                    sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=sub.queue)
-                else:
-                    run_handler.apply_async(args=(row.id, sub.name), queue=sub.queue)
+                _publish(event, sub)
+                deliveries.append(
+                    OutboxDelivery(
+                        event_id=row.id, subscription=sub.name, published_at=now, check_at=now + _redeliver_after(1)
+                    )
+                )
         if rows:
-            OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(relayed_at=timezone.now())
+            OutboxDelivery.objects.bulk_create(deliveries)
+            OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(relayed_at=now)
     return len(rows)
 
 
-def prune_relayed(*, older_than: timedelta, batch_size: int = 5000) -> int:
-    """Delete events relayed more than `older_than` ago, with their handlers' marks; return how many.
+def redeliver_due(*, limit: int = 500) -> int:
+    """Look at up to `limit` deliveries due for a check, in event order; return how many.
 
-    A relayed event is history: its handlers ran or are retrying from their own task state, which
-    holds far less than the retention. Batches keep each transaction short; the oldest ids go first,
-    so the scan walks the primary key and stops early.
+    A delivery whose subscriber is done (its `ProcessedEvent` mark exists) is forgotten. Any
+    other is published again (its message was lost, or its subscriber failed for good) and
+    checked again after twice the previous wait, up to `OUTBOX_REDELIVER_MAX_SECONDS`, so that a
+    subscriber that keeps failing is not published in a tight loop.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboxDelivery.objects.select_for_update(skip_locked=True)
+            .filter(check_at__lte=now)
+            .order_by("event_id", "id")[:limit]
+        )
+        if not due:
+            return 0
+        done = set(
+            ProcessedEvent.objects.filter(event_id__in={d.event_id for d in due}).values_list("event_id", "handler")
+        )
+        finished, lost = [], []
+        for delivery in due:
+            if (delivery.event_id, delivery.subscription) in done:
+                finished.append(delivery.pk)
+            elif delivery.subscription not in _by_name:
+                logger.warning(
+                    "dropping delivery of event %s to %s: no such subscription",
+                    delivery.event_id,
+                    delivery.subscription,
+                )
+                finished.append(delivery.pk)
+            else:
+                lost.append(delivery)
+        events = OutboxEvent.objects.in_bulk({d.event_id for d in lost})
+        for delivery in lost:
+            _publish(Event.from_row(events[delivery.event_id]), _by_name[delivery.subscription])
+            delivery.publish_count += 1
+            delivery.published_at = now
+            delivery.check_at = now + _redeliver_after(delivery.publish_count)
+        OutboxDelivery.objects.filter(pk__in=finished).delete()
+        OutboxDelivery.objects.bulk_update(lost, ["publish_count", "published_at", "check_at"])
+    if lost:
+        logger.warning(
+            "published %d outbox messages again whose subscribers had not finished (first: event %s to %s)",
+            len(lost),
+            lost[0].event_id,
+            lost[0].subscription,
+        )
+    return len(due)
+
+
+def _publish(event: Event, sub: Subscription) -> None:
+    from apps.common.tasks import run_handler
+
+    headers = {DELIVERY_HEADER: [event.id, sub.name]}
+    if sub.task is not None:
+        sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=sub.queue, headers=headers)
+    else:
+        run_handler.apply_async(args=(event.id, sub.name), queue=sub.queue, headers=headers)
+
+
+def _redeliver_after(publish_count: int) -> timedelta:
+    doubled = settings.OUTBOX_REDELIVER_SECONDS * 2 ** min(publish_count - 1, 30)
+    return timedelta(seconds=min(doubled, settings.OUTBOX_REDELIVER_MAX_SECONDS))
+
+
+def delivery_finished(*, event_id: int, name: str) -> None:
+    """A subscriber's task returned without raising. A routed task's delivery is done now; a
+    handler marked its own, in its transaction."""
+    sub = _by_name.get(name)
+    if sub is not None and sub.task is not None:
+        ProcessedEvent.objects.bulk_create([ProcessedEvent(event_id=event_id, handler=name)], ignore_conflicts=True)
+
+
+def delivery_retrying(*, event_id: int, name: str, retry_in: float) -> None:
+    """A subscriber's task published its own retry, due in `retry_in` seconds: the delivery is
+    alive, so it is not published again before that retry had its time."""
+    now = timezone.now()
+    OutboxDelivery.objects.filter(event_id=event_id, subscription=name).update(
+        published_at=now, check_at=now + timedelta(seconds=max(retry_in, 0.0) + settings.OUTBOX_REDELIVER_SECONDS)
+    )
+
+
+def prune_relayed(*, older_than: timedelta, batch_size: int = 5000) -> int:
+    """Delete events relayed more than `older_than` ago whose subscribers are all done, with their
+    marks; return how many.
+
+    An event with a delivery left is not done (its subscriber failed, or its message is being
+    published again), whatever its age. Batches keep each transaction short; the oldest ids go
+    first, so the scan walks the primary key and stops early.
     """
     cutoff = timezone.now() - older_than
     pruned = 0
@@ -187,6 +281,7 @@ def prune_relayed(*, older_than: timedelta, batch_size: int = 5000) -> int:
         with transaction.atomic():
             ids = list(
                 OutboxEvent.objects.filter(relayed_at__lt=cutoff)
+                .exclude(Exists(OutboxDelivery.objects.filter(event=OuterRef("pk"))))
                 .order_by("id")
                 .values_list("id", flat=True)[:batch_size]
             )

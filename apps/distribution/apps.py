@@ -5,7 +5,7 @@ class DistributionConfig(AppConfig):
     """Owns distribution orders and their state machine, the carrier gateways (one adapter per
     gateway kind), booking with an idempotency key, labels and tracking events.
 
-    Public API: `services.distribution_order_create`, `selectors.distribution_order_for_order`,
+    Public API: `services.distribution_order_create`, `selectors.distribution_orders_for_order`,
     `selectors.tracking_events_for_order`. Events: `distribution.order.*`.
     """
 

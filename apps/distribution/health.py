@@ -9,8 +9,14 @@ refusal of one request (a 4xx) shows that it is up, so it counts as a success he
 Each step is one Lua script, so concurrent workers on many hosts see one consistent state and
 never hold a lock while a carrier thinks. (pybreaker, tried first, serialises every call of a
 process through one lock, which capped a threaded worker at one booking at a time.)
+
+When Redis does not answer, the state is `unknown` and the breaker fails closed toward the
+carrier: no call goes out and callers hold their work for `CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS`
+as if the circuit were open (a breaker that cannot count failures must not let a failing
+carrier be hammered). An outcome that cannot be written after a call is only logged.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,17 +55,24 @@ end
 _client: redis.Redis | None = None
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class CircuitStatus:
     carrier_code: str
-    state: str  # closed, open or half-open
+    state: str  # closed, open, half-open, or unknown while Redis does not answer
     failures: int
     retry_in_seconds: float
 
+    @property
+    def taking_calls(self) -> bool:
+        return self.state in ("closed", "half-open")
+
 
 class CircuitOpen(CarrierTransientError):
-    def __init__(self, carrier_code: str, retry_in: float) -> None:
-        super().__init__(f"circuit of {carrier_code} is open; next probe in {retry_in:.0f} s")
+    def __init__(self, carrier_code: str, retry_in: float, *, state: str = "open") -> None:
+        super().__init__(f"circuit of {carrier_code} is {state}; next probe in {retry_in:.0f} s")
         self.retry_in = retry_in
 
 
@@ -79,26 +92,48 @@ def _probe_timeout() -> float:
 
 
 def guarded_call[T](carrier_code: str, call: Callable[..., T], *args, **kwargs) -> T:
-    """Make a call to a carrier through its circuit; raise CircuitOpen instead when it must wait."""
-    verdict, retry_in = _redis().eval(
-        _ADMIT, 1, _key(carrier_code), time.time(), settings.CARRIER_BREAKER_RESET_SECONDS, _probe_timeout()
-    )
+    """Make a call to a carrier through its circuit; raise CircuitOpen instead when it must wait
+    (also when Redis cannot say whether the circuit is open)."""
+    try:
+        verdict, retry_in = _redis().eval(
+            _ADMIT, 1, _key(carrier_code), time.time(), settings.CARRIER_BREAKER_RESET_SECONDS, _probe_timeout()
+        )
+    except redis.RedisError as exc:
+        logger.warning("circuit of %s unknown (%s); holding the call", carrier_code, exc)
+        raise CircuitOpen(carrier_code, settings.CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS, state="unknown") from exc
     if int(verdict) == 0:
         raise CircuitOpen(carrier_code, float(retry_in))
     try:
         result = call(*args, **kwargs)
     except CarrierPermanentError:
-        _redis().eval(_SUCCEED, 1, _key(carrier_code))
+        _record(carrier_code, _SUCCEED)
         raise
     except CarrierTransientError:
-        _redis().eval(_FAIL, 1, _key(carrier_code), time.time(), settings.CARRIER_BREAKER_FAIL_MAX)
+        _record(carrier_code, _FAIL, time.time(), settings.CARRIER_BREAKER_FAIL_MAX)
         raise
-    _redis().eval(_SUCCEED, 1, _key(carrier_code))
+    _record(carrier_code, _SUCCEED)
     return result
 
 
+def _record(carrier_code: str, script: str, *args) -> None:
+    # The call has happened: its outcome must reach the caller even when Redis cannot count it.
+    try:
+        _redis().eval(script, 1, _key(carrier_code), *args)
+    except redis.RedisError as exc:
+        logger.warning("could not record the outcome of a call to %s in its circuit (%s)", carrier_code, exc)
+
+
 def circuit_status(carrier_code: str) -> CircuitStatus:
-    raw = {k.decode(): v.decode() for k, v in _redis().hgetall(_key(carrier_code)).items()}
+    try:
+        raw = {k.decode(): v.decode() for k, v in _redis().hgetall(_key(carrier_code)).items()}
+    except redis.RedisError as exc:
+        logger.warning("circuit of %s unknown (%s)", carrier_code, exc)
+        return CircuitStatus(
+            carrier_code=carrier_code,
+            state="unknown",
+            failures=0,
+            retry_in_seconds=settings.CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS,
+        )
     state = raw.get("state", "closed")
     retry_in = 0.0
     if state == "open":

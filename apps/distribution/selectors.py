@@ -90,7 +90,8 @@ def tracking_due(*, carrier_code: str, limit: int) -> list[int]:
 
 
 def carrier_circuit(*, carrier_code: str) -> CircuitStatus:
-    """Whether the carrier is taking calls: `state` is closed, open or half-open."""
+    """Whether the carrier is taking calls: `state` is closed, open, half-open or unknown (Redis not
+    answering; `taking_calls` is false then, as when open)."""
     return circuit_status(carrier_code)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Min, Q
 
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.scheduling.models import Lane, LaneChange, LaneEntry, LaneEntryTransition, MerchantPriority
 from apps.scheduling.services import (
     LIMIT_FIELDS,
@@ -12,15 +13,9 @@ from apps.scheduling.services import (
 )
 
 
-class LaneChangeInline(admin.TabularInline):
+class LaneChangeInline(ReadOnlyInline):
     model = LaneChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["changed_at", "actor", "old", "new"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["changed_at", "actor", "old", "new"]
 
 
 def _actor(request) -> str:
@@ -119,15 +114,8 @@ class LaneAdmin(admin.ModelAdmin):
         messages.success(request, "The selected lanes follow their carriers' limits again.")
 
 
-class LaneEntryTransitionInline(admin.TabularInline):
+class LaneEntryTransitionInline(TransitionHistoryInline):
     model = LaneEntryTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LaneEntry)

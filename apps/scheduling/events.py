@@ -2,7 +2,7 @@
 
 from apps.common import outbox
 
-REROUTE_REQUESTED = "scheduling.order.reroute_requested"
+ORDER_REROUTE_REQUESTED = "scheduling.order.reroute_requested"
 WORK_RELEASED = "scheduling.work.released"
 
 
@@ -10,7 +10,7 @@ def order_reroute_requested(*, order_id: int, merchant_id: int, reason: str, act
     """Record `scheduling.order.reroute_requested`: the order's booking failed for good and it
     needs a new route (the shipping center chooses it)."""
     outbox.record(
-        event_type=REROUTE_REQUESTED,
+        event_type=ORDER_REROUTE_REQUESTED,
         aggregate_type="order",
         aggregate_id=order_id,
         merchant_id=merchant_id,

@@ -2,7 +2,14 @@
 deliveries, operations' retries; and it closes booking work when distribution reports its end."""
 
 from apps.common import outbox
-from apps.orders.archiving import ARCHIVED_EVENT
+from apps.distribution.events import (
+    DISTRIBUTION_ORDER_BOOKED,
+    DISTRIBUTION_ORDER_BOOKING_FAILED,
+    DISTRIBUTION_ORDER_CANCELLED,
+    DISTRIBUTION_ORDER_RETRY_REQUESTED,
+    DISTRIBUTION_ORDER_VOID_REQUESTED,
+)
+from apps.orders.events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDERS_ARCHIVED
 from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
 from apps.scheduling.services import (
@@ -17,7 +24,7 @@ from apps.scheduling.services import (
 from apps.scheduling.tasks import run_lane_work
 
 
-@outbox.on("orders.order.accepted")
+@outbox.on(ORDER_ACCEPTED)
 def enqueue_accepted_order(event: outbox.Event) -> None:
     lane_enqueue(order_id=int(event.payload["order_id"]))
 
@@ -39,12 +46,12 @@ def plan_released_work(event: outbox.Event) -> None:
         lane_work_plan(work_id=int(event.payload["work_id"]))
 
 
-@outbox.on("distribution.order.booked")
+@outbox.on(DISTRIBUTION_ORDER_BOOKED)
 def free_slot_after_booking(event: outbox.Event) -> None:
     lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=True)
 
 
-@outbox.on("distribution.order.booking_failed")
+@outbox.on(DISTRIBUTION_ORDER_BOOKING_FAILED)
 def reroute_after_failed_booking(event: outbox.Event) -> None:
     order_id, reason = int(event.payload["order_id"]), event.payload["reason"]
     lane_entry_finish(order_id=order_id, succeeded=False, reason=reason)
@@ -56,17 +63,17 @@ def reroute_after_failed_booking(event: outbox.Event) -> None:
     )
 
 
-@outbox.on("distribution.order.retry_requested")
+@outbox.on(DISTRIBUTION_ORDER_RETRY_REQUESTED)
 def book_again_on_request(event: outbox.Event) -> None:
     lane_book_retry(distribution_order_id=int(event.payload["distribution_order_id"]), actor=event.actor)
 
 
-@outbox.on("orders.order.cancelled")
+@outbox.on(ORDER_CANCELLED)
 def withdraw_cancelled_order(event: outbox.Event) -> None:
     lane_entry_withdraw(order_id=int(event.payload["order_id"]), reason="order cancelled")
 
 
-@outbox.on("distribution.order.cancelled")
+@outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def free_slot_after_cancellation(event: outbox.Event) -> None:
     lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")
 
@@ -81,16 +88,16 @@ def _void(event: outbox.Event) -> None:
         )
 
 
-@outbox.on("distribution.order.cancelled")
+@outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def void_cancelled_delivery(event: outbox.Event) -> None:
     _void(event)
 
 
-@outbox.on("distribution.order.void_requested")
+@outbox.on(DISTRIBUTION_ORDER_VOID_REQUESTED)
 def void_late_booking(event: outbox.Event) -> None:
     _void(event)
 
 
-@outbox.on(ARCHIVED_EVENT)
+@outbox.on(ORDERS_ARCHIVED)
 def archive_with_the_orders(event: outbox.Event) -> None:
     scheduling_archive_for_orders(order_ids=[int(i) for i in event.payload["order_ids"]])

@@ -362,6 +362,9 @@ def _release_queued(lane: Lane, *, now) -> int:
         logger.warning("breaker of %s unreadable (%s): holding", lane.key, exc)
         _hold(lane, "redis unreachable", now=now)
         return 0
+    if breaker == "unknown":  # the breaker fails closed when Redis does not answer
+        _hold(lane, "redis unreachable", now=now)
+        return 0
     if breaker == "open":
         _hold(lane, "breaker open", now=now)
         return 0

@@ -1,6 +1,6 @@
 from celery import shared_task
-from django.db import OperationalError
 
+from apps.common.exceptions import INFRASTRUCTURE_ERRORS
 from apps.scheduling.services import lane_release_all, lane_sweep, lane_track_enqueue_due, lane_work_run
 
 
@@ -21,12 +21,12 @@ def enqueue_tracking() -> None:
 
 # The nudge of one released lane work. The work is a row: a lost message is brought back by the
 # sweeper when its lease runs out, a doubled one finds the work no longer released. A database
-# that is away is waited for (the lease keeps the slot meanwhile, then the sweeper takes over).
+# or Redis that is away is waited for (the lease keeps the slot meanwhile, then the sweeper takes over).
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=INFRASTRUCTURE_ERRORS,
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,

@@ -1,16 +1,25 @@
+import json
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from apps.common import outbox
-from apps.common.models import OutboxEvent, ProcessedEvent
+from apps.common.models import OutboxDelivery, OutboxEvent, ProcessedEvent
+from apps.common.tasks import run_handler
+from apps.common.tests import outbox_subscribers as subscribers
 
 pytestmark = pytest.mark.clock
 
 ECHOES = "test.thing.echoed"
+SEEN_HANDLER = "apps.common.tests.outbox_subscribers.count_seen"
+FLAKY_HANDLER = "apps.common.tests.outbox_subscribers.fail_once_on_redis"
+PICKUP_ROUTE = f"apps.common.tests.outbox_subscribers.count_pickup<-{subscribers.READY}"
 
 
 @outbox.on("test.thing.happened")
@@ -158,3 +167,133 @@ def test_pruning_deletes_only_events_relayed_before_the_retention_with_their_mar
     )
     assert left == {recent_relayed.pk, old_pending.pk}
     assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == [recent_relayed.pk]
+
+
+def _record(event_type: str, aggregate_id: str) -> OutboxEvent:
+    with transaction.atomic():
+        return outbox.record(
+            event_type=event_type, aggregate_type="parcel", aggregate_id=aggregate_id, merchant_id=None, payload={}
+        )
+
+
+def _queued(broker: redis.Redis, queue: str = "events") -> list[dict]:
+    """The messages waiting in a queue, oldest first: task name, arguments and delivery header."""
+    messages = []
+    for raw in reversed(broker.lrange(queue, 0, -1)):
+        headers = json.loads(raw)["headers"]
+        messages.append(
+            {"task": headers["task"], "args": headers["argsrepr"], "delivery": headers.get("outbox_delivery")}
+        )
+    return messages
+
+
+@pytest.fixture
+def broker():
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("events")
+    yield broker
+    broker.delete("events")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_message_is_published_again_after_the_bound_and_only_the_unfinished_ones(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.5
+    handled, lost = _record(subscribers.SEEN, "1"), _record(subscribers.SEEN, "2")
+    outbox.relay_pending()
+    broker.delete("events")  # Redis restarted empty: both messages are gone
+    outbox.run_subscription(event_id=handled.id, name=SEEN_HANDLER)  # but one had run before
+
+    before_the_bound = outbox.redeliver_due()
+    time.sleep(0.6)
+    checked = outbox.redeliver_due()
+
+    assert (before_the_bound, checked) == (0, 2)
+    assert _queued(broker) == [
+        {
+            "task": "apps.common.tasks.run_handler",
+            "args": f"({lost.id}, '{SEEN_HANDLER}')",
+            "delivery": [lost.id, SEEN_HANDLER],
+        }
+    ]
+    left = OutboxDelivery.objects.get()
+    assert (left.event_id, left.publish_count) == (lost.id, 2)
+    assert left.check_at - left.published_at == timedelta(seconds=1.0)  # twice the bound, next time
+
+    outbox.run_subscription(event_id=lost.id, name=SEEN_HANDLER)
+    outbox.run_subscription(event_id=lost.id, name=SEEN_HANDLER)  # the duplicate, had the first come back
+    assert OutboxEvent.objects.filter(event_type=subscribers.COUNTED).count() == 2  # once per event
+    time.sleep(1.1)
+    assert outbox.redeliver_due() == 1
+    assert not OutboxDelivery.objects.exists()
+    assert len(_queued(broker)) == 1  # nothing published again once done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lost_messages_go_out_again_in_event_order(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.2
+    events = [_record(subscribers.SEEN, str(n)) for n in range(3)]
+    outbox.relay_pending()
+    broker.delete("events")
+    time.sleep(0.3)
+
+    outbox.redeliver_due(limit=2)
+    outbox.redeliver_due(limit=2)
+
+    assert [m["delivery"][0] for m in _queued(broker)] == [e.id for e in events]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_routed_task_whose_message_was_lost_is_published_again_until_it_returns(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.2
+    event = _record(subscribers.READY, "P-1")
+    outbox.relay_pending()
+    broker.delete("events")
+    time.sleep(0.3)
+
+    outbox.redeliver_due()
+
+    [message] = _queued(broker)
+    assert message["task"] == "apps.common.tests.outbox_subscribers.count_pickup"
+    assert message["delivery"] == [event.id, PICKUP_ROUTE]
+    # The task returns without raising (as a worker would run it, with the message's header): done.
+    subscribers.count_pickup.apply(kwargs={"parcel_id": "P-1"}, headers={"outbox_delivery": message["delivery"]})
+    assert ProcessedEvent.objects.filter(event=event, handler=PICKUP_ROUTE).exists()
+    time.sleep(0.5)
+    outbox.redeliver_due()
+    assert not OutboxDelivery.objects.exists()
+    assert len(_queued(broker)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_that_meets_a_redis_error_is_retried_and_not_published_again_while_it_waits(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.2
+    event = _record(subscribers.FLAKY, "F-1")
+    outbox.relay_pending()
+    broker.delete("events")
+    published = OutboxDelivery.objects.get().published_at
+
+    # Eagerly, Celery runs the retry at once instead of after its countdown.
+    run_handler.apply(args=(event.id, FLAKY_HANDLER), headers={"outbox_delivery": [event.id, FLAKY_HANDLER]})
+
+    assert subscribers.flaky_runs[event.id] == 2
+    assert ProcessedEvent.objects.filter(event=event, handler=FLAKY_HANDLER).exists()
+    delivery = OutboxDelivery.objects.get()
+    assert delivery.published_at > published  # the retry moved it: not lost
+    assert delivery.check_at >= delivery.published_at + timedelta(seconds=0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pruning_keeps_an_old_event_until_its_subscribers_are_done(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.1
+    event = _record(subscribers.SEEN, "1")
+    outbox.relay_pending()
+    OutboxEvent.objects.filter(pk=event.pk).update(relayed_at=timezone.now() - timedelta(days=8))
+
+    kept = outbox.prune_relayed(older_than=timedelta(days=7))
+    outbox.run_subscription(event_id=event.id, name=SEEN_HANDLER)
+    time.sleep(0.2)
+    outbox.redeliver_due()
+    pruned = outbox.prune_relayed(older_than=timedelta(days=7))
+
+    assert (kept, pruned) == (0, 1)
+    assert not OutboxEvent.objects.filter(pk=event.pk).exists()

@@ -31,8 +31,6 @@ from apps.distribution.selectors import shipment_of_order
 from apps.distribution.services.shared import ACTOR, S, carrier_gateway, locked, take_and_announce
 from apps.distribution.shipments import Shipment
 
-VOID_REQUESTED = "distribution.order.void_requested"
-
 logger = logging.getLogger(__name__)
 
 
@@ -98,9 +96,9 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
         if distribution_order.state not in (S.CREATED, S.BOOKING):
             return distribution_order
         circuit = circuit_status(distribution_order.carrier_code)
-        if circuit.state == "open":
+        if not circuit.taking_calls:
             raise BookingDeferred(
-                f"circuit of {distribution_order.carrier_code} is open",
+                f"circuit of {distribution_order.carrier_code} is {circuit.state}",
                 retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3),
                 circuit_open=True,
             )
@@ -147,7 +145,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
                 distribution_order,
                 actor=ACTOR,
                 reason="booked at the carrier after it was cancelled",
-                event_type=VOID_REQUESTED,
+                event_type=events.DISTRIBUTION_ORDER_VOID_REQUESTED,
             )
             return distribution_order
         now = timezone.now()
@@ -181,7 +179,7 @@ def distribution_order_retry(*, distribution_order_id: int, actor: str) -> Distr
                 distribution_order,
                 actor=actor,
                 reason="retry requested",
-                event_type="distribution.order.retry_requested",
+                event_type=events.DISTRIBUTION_ORDER_RETRY_REQUESTED,
             )
         elif distribution_order.state in TRACKABLE:
             distribution_order.next_poll_at = timezone.now()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from apps.common.testing import process_env, run_concurrently
+from apps.distribution import health
 from apps.distribution.exceptions import BookingDeferred, CarrierTransientError
 from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import CarrierCall, DistributionOrder
@@ -170,3 +171,47 @@ def test_calls_through_a_closed_circuit_run_side_by_side(db):
 
     assert results == ["ok"] * 8
     assert most == 8  # nothing serialises calls to one carrier
+
+
+@pytest.fixture
+def redis_unreachable(settings, monkeypatch):
+    """The breaker's Redis refuses connections (nothing listens on port 1)."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(health, "_client", None)
+
+
+def test_with_redis_unreachable_the_circuit_is_unknown_and_holds_calls(redis_unreachable, settings):
+    settings.CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = 7.0
+    gateway = FixedGateway()
+
+    status = circuit_status("flaky-post")
+    with pytest.raises(CircuitOpen) as held:
+        guarded_call("flaky-post", gateway.book, None)
+
+    assert (status.state, status.taking_calls, status.retry_in_seconds) == ("unknown", False, 7.0)
+    assert held.value.retry_in == 7.0
+    assert gateway.calls == 0  # unknown is never taken for closed
+
+
+def test_with_redis_unreachable_a_booking_waits_without_calling_or_spending_an_attempt(
+    distribution_orders, redis_unreachable
+):
+    gateway = FixedGateway()
+
+    with pytest.raises(BookingDeferred) as deferred:
+        distribution_order_book(distribution_order_id=distribution_orders[0].pk, gateway=gateway)
+
+    assert "unknown" in str(deferred.value)
+    assert deferred.value.retry_in >= 10.0
+    assert gateway.calls == 0
+    waiting = DistributionOrder.objects.get(pk=distribution_orders[0].pk)
+    assert (waiting.state, waiting.booking_attempts) == ("created", 0)
+
+
+def test_a_call_made_before_redis_went_away_still_returns_its_answer(settings, db, monkeypatch):
+    def answer_as_redis_goes():
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+        monkeypatch.setattr(health, "_client", None)
+        return "booked"
+
+    assert guarded_call("gone-post", answer_as_redis_goes) == "booked"

@@ -62,7 +62,7 @@ def test_the_rate_holds_for_several_processes_together(settings):
     granted = sum(int(child.communicate(timeout=60)[0].strip().splitlines()[-1]) for child in children)
 
     # Five at once, then five a second for two seconds: about 15 among the three, never 3 x 15.
-    assert 13 <= granted <= 17
+    assert 12 <= granted <= 18
 
 
 def test_no_more_slots_than_the_limit_are_held_at_once():
