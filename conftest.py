@@ -47,9 +47,10 @@ def api_client(api_key):
 
 @pytest.fixture(autouse=True)
 def fresh_redis_state():
-    """Every test starts with every carrier's circuit closed and every rate-limit bucket full."""
+    """Every test starts with every carrier's circuit closed, every rate-limit bucket full and
+    every lane's gate empty."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for pattern in (f"{settings.CARRIER_BREAKER_NAMESPACE}:*", "rl:*"):
+    for pattern in (f"{settings.CARRIER_BREAKER_NAMESPACE}:*", "rl:*", f"{settings.LANE_GATE_NAMESPACE}:*"):
         for key in client.scan_iter(pattern):
             client.delete(key)
 

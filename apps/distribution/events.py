@@ -17,6 +17,8 @@ DISTRIBUTION_ORDER_DELIVERED = distribution_state_event(DistributionState.DELIVE
 DISTRIBUTION_ORDER_CANCELLED = distribution_state_event(DistributionState.CANCELLED)
 # Operations asked to book again (admin action); the state does not change.
 DISTRIBUTION_ORDER_RETRY_REQUESTED = "distribution.order.retry_requested"
+# The carrier booked a delivery that was cancelled meanwhile: its shipment must be voided.
+DISTRIBUTION_ORDER_VOID_REQUESTED = "distribution.order.void_requested"
 
 
 def distribution_event(

@@ -8,9 +8,12 @@ class CarrierTransientError(TransientError):
 class BookingDeferred(TransientError):
     """Booking must wait: the carrier failed this time, or its circuit is open. Try again later."""
 
-    def __init__(self, message: str, *, retry_in: float) -> None:
+    def __init__(self, message: str, *, retry_in: float, circuit_open: bool = False, timed_out: bool = False) -> None:
         super().__init__(message)
         self.retry_in = retry_in
+        # An open circuit made no call: the caller spends no attempt on it.
+        self.circuit_open = circuit_open
+        self.timed_out = timed_out
 
 
 class CarrierPermanentError(DomainError):

@@ -75,6 +75,27 @@ def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:
     return events or archived_tracking_events(order_id=order_id)
 
 
+def tracking_carriers_due() -> list[str]:
+    """Carriers with at least one delivery whose next tracking poll is due."""
+    return list(
+        DistributionOrder.objects.filter(state__in=TRACKABLE, next_poll_at__lte=timezone.now())
+        .order_by()
+        .values_list("carrier_code", flat=True)
+        .distinct()
+    )
+
+
+def tracking_due(*, carrier_code: str, limit: int) -> list[int]:
+    """Up to `limit` of a carrier's deliveries due for a poll, longest due first (one batch)."""
+    return list(
+        DistributionOrder.objects.filter(
+            carrier_code=carrier_code, state__in=TRACKABLE, next_poll_at__lte=timezone.now()
+        )
+        .order_by("next_poll_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def carrier_circuit(*, carrier_code: str) -> CircuitStatus:
     """Whether the carrier is taking calls: `state` is closed, open, half-open or unknown (Redis not
     answering; `taking_calls` is false then, as when open)."""

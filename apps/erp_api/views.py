@@ -65,7 +65,7 @@ class OrderCursorPagination(CursorPagination):
         return parameters
 
 
-def _submit(principal: ApiPrincipal, data) -> dict:
+def _submit(principal: ApiPrincipal, data, *, channel: str = "api") -> dict:
     """Validate, submit and render one order; raises the refusal as an exception."""
     request = read_order(data)
     if request is None:  # not plainly well-formed: OrderInput judges, and names every problem
@@ -76,7 +76,7 @@ def _submit(principal: ApiPrincipal, data) -> dict:
         merchant_id=principal.merchant_id,
         draft=request.draft,
         actor=principal.actor,
-        channel="api",
+        channel=channel,
         chosen_route=request.chosen_route,
         strategy=request.strategy,
     )
@@ -144,7 +144,9 @@ class OrderBulkCreateApi(ErpApiView):
     @staticmethod
     def _one(principal: ApiPrincipal, index: int, data: dict) -> dict:
         try:
-            order = _submit(principal, data)
+            # Its own channel: the lanes queue a merchant's bulk orders as a flow of their own,
+            # so they never hold up its (or anyone's) single orders.
+            order = _submit(principal, data, channel="api_bulk")
         except Exception as exc:
             known = known_error(exc)
             if known is None:  # one order's crash must not lose the others' results

@@ -10,6 +10,14 @@ from apps.orders.models import ArchivedOrder, Order, OrderState
 from apps.orders.selectors import order_find_for_buyer, order_history
 
 
+def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
+    """The distribution order of the order's latest distribution leg, if it has one."""
+    fulfillment = FulfillmentOrder.objects.filter(order_id=order_id).first()
+    if fulfillment is None:
+        return None
+    return fulfillment.legs.filter(kind="distribution").order_by("-sequence").values_list("leg_id", flat=True).first()
+
+
 def fulfillment_for_order(*, order_id: int) -> FulfillmentOrder | None:
     return FulfillmentOrder.objects.filter(order_id=order_id).prefetch_related("legs").first()
 

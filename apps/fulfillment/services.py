@@ -29,10 +29,15 @@ _ORDER_PROGRESS = {
 
 def fulfillment_start(*, order_id: int, actor: str) -> FulfillmentOrder:
     """Plan a released order: a distribution leg with the carrier service it is routed to. A
-    re-routed order comes back here and gets its next leg in the same plan."""
+    re-routed order comes back here and gets its next leg in the same plan.
+
+    Idempotent: an order already in fulfilment with a leg keeps its plan (lane work that runs
+    twice, after a lost worker or a doubled message, plans once)."""
     with transaction.atomic():
         order = order_get_for_fulfillment(order_id=order_id)
         fulfillment = FulfillmentOrder.objects.select_for_update().filter(order_id=order.id).first()
+        if fulfillment is not None and order.state == "in_fulfillment" and fulfillment.legs.exists():
+            return fulfillment
         if fulfillment is None:
             fulfillment = FulfillmentOrder.objects.create(order_id=order.id, merchant_id=order.merchant_id)
             fulfillment.history.create(

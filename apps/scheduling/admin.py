@@ -1,17 +1,67 @@
-from django.contrib import admin
-from django.db.models import Count, Q
+from django.contrib import admin, messages
+from django.db.models import Count, Min, Q
 
-from apps.common.admin import TransitionHistoryInline
-from apps.scheduling.models import Lane, LaneEntry, LaneEntryTransition
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
+from apps.scheduling.models import Lane, LaneChange, LaneEntry, LaneEntryTransition, MerchantPriority
+from apps.scheduling.services import (
+    LIMIT_FIELDS,
+    lane_entry_raise,
+    lane_limits_follow_carrier,
+    lane_limits_set,
+    lane_pause,
+    merchant_priority_set,
+)
+
+
+class LaneChangeInline(ReadOnlyInline):
+    model = LaneChange
+    fields = ["changed_at", "actor", "old", "new"]
+
+
+def _actor(request) -> str:
+    return f"user:{request.user.pk}"
 
 
 @admin.register(Lane)
 class LaneAdmin(admin.ModelAdmin):
-    list_display = ["key", "downstream_kind", "requests_per_second", "max_in_flight", "paused", "queued", "in_flight"]
+    list_display = [
+        "key",
+        "requests_per_second",
+        "burst",
+        "max_in_flight",
+        "limits_set_by",
+        "paused",
+        "hold_reason",
+        "queued",
+        "in_flight",
+        "oldest_waiting",
+    ]
     list_filter = ["downstream_kind", "paused"]
-    list_editable = ["paused"]
     search_fields = ["key"]
-    readonly_fields = ["tokens", "refilled_at"]
+    fields = [
+        "key",
+        "downstream_kind",
+        "downstream_code",
+        "requests_per_second",
+        "burst",
+        "max_in_flight",
+        "limits_set_by",
+        "paused",
+        "hold_reason",
+        "held_since",
+        "virtual_clock",
+    ]
+    readonly_fields = [
+        "key",
+        "downstream_kind",
+        "downstream_code",
+        "limits_set_by",
+        "hold_reason",
+        "held_since",
+        "virtual_clock",
+    ]
+    inlines = [LaneChangeInline]
+    actions = ["pause", "resume", "follow_carrier"]
 
     def get_queryset(self, request):
         return (
@@ -20,8 +70,20 @@ class LaneAdmin(admin.ModelAdmin):
             .annotate(
                 queued_count=Count("entries", filter=Q(entries__state="queued")),
                 in_flight_count=Count("entries", filter=Q(entries__state="released")),
+                oldest_queued=Min("entries__enqueued_at", filter=Q(entries__state="queued")),
             )
         )
+
+    def has_add_permission(self, request):
+        return False  # lanes come from the resource center's carriers
+
+    def save_model(self, request, obj, form, change):
+        # Limits go through the service, which records the edit and keeps it over the carrier's values.
+        edited = {field: form.cleaned_data[field] for field in LIMIT_FIELDS if field in form.changed_data}
+        if edited:
+            lane_limits_set(lane_id=obj.pk, actor=_actor(request), **edited)
+        if "paused" in form.changed_data:
+            lane_pause(lane_id=obj.pk, paused=form.cleaned_data["paused"], actor=_actor(request))
 
     @admin.display(ordering="queued_count")
     def queued(self, obj):
@@ -31,6 +93,26 @@ class LaneAdmin(admin.ModelAdmin):
     def in_flight(self, obj):
         return obj.in_flight_count
 
+    @admin.display(ordering="oldest_queued", description="oldest waiting since")
+    def oldest_waiting(self, obj):
+        return obj.oldest_queued
+
+    @admin.action(description="Pause the selected lanes (hold all their work)")
+    def pause(self, request, queryset):
+        for lane in queryset:
+            lane_pause(lane_id=lane.pk, paused=True, actor=_actor(request))
+
+    @admin.action(description="Resume the selected lanes")
+    def resume(self, request, queryset):
+        for lane in queryset:
+            lane_pause(lane_id=lane.pk, paused=False, actor=_actor(request))
+
+    @admin.action(description="Let the limits follow the carrier again")
+    def follow_carrier(self, request, queryset):
+        for lane in queryset:
+            lane_limits_follow_carrier(lane_id=lane.pk, actor=_actor(request))
+        messages.success(request, "The selected lanes follow their carriers' limits again.")
+
 
 class LaneEntryTransitionInline(TransitionHistoryInline):
     model = LaneEntryTransition
@@ -38,21 +120,45 @@ class LaneEntryTransitionInline(TransitionHistoryInline):
 
 @admin.register(LaneEntry)
 class LaneEntryAdmin(admin.ModelAdmin):
-    list_display = ["order_id", "lane", "priority", "state", "enqueued_at", "released_at", "finished_at"]
-    list_filter = ["state", "lane"]
-    search_fields = ["=order_id"]
+    list_display = ["id", "kind", "order_id", "lane", "priority", "state", "attempts", "not_before", "enqueued_at"]
+    list_filter = ["state", "kind", "lane"]
+    search_fields = ["=order_id", "=distribution_order_id"]
     readonly_fields = [
         "lane",
+        "kind",
         "order_id",
         "merchant_id",
+        "distribution_order_id",
+        "flow",
         "priority",
+        "virtual_start",
         "state",
         "version",
+        "attempts",
+        "not_before",
+        "lease_until",
+        "last_error",
         "enqueued_at",
+        "aged_at",
         "released_at",
         "finished_at",
     ]
     inlines = [LaneEntryTransitionInline]
+    actions = ["raise_priority"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Raise the selected waiting work one priority level")
+    def raise_priority(self, request, queryset):
+        for entry in queryset.filter(state="queued"):
+            lane_entry_raise(entry_id=entry.pk, actor=_actor(request))
+
+
+@admin.register(MerchantPriority)
+class MerchantPriorityAdmin(admin.ModelAdmin):
+    list_display = ["merchant_id", "boost", "set_by", "updated_at"]
+    fields = ["merchant_id", "boost"]
+
+    def save_model(self, request, obj, form, change):
+        merchant_priority_set(merchant_id=obj.merchant_id, boost=obj.boost, actor=_actor(request))

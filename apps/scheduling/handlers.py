@@ -1,24 +1,49 @@
-"""Scheduling admits accepted orders and frees lane slots when booking ends."""
+"""Scheduling turns news into lane work: bookings of accepted orders, voids of cancelled
+deliveries, operations' retries; and it closes booking work when distribution reports its end."""
 
 from apps.common import outbox
 from apps.distribution.events import (
     DISTRIBUTION_ORDER_BOOKED,
     DISTRIBUTION_ORDER_BOOKING_FAILED,
     DISTRIBUTION_ORDER_CANCELLED,
+    DISTRIBUTION_ORDER_RETRY_REQUESTED,
+    DISTRIBUTION_ORDER_VOID_REQUESTED,
 )
 from apps.orders.events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDERS_ARCHIVED
 from apps.scheduling.archiving import scheduling_archive_for_orders
+from apps.scheduling.events import WORK_RELEASED
 from apps.scheduling.services import (
+    lane_book_retry,
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
+    lane_void_enqueue,
+    lane_work_plan,
     order_reroute_request,
 )
+from apps.scheduling.tasks import run_lane_work
 
 
 @outbox.on(ORDER_ACCEPTED)
 def enqueue_accepted_order(event: outbox.Event) -> None:
     lane_enqueue(order_id=int(event.payload["order_id"]))
+
+
+# Released work: its run is a task on the carriers queue (the call to the downstream); a booking's
+# plan (fulfilment leg, order → in_fulfillment) is database work and is made at once here too, so
+# the order shows its progress while its call waits for a rate token.
+outbox.route(
+    WORK_RELEASED,
+    task=run_lane_work,
+    kwargs=lambda event: {"work_id": event.payload["work_id"], "version": event.payload.get("version")},
+    queue="carriers",
+)
+
+
+@outbox.on(WORK_RELEASED)
+def plan_released_work(event: outbox.Event) -> None:
+    if event.payload["kind"] == "book":
+        lane_work_plan(work_id=int(event.payload["work_id"]))
 
 
 @outbox.on(DISTRIBUTION_ORDER_BOOKED)
@@ -38,6 +63,11 @@ def reroute_after_failed_booking(event: outbox.Event) -> None:
     )
 
 
+@outbox.on(DISTRIBUTION_ORDER_RETRY_REQUESTED)
+def book_again_on_request(event: outbox.Event) -> None:
+    lane_book_retry(distribution_order_id=int(event.payload["distribution_order_id"]), actor=event.actor)
+
+
 @outbox.on(ORDER_CANCELLED)
 def withdraw_cancelled_order(event: outbox.Event) -> None:
     lane_entry_withdraw(order_id=int(event.payload["order_id"]), reason="order cancelled")
@@ -46,6 +76,26 @@ def withdraw_cancelled_order(event: outbox.Event) -> None:
 @outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def free_slot_after_cancellation(event: outbox.Event) -> None:
     lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")
+
+
+def _void(event: outbox.Event) -> None:
+    if event.payload.get("tracking_number"):  # nothing was booked at the carrier, nothing to void
+        lane_void_enqueue(
+            distribution_order_id=int(event.payload["distribution_order_id"]),
+            order_id=int(event.payload["order_id"]),
+            merchant_id=event.merchant_id or 0,
+            carrier_code=event.payload["carrier_code"],
+        )
+
+
+@outbox.on(DISTRIBUTION_ORDER_CANCELLED)
+def void_cancelled_delivery(event: outbox.Event) -> None:
+    _void(event)
+
+
+@outbox.on(DISTRIBUTION_ORDER_VOID_REQUESTED)
+def void_late_booking(event: outbox.Event) -> None:
+    _void(event)
 
 
 @outbox.on(ORDERS_ARCHIVED)

@@ -193,13 +193,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "events"
 CELERY_TASK_ROUTES = {
-    "apps.distribution.tasks.*": {"queue": "carriers"},
+    # Every call to a carrier is lane work: its run goes to the carriers queue.
+    "apps.scheduling.tasks.run_lane_work": {"queue": "carriers"},
     # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
     "apps.webhooks.tasks.*": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
-    "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 2.0},
+    # Tracking polls are lane work too: beat only queues one per carrier with deliveries due.
+    "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 2.0},
+    "sweep-lanes": {"task": "apps.scheduling.tasks.sweep_lanes", "schedule": 5.0},
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
@@ -242,6 +245,16 @@ CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
 MAX_BOOKING_ATTEMPTS = env.int("MAX_BOOKING_ATTEMPTS", default=6)
+# Lanes (docs/operations.md#lanes): how long released work holds its slot without news, how long
+# a run waits in-process for a rate token, when waiting work ages up a priority level, how many
+# attempts a void gets, and the adaptive concurrency window (good calls per +1 of the limit).
+LANE_LEASE_SECONDS = env.float("LANE_LEASE_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 20)
+LANE_TOKEN_WAIT_SECONDS = env.float("LANE_TOKEN_WAIT_SECONDS", default=1.0)
+LANE_AGING_SECONDS = env.int("LANE_AGING_SECONDS", default=300)
+LANE_MAX_ATTEMPTS = env.int("LANE_MAX_ATTEMPTS", default=10)
+LANE_ADAPTIVE_WINDOW = env.int("LANE_ADAPTIVE_WINDOW", default=20)
+LANE_GATE_NAMESPACE = env("LANE_GATE_NAMESPACE", default="lane-gate")
+TRACKING_BATCH_SIZE = env.int("TRACKING_BATCH_SIZE", default=50)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).

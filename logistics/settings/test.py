@@ -26,7 +26,7 @@ TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=1)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
-    "poll-tracking": {"task": "apps.distribution.tasks.poll_tracking", "schedule": 1.0},
+    "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 1.0},
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel runs (several checkouts, several developers) each pick their own test database.

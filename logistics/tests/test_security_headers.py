@@ -25,7 +25,9 @@ def _assert_secured(response, *, strict=True):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/login/", "/track/", "/track/?tracking_number=NOPE", "/admin/login/", "/api/v1/orders/"])
+@pytest.mark.parametrize(
+    "path", ["/login/", "/track/", "/track/?tracking_number=NOPE", "/admin/login/", "/api/v1/orders/"]
+)
 def test_public_pages_and_the_api_are_secured(client, path):
     _assert_secured(client.get(path))
 

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         ("warehouse", "0001_initial"),
         ("distribution", "0006_webhook_config"),
         ("fulfillment", "0002_leg_reported_version"),
-        ("scheduling", "0002_reroute"),
+        ("scheduling", "0003_lane_work"),
         ("webhooks", "0002_delivery_by_order"),
         ("erp_api", "0001_idempotency_records"),
         ("sandbox", "0003_webhooks"),

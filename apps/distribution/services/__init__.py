@@ -12,7 +12,7 @@ from apps.distribution.services.cancelling import distribution_order_cancel, dis
 from apps.distribution.services.tracking import (
     carrier_webhook_secret_set,
     tracking_apply,
-    tracking_poll_due,
+    tracking_poll,
     tracking_webhook_receive,
 )
 
@@ -26,6 +26,6 @@ __all__ = [
     "distribution_order_retry",
     "distribution_order_void_at_carrier",
     "tracking_apply",
-    "tracking_poll_due",
+    "tracking_poll",
     "tracking_webhook_receive",
 ]

@@ -28,7 +28,6 @@ from apps.distribution.gateways import BookingRequest, CarrierGateway
 from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import TRACKABLE, DistributionOrder
 from apps.distribution.selectors import shipment_of_order
-from apps.distribution.services.cancelling import void_quietly
 from apps.distribution.services.shared import ACTOR, S, carrier_gateway, locked, take_and_announce
 from apps.distribution.shipments import Shipment
 
@@ -101,6 +100,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             raise BookingDeferred(
                 f"circuit of {distribution_order.carrier_code} is {circuit.state}",
                 retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3),
+                circuit_open=True,
             )
         distribution_order.booking_attempts += 1
         take_transition(
@@ -116,7 +116,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
     except CircuitOpen as exc:
         # Another worker's failure opened the circuit meanwhile: no call was made, no attempt spent.
         DistributionOrder.objects.filter(pk=distribution_order_id).update(booking_attempts=F("booking_attempts") - 1)
-        raise BookingDeferred(str(exc), retry_in=exc.retry_in + random.uniform(0.5, 3)) from exc
+        raise BookingDeferred(str(exc), retry_in=exc.retry_in + random.uniform(0.5, 3), circuit_open=True) from exc
     except CarrierTransientError as exc:
         attempts = distribution_order.booking_attempts
         if attempts >= settings.MAX_BOOKING_ATTEMPTS:
@@ -124,7 +124,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
                 distribution_order_id=distribution_order_id, reason=f"gave up after {attempts} attempts: {exc}"
             )
         DistributionOrder.objects.filter(pk=distribution_order_id).update(last_error=str(exc)[:500])
-        raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts)) from exc
+        raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts), timed_out="Timeout" in str(exc)) from exc
     documents = render_shipping_documents(
         ShipmentDocument(
             shipment=shipment,
@@ -136,11 +136,17 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
     with transaction.atomic(durable=True):
         distribution_order = locked(distribution_order_id)
         if distribution_order.state != S.BOOKING:
-            # Cancelled while the carrier was booking it: void the shipment the carrier just made.
+            # Cancelled while the carrier was booking it: the shipment the carrier just made must be
+            # voided, through the carrier's lane like every call (scheduling takes the request).
             logger.warning("distribution order %s left booking while the carrier booked it", distribution_order_id)
             distribution_order.tracking_number = booking.tracking_number
             distribution_order.save(update_fields=["tracking_number", "updated_at"])
-            transaction.on_commit(lambda: void_quietly(distribution_order))
+            events.distribution_event(
+                distribution_order,
+                actor=ACTOR,
+                reason="booked at the carrier after it was cancelled",
+                event_type=events.DISTRIBUTION_ORDER_VOID_REQUESTED,
+            )
             return distribution_order
         now = timezone.now()
         distribution_order.tracking_number = booking.tracking_number
@@ -164,7 +170,8 @@ def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) 
 
 
 def distribution_order_retry(*, distribution_order_id: int, actor: str) -> DistributionOrder:
-    """Operations' nudge for a stuck delivery: book it again, or poll its carrier now."""
+    """Operations' nudge for a stuck delivery: book it again (`retry_requested`: scheduling puts
+    the booking back on the carrier's lane, first in line), or poll its carrier now."""
     with transaction.atomic():
         distribution_order = locked(distribution_order_id)
         if distribution_order.state in (S.CREATED, S.BOOKING):

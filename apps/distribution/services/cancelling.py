@@ -1,7 +1,5 @@
 """Cancelling a delivery, and voiding its shipment at the carrier."""
 
-import logging
-
 from django.db import transaction
 
 from apps.common.fsm import TransitionNotAllowed
@@ -9,8 +7,6 @@ from apps.distribution.exceptions import DistributionNotCancellable
 from apps.distribution.health import guarded_call
 from apps.distribution.models import DistributionOrder
 from apps.distribution.services.shared import S, carrier_gateway, locked, take_and_announce
-
-logger = logging.getLogger(__name__)
 
 
 def distribution_order_cancel(*, distribution_order_id: int, actor: str, reason: str) -> DistributionOrder:
@@ -32,17 +28,12 @@ def distribution_order_cancel(*, distribution_order_id: int, actor: str, reason:
 
 
 def distribution_order_void_at_carrier(*, distribution_order_id: int) -> None:
-    """Void the carrier's shipment (and label) of a cancelled delivery; harmless to repeat."""
+    """Void the carrier's shipment (and label) of a cancelled delivery; harmless to repeat.
+
+    Called only from the carrier's lane (scheduling); raises CarrierTransientError (CircuitOpen
+    included) for the lane to try again, CarrierPermanentError when the carrier refuses."""
     distribution_order = DistributionOrder.objects.get(pk=distribution_order_id)
     if distribution_order.state != S.CANCELLED or not distribution_order.tracking_number:
         return
     gateway = carrier_gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
     guarded_call(distribution_order.carrier_code, gateway.cancel, distribution_order.tracking_number)
-
-
-def void_quietly(distribution_order: DistributionOrder) -> None:
-    """Void at the carrier a shipment it booked after the delivery was cancelled; a failure is only logged."""
-    try:
-        distribution_order_void_at_carrier(distribution_order_id=distribution_order.pk)
-    except Exception:
-        logger.exception("could not void %s at %s", distribution_order.tracking_number, distribution_order.carrier_code)

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.common import ratelimit
 from apps.common.fsm import forward_path
 from apps.distribution.gateways import InvalidWebhook, TrackingUpdate, gateway_for
 from apps.distribution.health import guarded_call
@@ -85,51 +84,36 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
     return distribution_order
 
 
-def _carrier_has_budget(carrier_code: str) -> bool:
-    """Whether one more call fits in the carrier's requests per second (a Redis token bucket
-    shared by every poller)."""
-    rate = carrier_get(code=carrier_code).requests_per_second
-    return ratelimit.take(bucket=f"carrier-calls:{carrier_code}", capacity=rate, per_second=rate).allowed
+def tracking_poll(*, carrier_code: str, distribution_order_ids: list[int]) -> int:
+    """Poll one carrier, in one call, for the given deliveries that are still due; return how many.
 
-
-def tracking_poll_due(*, limit: int = 200, batch_size: int = 50) -> int:
-    """Poll carriers for deliveries whose next poll is due, batched per carrier; return how many.
-
-    The due rows are claimed by pushing their next poll forward before any call goes out, so two
-    overlapping pollers do not ask twice.
+    Called only from the carrier's lane (scheduling), which has already spent the call's token
+    and slot; which deliveries are due is `selectors.tracking_due`. The rows are claimed by
+    pushing their next poll forward before the call goes out, so two overlapping polls do not
+    ask twice. Raises CarrierTransientError (CircuitOpen included): the claimed rows are due
+    again after one poll interval.
     """
     now = timezone.now()
     with transaction.atomic():
         due = list(
             DistributionOrder.objects.select_for_update(skip_locked=True)
-            .filter(state__in=TRACKABLE, next_poll_at__lte=now)
-            .order_by("next_poll_at")
-            .only("id", "carrier_code", "tracking_number")[:limit]
+            .filter(
+                pk__in=distribution_order_ids, carrier_code=carrier_code, state__in=TRACKABLE, next_poll_at__lte=now
+            )
+            .order_by("pk")
+            .only("id", "tracking_number")
         )
         DistributionOrder.objects.filter(pk__in=[d.pk for d in due]).update(
             next_poll_at=now + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
         )
-    by_carrier: dict[str, list[DistributionOrder]] = {}
+    if not due:
+        return 0
+    gateway = carrier_gateway(carrier_code)
+    found = guarded_call(carrier_code, gateway.track, [d.tracking_number for d in due])
     for distribution_order in due:
-        by_carrier.setdefault(distribution_order.carrier_code, []).append(distribution_order)
-    for carrier_code, orders in by_carrier.items():
-        gateway = carrier_gateway(carrier_code)
-        for start in range(0, len(orders), batch_size):
-            batch = orders[start : start + batch_size]
-            if not _carrier_has_budget(carrier_code):
-                # Over the carrier's request rate: these stay due and go out on a later round.
-                DistributionOrder.objects.filter(pk__in=[d.pk for d in orders[start:]]).update(next_poll_at=now)
-                break
-            try:
-                found = guarded_call(carrier_code, gateway.track, [d.tracking_number for d in batch])
-            except Exception as exc:  # one carrier's trouble must not stop the others' tracking
-                logger.warning("tracking poll of %s failed: %s", carrier_code, exc)
-                continue
-            for distribution_order in batch:
-                tracking_apply(
-                    distribution_order_id=distribution_order.pk,
-                    updates=found.get(distribution_order.tracking_number, []),
-                )
+        tracking_apply(
+            distribution_order_id=distribution_order.pk, updates=found.get(distribution_order.tracking_number, [])
+        )
     return len(due)
 
 

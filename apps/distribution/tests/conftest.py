@@ -1,5 +1,6 @@
 """What the distribution center's process-crossing tests share: an order to book at a sandbox
-carrier served by the live server, and a real Celery worker to book it."""
+carrier served by the live server, and a real Celery worker to book it (as lane work: every
+carrier call goes through the carrier's lane, `apps.scheduling`)."""
 
 import pytest
 import redis
@@ -26,6 +27,21 @@ def sandbox_booking(live_server, merchant):
         return carrier_url, order, distribution_order
 
     return make
+
+
+@pytest.fixture
+def book_through_lane():
+    """`book(distribution_order)`: ask for the booking as operations' Retry does (booking work on
+    the carrier's lane, released at once); its nudge goes to the carriers queue after commit."""
+    from apps.common import outbox
+    from apps.scheduling.services import lane_book_retry
+
+    def book(distribution_order):
+        entry = lane_book_retry(distribution_order_id=distribution_order.pk, actor="test")
+        outbox.relay_pending()  # what the relay process does: the nudge goes to the worker
+        return entry
+
+    return book
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from django.db import connection
 
 from apps.common.testing import wait_for
 from apps.distribution.models import DistributionOrder
-from apps.distribution.tasks import book_distribution_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +24,13 @@ def _allow_connections(allowed: bool) -> None:
         admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {'true' if allowed else 'false'}")
 
 
-def test_a_booking_that_cannot_reach_the_database_is_retried_until_it_can(sandbox_booking, carriers_worker):
+def test_a_booking_that_cannot_reach_the_database_is_retried_until_it_can(
+    sandbox_booking, carriers_worker, book_through_lane
+):
     carrier_url, order, distribution_order = sandbox_booking("outage-post")
     _allow_connections(False)
     try:
-        book_distribution_order.apply_async(kwargs={"distribution_order_id": distribution_order.pk}, queue="carriers")
+        book_through_lane(distribution_order)
         wait_for(
             lambda: "not currently accepting connections" in carriers_worker.output(),
             seconds=20,

@@ -17,7 +17,7 @@ from apps.distribution.services import (
     distribution_order_book,
     distribution_order_create,
     tracking_apply,
-    tracking_poll_due,
+    tracking_poll,
 )
 from apps.orders.tests.factories import create_order, parcel_draft
 from apps.resources.tests.factories import CoverageFactory
@@ -221,14 +221,12 @@ def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tracking_polls_stay_within_the_carriers_request_rate(live_server, merchant, settings):
+def test_a_tracking_poll_asks_the_carrier_once_for_the_given_due_deliveries(live_server, merchant, settings):
+    # The carrier's rate and concurrency are the lane's (apps/scheduling/tests/test_lane_work.py);
+    # a poll is one call for one batch.
     settings.TRACKING_POLL_SECONDS = 0
     endpoint = f"{live_server.url}/sandbox/carriers/slow-lane/"
-    CoverageFactory(
-        service__carrier__code="slow-lane",
-        service__carrier__endpoint_url=endpoint,
-        service__carrier__requests_per_second=2,
-    )
+    CoverageFactory(service__carrier__code="slow-lane", service__carrier__endpoint_url=endpoint)
     legs = []
     for i in range(5):
         order = create_order(merchant_id=merchant.pk, reference=f"RATE-{i}")
@@ -238,11 +236,11 @@ def test_tracking_polls_stay_within_the_carriers_request_rate(live_server, merch
         legs.append(distribution_order_book(distribution_order_id=leg.pk))
     settings.TRACKING_POLL_SECONDS = 60  # the polled ones are not due again for a minute
 
-    polled = tracking_poll_due(batch_size=1)
+    polled = tracking_poll(carrier_code="slow-lane", distribution_order_ids=[d.pk for d in legs[:3]])
 
-    assert polled == 5
-    assert CarrierCall.objects.filter(carrier_code="slow-lane", operation="track").count() == 2  # the budget
-    assert DistributionOrder.objects.filter(pk__in=[d.pk for d in legs], next_poll_at__lte=timezone.now()).count() == 3
+    assert polled == 3
+    assert CarrierCall.objects.filter(carrier_code="slow-lane", operation="track").count() == 1
+    assert DistributionOrder.objects.filter(pk__in=[d.pk for d in legs], next_poll_at__lte=timezone.now()).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,15 +9,16 @@ import pytest
 
 from apps.common.testing import wait_for
 from apps.distribution.models import DistributionOrder
-from apps.distribution.tasks import book_distribution_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(sandbox_booking, carriers_worker):
+def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(
+    sandbox_booking, carriers_worker, book_through_lane
+):
     carrier_url, order, distribution_order = sandbox_booking("crash-post")
     httpx.post(f"{carrier_url}behaviour/", json={"latency_ms": 4000}).raise_for_status()
-    book_distribution_order.apply_async(kwargs={"distribution_order_id": distribution_order.pk}, queue="carriers")
+    book_through_lane(distribution_order)
 
     def shipments():
         return httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]

@@ -46,7 +46,7 @@ def test_a_bulk_of_good_and_bad_orders_creates_the_good_ones_and_explains_each_b
     assert results[3]["error"]["code"] == "no_route"
     assert results[4]["error"]["code"] == "validation_error"
     stored = Order.objects.filter(merchant=merchant).order_by("reference")
-    assert list(stored.values_list("reference", "channel")) == [("B-1", "api"), ("B-6", "api")]
+    assert list(stored.values_list("reference", "channel")) == [("B-1", "api_bulk"), ("B-6", "api_bulk")]
     assert OutboxEvent.objects.filter(event_type="orders.order.accepted").count() == 2
 
 

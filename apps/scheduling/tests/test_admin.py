@@ -9,7 +9,7 @@ from apps.distribution.models import DistributionOrder
 from apps.fulfillment.models import FulfillmentOrder
 from apps.merchants.tests.factories import UserFactory
 from apps.orders.tests.factories import create_order
-from apps.scheduling.services import lane_enqueue
+from apps.scheduling.services import lane_enqueue, lane_work_plan
 from apps.warehouse.models import WarehouseOrder
 
 
@@ -25,7 +25,8 @@ def _history_cells(page: str, field: str) -> list[str]:
 
 def test_each_state_machine_shows_its_history_read_only_on_the_change_page(staff_client, merchant, cn_de_service):
     order = create_order(merchant_id=merchant.pk)
-    entry = lane_enqueue(order_id=order.pk, actor="ops:alice")  # queued, then released into fulfilment
+    entry = lane_enqueue(order_id=order.pk, actor="ops:alice")  # queued, then released
+    lane_work_plan(work_id=entry.pk)  # its plan: fulfilment order and distribution leg
     warehouse_order = WarehouseOrder.objects.create(order_id=order.pk, merchant_id=merchant.pk, warehouse_code="W1")
     take_transition(warehouse_order, "send", actor="ops:bob", reason="accepted by the warehouse")
     objects = [

@@ -18,6 +18,9 @@ def _declared_event_types() -> set[str]:
         order_events.ORDERS_ARCHIVED,
         *(order_events.order_state_event(state) for state in OrderState),
         distribution_events.DISTRIBUTION_ORDER_RETRY_REQUESTED,
+        distribution_events.DISTRIBUTION_ORDER_VOID_REQUESTED,
+        scheduling_events.ORDER_REROUTE_REQUESTED,
+        scheduling_events.WORK_RELEASED,
         *(distribution_events.distribution_state_event(state) for state in DistributionState),
         scheduling_events.ORDER_REROUTE_REQUESTED,
     }
