@@ -1,0 +1,81 @@
+"""The portal's order form takes what the database and the API take, and no more: a value beyond
+a limit is an error beside its field, never a 500."""
+
+import pytest
+
+from apps.orders.models import Item, Order
+from apps.portal.forms import ItemForm, OrderForm
+from apps.portal.tests.test_portal import FORM
+from apps.shipping import limits
+from apps.shipping.limits import ADDRESS_FIELDS
+
+
+@pytest.fixture
+def portal(client, merchant_user):
+    client.force_login(merchant_user)
+    return client
+
+
+def _field_html(response, field_id: str) -> str:
+    text = response.content.decode()
+    field = text[text.index(f'id="{field_id}"') :]
+    return field[: field.index("</div>")]
+
+
+def _item_html(response, index: int) -> str:
+    text = response.content.decode()
+    row = text[text.index(f'id="item-{index}"') :]
+    return row[: row.index("</tr>")]
+
+
+@pytest.mark.parametrize("name", ["recipient_city", "recipient_state", "sender_city", "sender_state"])
+def test_a_city_or_state_longer_than_its_column_is_an_error_beside_the_field(portal, merchant, cn_de_service, name):
+    response = portal.post("/orders/new/", {**FORM, name: "B" * 150})
+
+    assert response.status_code == 400
+    assert "at most 100 characters" in _field_html(response, f"field-{name}")
+    assert not Order.objects.filter(merchant=merchant).exists()
+
+
+def test_a_quantity_beyond_the_api_limit_is_an_error_beside_the_item(portal, merchant, cn_de_service):
+    response = portal.post("/orders/new/", {**FORM, "items-0-quantity": "3000000000"})
+
+    assert response.status_code == 400
+    assert "less than or equal to 100000" in _item_html(response, 0)
+    assert not Order.objects.filter(merchant=merchant).exists()
+
+
+def test_a_weight_beyond_the_api_limit_is_an_error_beside_the_field(portal, merchant, cn_de_service):
+    response = portal.post("/orders/new/", {**FORM, "weight_g": "3000000000"})
+
+    assert response.status_code == 400
+    assert "less than or equal to 1000000" in _field_html(response, "field-weight_g")
+
+
+@pytest.mark.parametrize("typed", ["Anna\x00Schmidt", "Anna\x01", "Anna\nSchmidt", "Anna\x85Schmidt", "Anna\x7f"])
+def test_control_characters_are_an_error_beside_the_field(portal, merchant, cn_de_service, typed):
+    response = portal.post("/orders/new/", {**FORM, "recipient_name": typed, "items-0-description": typed})
+
+    assert response.status_code == 400
+    assert "not allowed" in _field_html(response, "field-recipient_name")
+    assert "not allowed" in _item_html(response, 0)
+    assert not Order.objects.filter(merchant=merchant).exists()
+
+
+def test_the_form_has_the_limits_of_the_columns_and_of_the_shared_limits():
+    order_form, item_form = OrderForm(), ItemForm()
+    for name in ADDRESS_FIELDS:
+        column = Order._meta.get_field(f"recipient_{name}").max_length
+        assert order_form.fields[f"recipient_{name}"].max_length == column, name
+        assert order_form.fields[f"sender_{name}"].max_length == column, name
+    assert order_form.fields["reference"].max_length == Order._meta.get_field("reference").max_length
+    for name, maximum in limits.PARCEL_MAX.items():
+        assert (order_form.fields[name].min_value, order_form.fields[name].max_value) == (1, maximum), name
+    for name in limits.ITEM_TEXT_FIELDS:
+        assert item_form.fields[name].max_length == Item._meta.get_field(name).max_length, name
+    assert item_form.fields["quantity"].max_value == limits.QUANTITY_MAX
+    unit_value = Item._meta.get_field("unit_value")
+    assert (item_form.fields["unit_value"].max_digits, item_form.fields["unit_value"].decimal_places) == (
+        unit_value.max_digits,
+        unit_value.decimal_places,
+    )
