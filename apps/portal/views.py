@@ -52,12 +52,20 @@ def owner_required(refusal: str):
     return decorate
 
 
+def _refused_filters(request, filters):
+    """The list page with each bad filter's error beside it: a filter that cannot be applied
+    must not look like one that matched nothing."""
+    return render(request, "portal/order_list.html", {"filters": filters, "orders": [], "query": ""}, status=400)
+
+
 @merchant_required
 def order_list_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
-    orders = filters.qs if filters.is_valid() else filters.queryset.none()
+    if not filters.is_valid():
+        return _refused_filters(request, filters)
+    orders = filters.qs
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
     page = list(orders[: PAGE_SIZE + 1])
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
@@ -78,8 +86,9 @@ def order_list_view(request):
 @merchant_required
 def order_export_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
-    orders = filters.qs if filters.is_valid() else filters.queryset.none()
-    response = StreamingHttpResponse(order_csv_lines(orders), content_type="text/csv; charset=utf-8")
+    if not filters.is_valid():
+        return _refused_filters(request, filters)
+    response = StreamingHttpResponse(order_csv_lines(filters.qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response
 

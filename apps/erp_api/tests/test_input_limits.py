@@ -1,6 +1,8 @@
 """OrderInput takes what the order columns hold and the shared limits allow, as the portal's
 order form does (apps/portal/tests/test_input_limits.py checks the form against the same)."""
 
+import pytest
+
 from apps.erp_api.serializers import AddressInput, ItemInput, OrderInput, ParcelInput
 from apps.orders.models import Item, Order
 from apps.orders.tests.factories import order_payload
@@ -38,3 +40,14 @@ def test_control_characters_in_any_text_field_are_refused_with_the_field_named(a
     assert any("recipient" in path and "city" in path for path in fields), fields
     assert any("description" in path for path in fields), fields
     assert not Order.objects.filter(merchant=merchant).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("destination_country", "DEU"), ("reference", "R\x00"), ("q", "Anna\x1b"), ("carrier", "c" * 51)],
+)
+def test_a_filter_that_could_never_match_is_a_400_naming_it(api_client, name, value):
+    response = api_client.get("/api/v1/orders/", {name: value})
+
+    assert response.status_code == 400
+    assert name in response.json()["extra"]["fields"]

@@ -79,3 +79,56 @@ def test_the_form_has_the_limits_of_the_columns_and_of_the_shared_limits():
         unit_value.max_digits,
         unit_value.decimal_places,
     )
+
+
+def _filter_html(response, name: str) -> str:
+    text = response.content.decode()
+    label = text[text.index(f'id="filter-{name}"') :]
+    return label[: label.index("</label>")]
+
+
+def test_every_order_list_filter_has_a_readable_label(portal):
+    text = portal.get("/orders/").content.decode()
+
+    assert "[invalid name]" not in text
+    assert "Created after" in _filter_html(portal.get("/orders/"), "created_after")
+    assert "Created before" in _filter_html(portal.get("/orders/"), "created_before")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("created_after", "2024-13-45", "Enter a valid date/time."),
+        ("created_before", "yesterday", "Enter a valid date/time."),
+        ("reference", "R\x00", "Null characters are not allowed."),
+        ("tracking_number", "T" * 65, "at most 64 characters"),
+        ("q", "Anna\x1b", "not allowed"),
+        ("state", "lost", "Select a valid choice."),
+        ("archived", "maybe", "Give true or false."),
+    ],
+)
+def test_a_bad_filter_is_an_error_beside_it_not_an_empty_list(portal, merchant, cn_de_service, name, value, message):
+    portal.post("/orders/new/", FORM)
+
+    response = portal.get("/orders/", {name: value})
+
+    assert response.status_code == 400
+    assert message in _filter_html(response, name)
+    assert "no orders were searched" in response.content.decode()
+
+
+def test_an_export_with_a_bad_filter_is_refused_on_the_list_page(portal, merchant, cn_de_service):
+    portal.post("/orders/new/", FORM)
+
+    response = portal.get("/orders/export.csv", {"created_after": "not a date"})
+
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+    assert "Enter a valid date/time." in _filter_html(response, "created_after")
+
+
+def test_a_paging_cursor_that_is_no_plain_number_is_ignored(portal, merchant, cn_de_service):
+    portal.post("/orders/new/", FORM)
+
+    for before in ("²", "1" * 40, "-1"):
+        response = portal.get("/orders/", {"before": before})
+        assert response.status_code == 200, before
