@@ -132,3 +132,21 @@ def test_a_paging_cursor_that_is_no_plain_number_is_ignored(portal, merchant, cn
     for before in ("²", "1" * 40, "-1"):
         response = portal.get("/orders/", {"before": before})
         assert response.status_code == 200, before
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"tracking_number": "SBX\x00123"}, "tracking_number", "Null characters are not allowed."),
+        ({"tracking_number": "S" * 65}, "tracking_number", "at most 64 characters"),
+        ({"order_number": "AB\x07", "postal_code": "10115"}, "order_number", "not allowed"),
+        ({"order_number": "AB", "postal_code": "1" * 21}, "postal_code", "at most 20 characters"),
+    ],
+)
+def test_the_public_tracking_page_answers_bad_input_beside_the_field(client, db, params, field, message):
+    response = client.get("/track/", params, REMOTE_ADDR="10.9.9.3")
+
+    text = response.content.decode()
+    label = text[text.index(f'id="track-{field}"') :]
+    assert response.status_code == 400
+    assert message in label[: label.index("</label>")]
