@@ -11,9 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.common.text import has_control_characters
+from apps.merchants.services import api_key_issue
 from apps.orders.filters import OrderFilter
 from apps.orders.models import OrderState
+from apps.orders.tests.factories import order_draft
 from apps.portal.tests.test_portal import FORM
+from apps.shipping.services import order_submit
+from apps.webhooks.services import endpoint_create
 
 PROPERTY = settings(
     max_examples=40,
@@ -167,9 +171,6 @@ def test_the_webhook_form_never_crashes(portal, url, description, event_types):
 @PROPERTY
 @given(overlap_hours=NASTY)
 def test_the_rotate_forms_never_crash(portal, merchant, overlap_hours):
-    from apps.merchants.services import api_key_issue
-    from apps.webhooks.services import endpoint_create
-
     key, _ = api_key_issue(merchant=merchant, name="rotate me")
     endpoint, _ = endpoint_create(
         merchant_id=merchant.pk, url="http://127.0.0.1:9/hook", description="", event_types=["order.accepted"]
@@ -177,6 +178,16 @@ def test_the_rotate_forms_never_crash(portal, merchant, overlap_hours):
 
     for path in (f"/api-keys/{key.pk}/rotate/", f"/webhook-endpoints/{endpoint.pk}/rotate/"):
         assert portal.post(path, {"overlap_hours": overlap_hours}).status_code in (201, 302)
+
+
+@PROPERTY
+@given(reason=NASTY, version=NASTY)
+def test_the_cancel_form_never_crashes(portal, merchant, cn_de_service, reason, version):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(), actor="t", channel="api")
+
+    response = portal.post(f"/orders/{order.number}/cancel/", {"reason": reason, "version": version})
+
+    assert response.status_code in (302, 400)
 
 
 @PROPERTY
