@@ -17,37 +17,34 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from apps.common.text import has_control_characters
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
+from apps.shipping import limits
 
 SERVICE_LEVELS = frozenset({"express", "standard", "economy"})
 # "carrier_code/service_code", as POST /api/v1/rates/ answers them.
 CARRIER_SERVICE = re.compile(r"[\w.-]{1,50}/[\w.-]{1,50}")
-_MONEY = re.compile(r"\d{1,10}(\.\d{1,2})?")
 _CENT = Decimal("0.01")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
-# name: (required, max_length, min_length)
+# name: (required, max_length, min_length), as OrderInput's fields take them from the same limits.
+_ADDRESS_REQUIRED = frozenset({"name", "line1", "city", "postal_code", "country"})
+_ITEM_OPTIONAL = frozenset({"sku", "hs_code"})
+_EXACT_LENGTH = frozenset({"country", "currency", "origin_country"})
 _ADDRESS = {
-    "name": (True, 200, 0),
-    "company": (False, 200, 0),
-    "line1": (True, 200, 0),
-    "line2": (False, 200, 0),
-    "city": (True, 100, 0),
-    "state": (False, 100, 0),
-    "postal_code": (True, 20, 0),
-    "country": (True, 2, 2),
-    "phone": (False, 30, 0),
-    "email": (False, 254, 0),
+    name: (name in _ADDRESS_REQUIRED, max_length, max_length if name in _EXACT_LENGTH else 0)
+    for name, max_length in limits.ADDRESS_MAX_LENGTH.items()
 }
 _ITEM_TEXT = {
-    "description": (True, 200, 0),
-    "sku": (False, 64, 0),
-    "currency": (True, 3, 3),
-    "hs_code": (False, 12, 0),
-    "origin_country": (True, 2, 2),
+    name: (name not in _ITEM_OPTIONAL, max_length, max_length if name in _EXACT_LENGTH else 0)
+    for name, max_length in limits.ITEM_MAX_LENGTH.items()
 }
-_DIMENSIONS = {"weight_g": 1_000_000, "length_mm": 10_000, "width_mm": 10_000, "height_mm": 10_000}
+_DIMENSIONS = limits.PARCEL_MAX
+_MONEY = re.compile(
+    rf"\d{{1,{limits.UNIT_VALUE_MAX_DIGITS - limits.UNIT_VALUE_DECIMAL_PLACES}}}"
+    rf"(\.\d{{1,{limits.UNIT_VALUE_DECIMAL_PLACES}}})?"
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def _text(data: dict, name: str, required: bool, max_length: int, min_length: in
         if required:
             raise _Fallback
         return ""
-    if len(value) > max_length or len(value) < min_length or "\x00" in value:
+    if len(value) > max_length or len(value) < min_length or has_control_characters(value):
         raise _Fallback
     if not value.isascii() and _SURROGATES.search(value):
         raise _Fallback
@@ -118,7 +115,7 @@ def _item(data) -> ItemDraft:
         raise _Fallback
     values = {name: _text(data, name, *rule) for name, rule in _ITEM_TEXT.items()}
     quantity = data.get("quantity")
-    if type(quantity) is not int or not 1 <= quantity <= 100_000:
+    if type(quantity) is not int or not 1 <= quantity <= limits.QUANTITY_MAX:
         raise _Fallback
     unit_value = data.get("unit_value")
     if type(unit_value) is not str or not _MONEY.fullmatch(unit_value):
@@ -153,12 +150,12 @@ def read_order(data) -> OrderRequest | None:
     try:
         if type(data) is not dict:
             raise _Fallback
-        reference = _text(data, "reference", False, 100, 0)
+        reference = _text(data, "reference", False, limits.REFERENCE_MAX_LENGTH, 0)
         service_level = data.get("service_level", "standard")
         if type(service_level) is not str or service_level not in SERVICE_LEVELS:
             raise _Fallback
         parcels = data.get("parcels")
-        if type(parcels) is not list or not 1 <= len(parcels) <= 50:
+        if type(parcels) is not list or not 1 <= len(parcels) <= limits.PARCELS_PER_ORDER_MAX:
             raise _Fallback
         carrier_service = _text(data, "carrier_service", False, 101, 0)
         if carrier_service and not CARRIER_SERVICE.fullmatch(carrier_service):

@@ -6,50 +6,81 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.text import refuse_control_characters
 from apps.erp_api.fast_input import CARRIER_SERVICE, OrderRequest, chosen_route
 from apps.erp_api.schema import ErrorOutput
 from apps.fulfillment.selectors import TimelineKind
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
+from apps.shipping import limits
+
+
+def _text(max_length: int, *, optional: bool = False, exact: bool = False) -> serializers.CharField:
+    """A single-line text field of at most `max_length` characters (exactly, with `exact`)."""
+    blank = {"required": False, "default": "", "allow_blank": True} if optional else {}
+    return serializers.CharField(
+        max_length=max_length,
+        min_length=max_length if exact else None,
+        validators=[refuse_control_characters],
+        **blank,
+    )
+
+
+def _address_field(name: str, **options) -> serializers.CharField:
+    return _text(limits.ADDRESS_MAX_LENGTH[name], **options)
+
+
+def _item_field(name: str, **options) -> serializers.CharField:
+    return _text(limits.ITEM_MAX_LENGTH[name], **options)
 
 
 class AddressInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    company = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-    postal_code = serializers.CharField(max_length=20)
-    country = serializers.CharField(min_length=2, max_length=2)
-    phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, default="", allow_blank=True)
+    name = _address_field("name")
+    company = _address_field("company", optional=True)
+    line1 = _address_field("line1")
+    line2 = _address_field("line2", optional=True)
+    city = _address_field("city")
+    state = _address_field("state", optional=True)
+    postal_code = _address_field("postal_code")
+    country = _address_field("country", exact=True)
+    phone = _address_field("phone", optional=True)
+    email = serializers.EmailField(
+        max_length=limits.ADDRESS_MAX_LENGTH["email"],
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[refuse_control_characters],
+    )
 
 
 class ItemInput(serializers.Serializer):
-    description = serializers.CharField(max_length=200)
-    sku = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=100000)
-    unit_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    currency = serializers.CharField(min_length=3, max_length=3)
-    hs_code = serializers.CharField(max_length=12, required=False, default="", allow_blank=True)
-    origin_country = serializers.CharField(min_length=2, max_length=2)
+    description = _item_field("description")
+    sku = _item_field("sku", optional=True)
+    quantity = serializers.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX)
+    unit_value = serializers.DecimalField(
+        max_digits=limits.UNIT_VALUE_MAX_DIGITS,
+        decimal_places=limits.UNIT_VALUE_DECIMAL_PLACES,
+        min_value=Decimal("0.01"),
+    )
+    currency = _item_field("currency", exact=True)
+    hs_code = _item_field("hs_code", optional=True)
+    origin_country = _item_field("origin_country", exact=True)
 
 
 class ParcelInput(serializers.Serializer):
-    weight_g = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    length_mm = serializers.IntegerField(min_value=1, max_value=10_000)
-    width_mm = serializers.IntegerField(min_value=1, max_value=10_000)
-    height_mm = serializers.IntegerField(min_value=1, max_value=10_000)
+    weight_g = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["weight_g"])
+    length_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["length_mm"])
+    width_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["width_mm"])
+    height_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["height_mm"])
     items = ItemInput(many=True, required=False, default=list)
 
 
 class OrderInput(serializers.Serializer):
-    reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    reference = _text(limits.REFERENCE_MAX_LENGTH, optional=True)
     service_level = serializers.ChoiceField(choices=["express", "standard", "economy"], default="standard")
     sender = AddressInput()
     recipient = AddressInput()
-    parcels = ParcelInput(many=True, min_length=1, max_length=50)
+    parcels = ParcelInput(many=True, min_length=1, max_length=limits.PARCELS_PER_ORDER_MAX)
     carrier_service = serializers.CharField(
         max_length=101,
         required=False,

@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.common.text import refuse_control_characters
 from apps.erp_api.base import ErpApiView
 from apps.erp_api.idempotency import idempotent
 from apps.erp_api.views import OrderCursorPagination
@@ -38,8 +39,12 @@ class WebhookCursorPagination(OrderCursorPagination):
 
 
 class EndpointInput(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, help_text="http(s); must resolve to a public address.")
-    description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    url = serializers.URLField(
+        max_length=2000, help_text="http(s); must resolve to a public address.", validators=[refuse_control_characters]
+    )
+    description = serializers.CharField(
+        max_length=200, required=False, default="", allow_blank=True, validators=[refuse_control_characters]
+    )
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES), min_length=1, max_length=len(EVENT_TYPE_CHOICES)
     )
@@ -47,8 +52,10 @@ class EndpointInput(serializers.Serializer):
 
 
 class EndpointPatchInput(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, required=False)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=2000, required=False, validators=[refuse_control_characters])
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[refuse_control_characters]
+    )
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES),
         min_length=1,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
+from apps.common.text import spreadsheet_cell
 from apps.orders import numbers
 
 COLUMNS = [
@@ -31,6 +32,8 @@ COLUMNS = [
     ("quoted_currency", "quoted_currency"),
 ]
 _FIELDS = [field for _, field in COLUMNS if field]
+# Our own numbers, written as numbers; every other cell may hold text a user typed.
+_NUMERIC = frozenset({"id", "quoted_price"})
 
 
 class _Line:
@@ -40,10 +43,10 @@ class _Line:
         return value
 
 
-def _safe(value) -> str:
-    # Spreadsheet programs run cells that start with these as formulas (CSV injection).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+def _cell(field: str, value):
+    if field in _NUMERIC:
+        return "" if value is None else value
+    return spreadsheet_cell(value)
 
 
 def order_csv_lines(queryset: QuerySet, *, chunk_size: int = 2000) -> Iterator[str]:
@@ -52,12 +55,5 @@ def order_csv_lines(queryset: QuerySet, *, chunk_size: int = 2000) -> Iterator[s
     for row in queryset.values_list(*_FIELDS).iterator(chunk_size=chunk_size):
         values = dict(zip(_FIELDS, row, strict=True))
         yield writer.writerow(
-            [
-                _safe(values["id"])
-                if field == "id"
-                else numbers.encode(values["id"])
-                if field is None
-                else _safe(values[field])
-                for _, field in COLUMNS
-            ]
+            [numbers.encode(values["id"]) if field is None else _cell(field, values[field]) for _, field in COLUMNS]
         )

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Upper
 
 from apps.common.ids import EPOCH_MS, TIME_SHIFT
+from apps.common.text import refuse_control_characters
 from apps.orders.models import Order, OrderState
 from apps.orders.selectors import order_list
 
@@ -62,18 +63,27 @@ class _YesNoFilter(django_filters.BooleanFilter):
     field_class = _YesNoOrUnsetField
 
 
+def _text_filter(column: str, **options) -> django_filters.CharFilter:
+    """A filter on a text column: a value longer than the column could never match, and a control
+    character is no text a person typed (PostgreSQL refuses NUL outright), so both are errors."""
+    return django_filters.CharFilter(
+        max_length=Order._meta.get_field(column).max_length, validators=[refuse_control_characters], **options
+    )
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
-    reference = django_filters.CharFilter()
-    tracking_number = django_filters.CharFilter()
-    destination_country = django_filters.CharFilter(field_name="recipient_country", method="filter_upper")
-    carrier = django_filters.CharFilter(field_name="carrier_code")
+    reference = _text_filter("reference")
+    tracking_number = _text_filter("tracking_number")
+    destination_country = _text_filter("recipient_country", field_name="recipient_country", method="filter_upper")
+    carrier = _text_filter("carrier_code", field_name="carrier_code")
     service_level = django_filters.ChoiceFilter(
         choices=[("express", "Express"), ("standard", "Standard"), ("economy", "Economy")]
     )
-    created_after = django_filters.IsoDateTimeFilter(method="filter_created_after")
-    created_before = django_filters.IsoDateTimeFilter(method="filter_created_before")
-    q = django_filters.CharFilter(method="filter_search", label="Recipient name, email or phone")
+    created_after = django_filters.IsoDateTimeFilter(method="filter_created_after", label="Created after")
+    created_before = django_filters.IsoDateTimeFilter(method="filter_created_before", label="Created before")
+    # As long as the longest of the columns it searches (the email).
+    q = _text_filter("recipient_email", method="filter_search", label="Recipient name, email or phone")
     archived = _YesNoFilter(method="filter_archived", label="Archived orders (closed long ago) instead of current ones")
 
     class Meta:

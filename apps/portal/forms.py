@@ -3,10 +3,12 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import RegexValidator
 
+from apps.common.text import refuse_control_characters
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
+from apps.shipping import limits
+from apps.shipping.limits import ADDRESS_FIELDS
 
-ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone", "email")
 STRATEGY_LABELS = {
     "cheapest": "Cheapest",
     "fastest": "Fastest",
@@ -22,30 +24,39 @@ LABELS = {
 }
 
 
+def _text(max_length: int, **options) -> forms.CharField:
+    """A single-line text field with the same limits as the column and the API's field."""
+    return forms.CharField(max_length=max_length, validators=[refuse_control_characters], **options)
+
+
 def _address_fields(prefix: str) -> dict[str, forms.Field]:
     fields = {}
     for name in ADDRESS_FIELDS:
         field = forms.EmailField if name == "email" else forms.CharField
-        max_length = {"country": 2, "postal_code": 20, "phone": 30}.get(name, 200)
         fields[f"{prefix}_{name}"] = field(
-            max_length=max_length,
+            max_length=limits.ADDRESS_MAX_LENGTH[name],
             required=name in REQUIRED,
             label=LABELS.get(name, name.replace("_", " ").capitalize()),
+            validators=[refuse_control_characters],
         )
     return fields
 
 
+def _parcel_field(name: str, label: str) -> forms.IntegerField:
+    return forms.IntegerField(min_value=1, max_value=limits.PARCEL_MAX[name], label=label)
+
+
 class OrderForm(forms.Form):
-    reference = forms.CharField(max_length=100, required=False)
+    reference = _text(limits.REFERENCE_MAX_LENGTH, required=False)
     service_level = forms.ChoiceField(
         choices=[("standard", "Standard"), ("express", "Express"), ("economy", "Economy")]
     )
     locals().update(_address_fields("sender"))
     locals().update(_address_fields("recipient"))
-    weight_g = forms.IntegerField(min_value=1, label="Weight (g)")
-    length_mm = forms.IntegerField(min_value=1, label="Length (mm)")
-    width_mm = forms.IntegerField(min_value=1, label="Width (mm)")
-    height_mm = forms.IntegerField(min_value=1, label="Height (mm)")
+    weight_g = _parcel_field("weight_g", "Weight (g)")
+    length_mm = _parcel_field("length_mm", "Length (mm)")
+    width_mm = _parcel_field("width_mm", "Width (mm)")
+    height_mm = _parcel_field("height_mm", "Height (mm)")
     strategy = forms.ChoiceField(
         choices=[("", "My default"), *((s, STRATEGY_LABELS[s]) for s in STRATEGIES)],
         required=False,
@@ -68,13 +79,17 @@ class OrderForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    description = forms.CharField(max_length=200)
-    sku = forms.CharField(max_length=64, required=False)
-    quantity = forms.IntegerField(min_value=1)
-    unit_value = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    currency = forms.CharField(max_length=3, initial="USD")
-    hs_code = forms.CharField(max_length=12, required=False, label="HS code")
-    origin_country = forms.CharField(max_length=2, initial="CN")
+    description = _text(limits.ITEM_MAX_LENGTH["description"])
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False)
+    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX)
+    unit_value = forms.DecimalField(
+        max_digits=limits.UNIT_VALUE_MAX_DIGITS,
+        decimal_places=limits.UNIT_VALUE_DECIMAL_PLACES,
+        min_value=Decimal("0.01"),
+    )
+    currency = _text(limits.ITEM_MAX_LENGTH["currency"], initial="USD")
+    hs_code = _text(limits.ITEM_MAX_LENGTH["hs_code"], required=False, label="HS code")
+    origin_country = _text(limits.ITEM_MAX_LENGTH["origin_country"], initial="CN")
 
 
 ItemFormSet = forms.formset_factory(ItemForm, extra=3, min_num=1, validate_min=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.exceptions import DomainError
+from apps.common.text import refuse_control_characters
 from apps.merchants.exceptions import ApiKeyNotFound
 from apps.merchants.selectors import api_key_get, api_key_list, merchant_role_for_user
 from apps.merchants.services import ALL_SCOPES, KEY_PREFIX, api_key_issue, api_key_revoke, api_key_rotate
@@ -30,7 +31,11 @@ OVERLAPS = [(1, "1 hour"), (24, "24 hours"), (72, "3 days"), (168, "7 days"), (0
 
 
 class KeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="Which system uses it, e.g. “SAP production”.")
+    name = forms.CharField(
+        max_length=100,
+        help_text="Which system uses it, e.g. “SAP production”.",
+        validators=[refuse_control_characters],
+    )
     scopes = forms.MultipleChoiceField(
         choices=[(s, f"{s} ({SCOPE_HELP.get(s, '')})") for s in ALL_SCOPES],
         widget=forms.CheckboxSelectMultiple,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/new/", views.order_create_view, name="order-create"),
     path("orders/export.csv", views.order_export_view, name="order-export"),
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
+    path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
     path("api-keys/", keys_views.key_list_view, name="api-keys"),
     path("api-keys/new/", keys_views.key_create_view, name="api-key-create"),

@@ -2,12 +2,15 @@
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
+from apps.common.exceptions import DomainError
+from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
 from apps.fulfillment.selectors import order_timeline
 from apps.merchants.exceptions import NotAMerchantUser
@@ -15,7 +18,9 @@ from apps.merchants.selectors import merchant_for_user, merchant_role_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
+from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
+from apps.orders.services import order_cancel
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
@@ -52,12 +57,20 @@ def owner_required(refusal: str):
     return decorate
 
 
+def _refused_filters(request, filters):
+    """The list page with each bad filter's error beside it: a filter that cannot be applied
+    must not look like one that matched nothing."""
+    return render(request, "portal/order_list.html", {"filters": filters, "orders": [], "query": ""}, status=400)
+
+
 @merchant_required
 def order_list_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
-    orders = filters.qs if filters.is_valid() else filters.queryset.none()
+    if not filters.is_valid():
+        return _refused_filters(request, filters)
+    orders = filters.qs
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
     page = list(orders[: PAGE_SIZE + 1])
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
@@ -78,8 +91,9 @@ def order_list_view(request):
 @merchant_required
 def order_export_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
-    orders = filters.qs if filters.is_valid() else filters.queryset.none()
-    response = StreamingHttpResponse(order_csv_lines(orders), content_type="text/csv; charset=utf-8")
+    if not filters.is_valid():
+        return _refused_filters(request, filters)
+    response = StreamingHttpResponse(order_csv_lines(filters.qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response
 
@@ -190,7 +204,45 @@ def order_detail_view(request, order_id):
             "order": order,
             "timeline": order_timeline(order=order),
             "has_label": has_label,
+            "can_cancel": not order.is_archived and order.state in CANCELLABLE,
         },
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, required=False, label="Reason (optional)", validators=[refuse_control_characters]
+    )
+    # The version the merchant confirmed: if the order moved on meanwhile, the cancel is refused.
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+@merchant_required
+def order_cancel_view(request, order_id):
+    """A confirmation page (GET) and the cancel itself (POST): plain forms, no JavaScript. The
+    order center decides; a refusal (handed to the carrier already, changed meanwhile) comes back
+    as a message on the order's page."""
+    order = _order_or_404(request, order_id)
+    form = CancelForm(request.POST or None, initial={"version": order.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_cancel(
+                merchant_id=request.merchant.pk,
+                order_id=order.id,
+                actor=f"user:{request.user.pk}",
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Order {order.number} is cancelled.")
+        return redirect("portal:order-detail", order_id=order.number)
+    return render(
+        request,
+        "portal/order_cancel.html",
+        {"order": order, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

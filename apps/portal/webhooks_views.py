@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.common.exceptions import NotFound
+from apps.common.text import refuse_control_characters
 from apps.merchants.selectors import merchant_role_for_user
 from apps.portal.views import merchant_required, owner_required
 from apps.webhooks.catalog import EVENT_TYPE_HELP, EVENT_TYPES
@@ -29,8 +30,13 @@ OVERLAPS = [(24, "24 hours"), (1, "1 hour"), (72, "3 days"), (168, "7 days"), (0
 
 
 class EndpointForm(forms.Form):
-    url = forms.URLField(max_length=2000, assume_scheme="https", help_text="Where we POST the events (http or https).")
-    description = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Where we POST the events (http or https).",
+        validators=[refuse_control_characters],
+    )
+    description = forms.CharField(max_length=200, required=False, validators=[refuse_control_characters])
     event_types = forms.MultipleChoiceField(
         choices=[(t, f"{t} ({EVENT_TYPE_HELP[t]})") for t in EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound
 from apps.resources.models import Carrier, RateBreak
@@ -110,5 +111,5 @@ def rate_card_csv(*, card_id: int) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(RATE_CARD_COLUMNS)
     for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
-        writer.writerow([b.zone.code, b.up_to_g, b.price, b.extra_per_kg])
+        writer.writerow([spreadsheet_cell(b.zone.code), b.up_to_g, b.price, b.extra_per_kg])
     return buffer.getvalue()

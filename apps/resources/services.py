@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 
+from apps.common.text import FORMULA_STARTS
 from apps.resources.exceptions import RateCardInvalid
 from apps.resources.models import (
     Carrier,
@@ -189,6 +190,11 @@ def delivery_record(*, order_id: int, carrier_code: str, service_code: str, deli
     return on_time
 
 
+def _unquoted(cell: str) -> str:
+    """A cell as it was before `spreadsheet_cell` quoted it on export."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 @transaction.atomic
 def rate_card_import(*, card_id: int, text: str) -> int:
     """Replace a rate card's weight breaks with the CSV's rows (columns as `selectors.rate_card_csv`
@@ -203,7 +209,7 @@ def rate_card_import(*, card_id: int, text: str) -> int:
     rows, seen = [], set()
     for line, row in enumerate(reader, start=2):
         problems = []
-        zone = zones.get((row.get("zone") or "").strip())
+        zone = zones.get(_unquoted((row.get("zone") or "").strip()))
         if zone is None:
             problems.append(f"zone {row.get('zone')!r} is not a zone of {card.service.carrier.code}")
         try:

@@ -9,7 +9,7 @@ from apps.distribution.services import distribution_order_book, distribution_ord
 from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.merchants.tests.factories import MerchantFactory
 from apps.orders.tests.bulk import bulk_insert_orders
-from apps.orders.tests.factories import create_order
+from apps.orders.tests.factories import address_draft, create_order
 
 
 def test_export_is_csv_of_the_filtered_orders_of_the_merchant_only(api_client, merchant):
@@ -58,3 +58,26 @@ def test_the_label_downloads_as_pdf_once_booked_and_is_404_before(api_client, me
     assert after.status_code == 200 and after["Content-Type"] == "application/pdf"
     first_page = pypdf.PdfReader(io.BytesIO(after.content)).pages[0].extract_text()
     assert "TN1" in first_page and order.number in first_page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['=1+HYPERLINK("http://x")', "-2+3+cmd|' /C calc'!A0", "+1", "@SUM(1)", "\tTAB", "\rCR", "=A1"],
+)
+def test_every_cell_a_spreadsheet_would_run_is_quoted_even_when_a_digit_follows(api_client, merchant, typed):
+    create_order(merchant_id=merchant.pk, reference=typed, recipient=address_draft(name=typed))
+
+    response = api_client.get("/api/v1/orders/export/")
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+    assert rows[0]["reference"] == "'" + typed
+    assert rows[0]["recipient_name"] == "'" + typed
+
+
+def test_our_own_numbers_are_written_as_numbers(api_client, merchant):
+    order = create_order(merchant_id=merchant.pk, reference="-5")
+
+    response = api_client.get("/api/v1/orders/export/")
+
+    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["id"] == str(order.id) and row["reference"] == "'-5"

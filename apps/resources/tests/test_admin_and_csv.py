@@ -153,3 +153,13 @@ def test_every_catalogue_write_moves_the_version_and_routing_follows(db):
     assert catalogue_version() > before
     assert route_options(profile=profile).options[0].price == Decimal("21.00")
     assert route_options(profile=replace(profile, declared_currency="EUR")).options[0].price == Decimal("14.00")
+
+
+def test_a_zone_code_a_spreadsheet_would_run_is_quoted_on_export_and_read_back_on_import(card):
+    ZoneFactory(carrier=card.service.carrier, code="-1", countries=["IT"])
+    rate_card_import(card_id=card.pk, text="zone,up_to_g,price,extra_per_kg\n'-1,1000,4.00,0.00\n")
+
+    exported = rate_card_csv(card_id=card.pk)
+
+    assert exported == "zone,up_to_g,price,extra_per_kg\n'-1,1000,4.00,0.00\n"
+    assert rate_card_import(card_id=card.pk, text=exported) == 1

@@ -1,0 +1,211 @@
+"""No input crashes a page: every portal form and filter, and the public tracking page, is posted
+generated values (long, huge, negative, non-Latin, control characters, empty) through the test
+client. None may answer 5xx (the client re-raises a view's exception, so a crash fails too), and
+a filter given a value it cannot apply must say so beside the field instead of listing nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils.dateparse import parse_datetime
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.common.text import has_control_characters
+from apps.merchants.services import api_key_issue
+from apps.orders.filters import OrderFilter
+from apps.orders.models import OrderState
+from apps.orders.tests.factories import order_draft
+from apps.portal.tests.test_portal import FORM
+from apps.shipping.services import order_submit
+from apps.webhooks.services import endpoint_create
+
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+CONTROL = st.characters(categories=["Cc"])
+ANY_TEXT = st.characters(codec="utf-8")  # every code point the client can send (no lone surrogates)
+NON_LATIN = st.characters(min_codepoint=0x0400, max_codepoint=0x9FFF, categories=["L"])
+NASTY = st.one_of(
+    st.just(""),
+    st.just("   "),
+    st.text(ANY_TEXT, max_size=12),
+    st.text(CONTROL, min_size=1, max_size=4),
+    st.tuples(st.text(ANY_TEXT, max_size=5), st.text(CONTROL, min_size=1, max_size=2)).map("x".join),
+    st.text(NON_LATIN, min_size=1, max_size=260),
+    st.integers(min_value=60, max_value=3000).map(lambda n: "x" * n),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["0", "-1", "3000000000", "1e309", "NaN", "-0.01", "99999999999999.99", "0x10", "١٢٣"]),
+)
+
+
+@pytest.fixture
+def portal(client, merchant_user):
+    client.force_login(merchant_user)
+    return client
+
+
+ORDER_FIELDS = sorted(set(FORM) | {"route", "strategy", "items-0-sku", "recipient_state", "sender_phone"})
+
+
+@PROPERTY
+@given(changes=st.dictionaries(st.sampled_from(ORDER_FIELDS), NASTY, min_size=1, max_size=4), quote=st.booleans())
+def test_the_order_form_and_its_quotes_never_crash(portal, cn_de_service, changes, quote):
+    data = {**FORM, "reference": "", **changes}
+    if quote:
+        data["action"] = "quote"
+
+    response = portal.post("/orders/new/", data)
+
+    assert response.status_code in (200, 302, 400)
+
+
+def _text_filter_is_bad(name: str, value: str) -> bool:
+    value = value.strip()
+    return len(value) > OrderFilter.base_filters[name].extra["max_length"] or has_control_characters(value)
+
+
+def _date_filter_is_bad(value: str) -> bool:
+    if value == "":  # not given; blanks are no date
+        return False
+    try:
+        return parse_datetime(value.strip()) is None
+    except ValueError:
+        return True
+
+
+CHOICES = {
+    "state": {s.value for s in OrderState},
+    "service_level": {"express", "standard", "economy"},
+    "archived": {"true", "false", "True", "False", "1", "0", "unknown"},
+}
+
+
+def _is_bad(name: str, value: str) -> bool:
+    """Whether the filter cannot be applied to `value`, judged apart from the filter set."""
+    if name == "state":  # a multiple choice: each value given must be a state, "" too
+        return value not in CHOICES[name]
+    if name in CHOICES:
+        return value != "" and value not in CHOICES[name]
+    if name.startswith("created_"):
+        return _date_filter_is_bad(value)
+    return _text_filter_is_bad(name, value)
+
+
+FILTERS = [
+    "state",
+    "reference",
+    "tracking_number",
+    "destination_country",
+    "carrier",
+    "service_level",
+    "created_after",
+    "created_before",
+    "q",
+    "archived",
+]
+FILTER_VALUES = st.one_of(
+    NASTY,
+    st.sampled_from([*CHOICES["state"], "express", "true", "false", "DE", "de"]),
+    st.datetimes().map(lambda moment: moment.isoformat()),
+    st.tuples(st.datetimes(), st.integers(min_value=-30 * 60, max_value=30 * 60)).map(
+        lambda pair: pair[0].isoformat() + ("+" if pair[1] >= 0 else "-") + str(timedelta(minutes=abs(pair[1])))[:-3]
+    ),
+)
+
+
+def _filter_label(text: str, name: str) -> str:
+    label = text[text.index(f'id="filter-{name}"') :]
+    return label[: label.index("</label>")]
+
+
+@PROPERTY
+@given(
+    params=st.dictionaries(st.sampled_from([*FILTERS, "before"]), FILTER_VALUES, min_size=1, max_size=3),
+    export=st.booleans(),
+)
+def test_the_order_list_filters_never_crash_and_never_hide_a_bad_value(portal, cn_de_service, params, export):
+    response = portal.get("/orders/export.csv" if export else "/orders/", params)
+
+    bad = [name for name, value in params.items() if name != "before" and _is_bad(name, value)]
+    if bad:
+        assert response.status_code == 400, (bad, params)
+        text = response.content.decode()
+        for name in bad:
+            assert 'class="errorlist' in _filter_label(text, name), (name, params)
+        assert "no orders were searched" in text
+    else:
+        assert response.status_code == 200, params
+
+
+@PROPERTY
+@given(
+    name=NASTY,
+    scopes=st.lists(st.one_of(st.sampled_from(["orders:read", "rates", "webhooks"]), NASTY), max_size=3),
+    expires_in_days=NASTY,
+)
+def test_the_api_key_form_never_crashes(portal, name, scopes, expires_in_days):
+    response = portal.post("/api-keys/new/", {"name": name, "scopes": scopes, "expires_in_days": expires_in_days})
+
+    assert response.status_code in (201, 400)
+    if response.status_code == 201:
+        assert not has_control_characters(name.strip()) and 0 < len(name.strip()) <= 100
+
+
+@PROPERTY
+@given(
+    url=st.one_of(NASTY, st.text(ANY_TEXT, max_size=30).map(lambda path: f"http://127.0.0.1:9/{path}")),
+    description=NASTY,
+    event_types=st.lists(st.one_of(st.sampled_from(["order.accepted"]), NASTY), max_size=3),
+)
+def test_the_webhook_form_never_crashes(portal, url, description, event_types):
+    response = portal.post(
+        "/webhook-endpoints/new/", {"url": url, "description": description, "event_types": event_types}
+    )
+
+    assert response.status_code in (201, 400)
+
+
+@PROPERTY
+@given(overlap_hours=NASTY)
+def test_the_rotate_forms_never_crash(portal, merchant, overlap_hours):
+    key, _ = api_key_issue(merchant=merchant, name="rotate me")
+    endpoint, _ = endpoint_create(
+        merchant_id=merchant.pk, url="http://127.0.0.1:9/hook", description="", event_types=["order.accepted"]
+    )
+
+    for path in (f"/api-keys/{key.pk}/rotate/", f"/webhook-endpoints/{endpoint.pk}/rotate/"):
+        assert portal.post(path, {"overlap_hours": overlap_hours}).status_code in (201, 302)
+
+
+@PROPERTY
+@given(reason=NASTY, version=NASTY)
+def test_the_cancel_form_never_crashes(portal, merchant, cn_de_service, reason, version):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(), actor="t", channel="api")
+
+    response = portal.post(f"/orders/{order.number}/cancel/", {"reason": reason, "version": version})
+
+    assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(username=NASTY, password=NASTY)
+def test_the_login_form_never_crashes(client, merchant_user, username, password):
+    response = client.post("/login/", {"username": username, "password": password})
+
+    assert response.status_code in (200, 302, 400, 429)
+
+
+@PROPERTY
+@given(params=st.dictionaries(st.sampled_from(["tracking_number", "order_number", "postal_code"]), NASTY, min_size=1))
+def test_the_public_tracking_page_never_crashes(client, db, params):
+    response = client.get("/track/", params, REMOTE_ADDR="10.9.9.4")
+
+    limits = {"tracking_number": 64, "order_number": 32, "postal_code": 20}
+    bad = [n for n, v in params.items() if len(v.strip()) > limits[n] or has_control_characters(v.strip())]
+    if bad:
+        assert response.status_code == 400, params
+    else:
+        assert response.status_code in (200, 404, 429)
