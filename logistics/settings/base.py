@@ -215,6 +215,9 @@ SANDBOX_TIMEOUT_RATE = env.float("SANDBOX_TIMEOUT_RATE", default=0.0)
 # Sandbox carriers send signed tracking webhooks here (with {code}); empty sends none.
 SANDBOX_WEBHOOK_URL = env("SANDBOX_WEBHOOK_URL", default=SITE_URL + "/webhooks/carriers/{code}/")
 SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="dev-only-sandbox-webhook-secret")
+# The API key every sandbox carrier asks for (`Authorization: Bearer`, as the gateway sends the
+# carrier's `api_key`); staff sessions pass too. The demo's carriers are seeded with it.
+SANDBOX_API_KEY = env("SANDBOX_API_KEY", default="dev-only-sandbox-api-key")
 SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 5)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)

@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from apps.common.testing import sandbox_headers
 from apps.distribution.models import DistributionOrder, TrackingEvent
 from apps.distribution.services import carrier_webhook_secret_set, distribution_order_book, distribution_order_create
 from apps.distribution.tests.test_distribution_services import FixedGateway
@@ -103,6 +104,7 @@ def test_the_sandbox_pushes_duplicated_shuffled_webhooks_and_the_parcel_still_ar
             "webhook_duplicate_rate": 1.0,
             "webhook_shuffle": True,
         },
+        headers=sandbox_headers(),
     ).raise_for_status()
     order = create_order(merchant_id=merchant.pk)
     distribution_order = distribution_order_create(
@@ -111,7 +113,9 @@ def test_the_sandbox_pushes_duplicated_shuffled_webhooks_and_the_parcel_still_ar
     distribution_order_book(distribution_order_id=distribution_order.pk)
 
     time.sleep(1.2)
-    posts = httpx.post(f"{live_server.url}/sandbox/webhooks/flush/", timeout=30).json()["posts"]
+    posts = httpx.post(f"{live_server.url}/sandbox/webhooks/flush/", headers=sandbox_headers(), timeout=30).json()[
+        "posts"
+    ]
 
     distribution_order.refresh_from_db()
     milestones = list(distribution_order.tracking_events.values_list("milestone", flat=True))
