@@ -3,6 +3,10 @@
 One Lua script refills and takes tokens atomically, so concurrent requests cannot overdraw a
 bucket. When Redis is unreachable the limiter lets requests through and logs it: a rate limit
 must never take a healthy platform down with it.
+
+Limits per client address key on `client_address(request)`: behind a reverse proxy every
+request comes from the proxy, so the address is read from `X-Forwarded-For` as far as
+`TRUSTED_PROXY_COUNT` proxies vouch for it.
 """
 
 import logging
@@ -31,6 +35,24 @@ return {0, tostring((cost - tokens) / refill_per_s)}
 
 _client: redis.Redis | None = None
 _take_script = None
+
+
+def client_address(request) -> str:
+    """The address the request came from, as the `TRUSTED_PROXY_COUNT` proxies in front report it.
+
+    Each trusted proxy appends the address it saw to `X-Forwarded-For`, so the client is the
+    entry that many places from the right; anything further left was written by the client and
+    proves nothing. A request with fewer entries did not come through the proxies: its own
+    address stands.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "?"
+    trusted = settings.TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(forwarded) < trusted:
+        return remote
+    return forwarded[-trusted]
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,9 @@ SPECTACULAR_SETTINGS = {
 # ERP API limits: a token bucket per key, a body cap, and how long idempotency keys are kept.
 API_RATE_LIMIT_PER_SECOND = env.float("API_RATE_LIMIT_PER_SECOND", default=20.0)
 API_RATE_LIMIT_BURST = env.int("API_RATE_LIMIT_BURST", default=100)
+# How many reverse proxies in front of the web process append to X-Forwarded-For; limits per
+# client address read the address from there (apps/common/ratelimit.py). 0: no proxy, REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -9,6 +9,7 @@ from apps.sandbox.models import SandboxCarrier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def sandbox_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {settings.SANDBOX_API_KEY}"}
 
