@@ -5,11 +5,13 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.erp_api.errors import api_or_default
+from apps.portal.login import ThrottledAdminAuthenticationForm
 from apps.shipping.simulator import route_simulator_view
 from logistics.views import health
 
 admin.site.site_header = "Logistics operations"
 admin.site.site_title = "Logistics operations"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("health/", health, name="health"),

@@ -33,8 +33,20 @@ if allowed then return {1, 0} end
 return {0, tostring((cost - tokens) / refill_per_s)}
 """
 
+# What `take(cost=1)` would answer, without taking: for limits that charge only failures.
+_PEEK = """
+local tokens_key, stamp_key = KEYS[1], KEYS[2]
+local capacity, refill_per_s, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = tonumber(redis.call('GET', tokens_key) or capacity)
+local stamp = tonumber(redis.call('GET', stamp_key) or now)
+tokens = math.min(capacity, tokens + math.max(0, now - stamp) * refill_per_s)
+if tokens >= 1 then return {1, 0} end
+return {0, tostring((1 - tokens) / refill_per_s)}
+"""
+
 _client: redis.Redis | None = None
 _take_script = None
+_peek_script = None
 
 
 def client_address(request) -> str:
@@ -75,6 +87,22 @@ def _take(*, keys: list, args: list):
     if _take_script is None or _take_script.registered_client is not client:
         _take_script = client.register_script(_TAKE)
     return _take_script(keys=keys, args=args)
+
+
+def peek(*, bucket: str, capacity: float, per_second: float) -> Verdict:
+    """Whether `bucket` has a token left, taking none (then `take` charges what turned out to count)."""
+    global _peek_script
+    try:
+        client = _redis()
+        if _peek_script is None or _peek_script.registered_client is not client:
+            _peek_script = client.register_script(_PEEK)
+        allowed, wait = _peek_script(
+            keys=[f"rl:{bucket}:tokens", f"rl:{bucket}:stamp"], args=[capacity, per_second, time.time()]
+        )
+    except redis.RedisError as exc:
+        logger.warning("rate limiter unavailable (%s); letting %s through", exc, bucket)
+        return Verdict(allowed=True)
+    return Verdict(allowed=bool(allowed), retry_after_seconds=float(wait))
 
 
 def take(*, bucket: str, capacity: float, per_second: float, cost: float = 1.0) -> Verdict:

@@ -114,6 +114,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Failed password logins (portal and admin) per account and per client address before even the
+# right password is refused; one failure is forgiven every LOGIN_FAILURE_REFILL_SECONDS.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+LOGIN_FAILURE_REFILL_SECONDS = env.float("LOGIN_FAILURE_REFILL_SECONDS", default=60.0)
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:order-list"
 LOGOUT_REDIRECT_URL = "portal:login"
