@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
 # Platform knobs.
 API_KEY_PEPPER = env("API_KEY_PEPPER", default="dev-only-api-key-pepper")
 CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=10.0)
+# A carrier event dated further ahead than this (clock skew) is skipped, as is one without a zone.
+CARRIER_EVENT_MAX_FUTURE_SECONDS = env.int("CARRIER_EVENT_MAX_FUTURE_SECONDS", default=15 * 60)
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
