@@ -101,6 +101,42 @@ def test_an_unknown_api_path_is_a_json_404(api_client):
     _assert_error_format(api_client.get("/api/v2/orders/"), 404, "not_found")
 
 
+def test_with_debug_on_an_unknown_api_path_and_a_crash_are_still_json(api_client, cn_de_service, settings, monkeypatch):
+    """`make run` has DEBUG on: Django's HTML debug pages must not reach API clients."""
+    from apps.erp_api import views
+
+    settings.DEBUG = True
+
+    def crash(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views, "order_submit", crash)
+    api_client.raise_request_exception = False
+
+    _assert_error_format(api_client.get("/api/v1/nothing-here/"), 404, "not_found")
+    _assert_error_format(api_client.get("/api/nothing/"), 404, "not_found")
+    crashed = api_client.post(ORDERS, order_payload(), format="json")
+    _assert_error_format(crashed, 500, "server_error")
+    assert "secret internals" not in crashed.content.decode()
+
+
+@pytest.mark.parametrize("depth", [33, 100, 100_000])
+def test_json_nested_deeper_than_the_limit_is_a_400(api_client, cn_de_service, depth):
+    body = '{"reference": ' + "[" * depth + "]" * depth + "}"
+
+    response = api_client.post(ORDERS, body, content_type="application/json")
+
+    _assert_error_format(response, 400, "parse_error")
+    assert "nested deeper than 32" in response.json()["message"]
+    assert not Order.objects.exists()
+
+
+def test_json_nested_within_the_limit_is_judged_by_its_fields(api_client, cn_de_service):
+    response = api_client.post(ORDERS, '{"reference": ' + "[" * 30 + "]" * 30 + "}", content_type="application/json")
+
+    _assert_error_format(response, 400, "validation_error")
+
+
 def test_pages_outside_the_api_keep_django_errors(client, db):
     response = client.get("/no-such-page-anywhere/")
 
