@@ -6,7 +6,9 @@ The protocol, per merchant and key (rows of `IdempotencyRecord`, kept `IDEMPOTEN
   until `locked_until`, and runs the view. When the view has answered, the response (status,
   content type, body) is kept on the row. A 5xx or a crash gives the key back at once.
 * A retry with the same method, path and body gets the kept response again, with
-  `Idempotent-Replayed: true`; one with a different body gets 422 `idempotency_key_reused`.
+  `Idempotent-Replayed: true` and `Cache-Control: no-store`; one with a different body gets 422
+  `idempotency_key_reused`. An answer that carries a secret is kept as the view redacted it
+  (`response.replay_content`, see `secret_bearing`): the secret is shown once, never stored here.
 * A retry while the first is still running gets 409 `idempotency_key_in_use`.
 * If the first died without answering (its worker was killed), the lock runs out and the next
   retry takes the key over (the same statement, under the row lock, so only one retry can).
@@ -84,7 +86,16 @@ class Replay:
     def response(self) -> HttpResponse:
         response = HttpResponse(self.body, status=self.status, content_type=self.content_type or None)
         response[REPLAYED_HEADER] = "true"
+        response["Cache-Control"] = "no-store"
         return response
+
+
+def secret_bearing(response, *, replay_content: bytes):
+    """Mark `response` as carrying a secret: no cache may keep it, and an idempotent retry is
+    answered with `replay_content` (the same answer with the secret redacted) instead."""
+    response["Cache-Control"] = "no-store"
+    response.replay_content = replay_content
+    return response
 
 
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
@@ -191,11 +202,12 @@ def idempotent(handler):
             if hasattr(response, "render"):
                 response.render()
             if response.status_code < 500 and not response.streaming:
+                replay_content = getattr(response, "replay_content", None)
                 idempotency_complete(
                     claim=claim,
                     status=response.status_code,
                     content_type=response.get("Content-Type", ""),
-                    body=response.content,
+                    body=response.content if replay_content is None else replay_content,
                 )
                 recorded = True
             return response
