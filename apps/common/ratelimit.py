@@ -24,13 +24,16 @@ local capacity, refill_per_s, cost, now = tonumber(ARGV[1]), tonumber(ARGV[2]), 
 local tokens = tonumber(redis.call('GET', tokens_key) or capacity)
 local stamp = tonumber(redis.call('GET', stamp_key) or now)
 tokens = math.min(capacity, tokens + math.max(0, now - stamp) * refill_per_s)
-local allowed = tokens >= cost
+-- A cost over the capacity needs a full bucket and leaves it in debt, so the wait after it
+-- is as long as its size asks.
+local needed = math.min(cost, capacity)
+local allowed = tokens >= needed
 if allowed then tokens = tokens - cost end
-local ttl = math.ceil(capacity / refill_per_s) + 1
+local ttl = math.ceil((capacity - tokens) / refill_per_s) + 1
 redis.call('SET', tokens_key, tokens, 'EX', ttl)
 redis.call('SET', stamp_key, now, 'EX', ttl)
 if allowed then return {1, 0} end
-return {0, tostring((cost - tokens) / refill_per_s)}
+return {0, tostring((needed - tokens) / refill_per_s)}
 """
 
 # What `take(cost=1)` would answer, without taking: for limits that charge only failures.
@@ -106,7 +109,9 @@ def peek(*, bucket: str, capacity: float, per_second: float) -> Verdict:
 
 
 def take(*, bucket: str, capacity: float, per_second: float, cost: float = 1.0) -> Verdict:
-    """Take `cost` tokens from `bucket` (refilled at `per_second` up to `capacity`)."""
+    """Take `cost` tokens from `bucket` (refilled at `per_second` up to `capacity`).
+
+    A cost over the capacity is allowed from a full bucket and leaves it below zero."""
     try:
         allowed, wait = _take(
             keys=[f"rl:{bucket}:tokens", f"rl:{bucket}:stamp"], args=[capacity, per_second, cost, time.time()]

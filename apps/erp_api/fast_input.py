@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
+from apps.shipping.validation import MAX_ITEM_QUANTITY, MAX_ITEMS_PER_PARCEL, MAX_PARCELS_PER_ORDER
 
 SERVICE_LEVELS = frozenset({"express", "standard", "economy"})
 # "carrier_code/service_code", as POST /api/v1/rates/ answers them.
@@ -117,7 +118,7 @@ def _item(data) -> ItemDraft:
         raise _Fallback
     values = {name: _text(data, name, *rule) for name, rule in _ITEM_TEXT.items()}
     quantity = data.get("quantity")
-    if type(quantity) is not int or not 1 <= quantity <= 100_000:
+    if type(quantity) is not int or not 1 <= quantity <= MAX_ITEM_QUANTITY:
         raise _Fallback
     unit_value = data.get("unit_value")
     if type(unit_value) is not str or not _MONEY.fullmatch(unit_value):
@@ -141,7 +142,7 @@ def _parcel(data) -> ParcelDraft:
         raise _Fallback
     dimensions = {name: _whole(data, name, maximum) for name, maximum in _DIMENSIONS.items()}
     items = data.get("items", [])
-    if type(items) is not list:
+    if type(items) is not list or len(items) > MAX_ITEMS_PER_PARCEL:
         raise _Fallback
     return ParcelDraft(**dimensions, items=tuple(_item(i) for i in items))
 
@@ -157,7 +158,7 @@ def read_order(data) -> OrderRequest | None:
         if type(service_level) is not str or service_level not in SERVICE_LEVELS:
             raise _Fallback
         parcels = data.get("parcels")
-        if type(parcels) is not list or not 1 <= len(parcels) <= 50:
+        if type(parcels) is not list or not 1 <= len(parcels) <= MAX_PARCELS_PER_ORDER:
             raise _Fallback
         carrier_service = _text(data, "carrier_service", False, 101, 0)
         if carrier_service and not CARRIER_SERVICE.fullmatch(carrier_service):

@@ -11,6 +11,7 @@ from apps.erp_api.schema import ErrorOutput
 from apps.fulfillment.selectors import TimelineKind
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
+from apps.shipping.validation import MAX_ITEM_QUANTITY, MAX_ITEMS_PER_PARCEL, MAX_PARCELS_PER_ORDER
 
 
 class AddressInput(serializers.Serializer):
@@ -29,7 +30,7 @@ class AddressInput(serializers.Serializer):
 class ItemInput(serializers.Serializer):
     description = serializers.CharField(max_length=200)
     sku = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=100000)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_ITEM_QUANTITY)
     unit_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.CharField(min_length=3, max_length=3)
     hs_code = serializers.CharField(max_length=12, required=False, default="", allow_blank=True)
@@ -41,7 +42,7 @@ class ParcelInput(serializers.Serializer):
     length_mm = serializers.IntegerField(min_value=1, max_value=10_000)
     width_mm = serializers.IntegerField(min_value=1, max_value=10_000)
     height_mm = serializers.IntegerField(min_value=1, max_value=10_000)
-    items = ItemInput(many=True, required=False, default=list)
+    items = ItemInput(many=True, required=False, default=list, max_length=MAX_ITEMS_PER_PARCEL)
 
 
 class OrderInput(serializers.Serializer):
@@ -49,7 +50,7 @@ class OrderInput(serializers.Serializer):
     service_level = serializers.ChoiceField(choices=["express", "standard", "economy"], default="standard")
     sender = AddressInput()
     recipient = AddressInput()
-    parcels = ParcelInput(many=True, min_length=1, max_length=50)
+    parcels = ParcelInput(many=True, min_length=1, max_length=MAX_PARCELS_PER_ORDER)
     carrier_service = serializers.CharField(
         max_length=101,
         required=False,

@@ -18,6 +18,7 @@ from apps.erp_api.idempotency import idempotent
 from apps.erp_api.output import order_detail, order_summary
 from apps.erp_api.schema import filter_parameters
 from apps.erp_api.serializers import (
+    BULK_MAX_ORDERS,
     BulkOrderEnvelope,
     BulkOrderInput,
     BulkOrderOutput,
@@ -126,6 +127,12 @@ class OrderBulkCreateApi(ErpApiView):
     order, in request order, with the order or the error it would get on its own."""
 
     required_scopes = {"POST": "orders:write"}
+
+    @staticmethod
+    def rate_cost(request) -> int:
+        """One rate-limit token per order sent (at least one; the envelope's cap holds it to 500)."""
+        orders = request.data.get("orders") if isinstance(request.data, dict) else None
+        return min(max(1, len(orders)), BULK_MAX_ORDERS) if isinstance(orders, list) else 1
 
     @extend_schema(
         operation_id="orders_bulk_create",

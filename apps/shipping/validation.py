@@ -2,6 +2,7 @@
 
 import re
 from collections import defaultdict
+from decimal import Decimal
 
 import pycountry
 
@@ -37,6 +38,15 @@ POSTCODES = {
 }
 # E.164 numbers have at most 15 digits; fewer than 6 is no reachable number.
 PHONE_DIGITS = (6, 15)
+
+# What a carrier would take in one order: the one home of these limits, read by the API's
+# serializers and fast path and the portal's forms, and checked for every order in
+# `validate_draft`. The value cap is in the order's one currency: high enough for a valuable
+# parcel declared in a currency of small units (IDR, KRW), and far below what overflows totals.
+MAX_PARCELS_PER_ORDER = 50
+MAX_ITEMS_PER_PARCEL = 100
+MAX_ITEM_QUANTITY = 10_000
+MAX_DECLARED_VALUE_PER_ORDER = Decimal("100000000")
 
 
 def is_country(code: str) -> bool:
@@ -80,6 +90,8 @@ def validate_draft(draft: OrderDraft) -> None:
     _check_address(errors, "recipient", draft.recipient)
     if not draft.parcels:
         errors["parcels"].append("An order needs at least one parcel.")
+    if len(draft.parcels) > MAX_PARCELS_PER_ORDER:
+        errors["parcels"].append(f"An order has at most {MAX_PARCELS_PER_ORDER} parcels; split it into several orders.")
     # One customs declaration covers the order: its total is only meaningful in one currency.
     declared_in = next((i.currency for p in draft.parcels for i in p.items if is_currency(i.currency)), "")
     for p, parcel in enumerate(draft.parcels):
@@ -89,12 +101,16 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{path}.{name}"].append("Must be greater than zero.")
         if draft.is_cross_border and not parcel.items:
             errors[f"{path}.items"].append("A cross-border parcel needs its items listed for customs.")
+        if len(parcel.items) > MAX_ITEMS_PER_PARCEL:
+            errors[f"{path}.items"].append(f"A parcel lists at most {MAX_ITEMS_PER_PARCEL} items.")
         for i, item in enumerate(parcel.items):
             item_path = f"{path}.items[{i}]"
             if not item.description.strip():
                 errors[f"{item_path}.description"].append("This field is required.")
             if item.quantity <= 0:
                 errors[f"{item_path}.quantity"].append("Must be at least 1.")
+            elif item.quantity > MAX_ITEM_QUANTITY:
+                errors[f"{item_path}.quantity"].append(f"Must be at most {MAX_ITEM_QUANTITY}.")
             if item.unit_value <= 0:
                 errors[f"{item_path}.unit_value"].append("Must be greater than zero.")
             if not is_currency(item.currency):
@@ -109,5 +125,11 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{item_path}.origin_country"].append(
                     f"{item.origin_country!r} is not an ISO 3166 country code."
                 )
+    declared = sum((i.quantity * i.unit_value for p in draft.parcels for i in p.items), Decimal(0))
+    if declared > MAX_DECLARED_VALUE_PER_ORDER:
+        errors["parcels"].append(
+            f"The order declares {declared:.2f} {declared_in} in all; one order declares at most "
+            f"{MAX_DECLARED_VALUE_PER_ORDER}."
+        )
     if errors:
         raise InvalidOrder("The order has invalid fields.", extra={"fields": dict(errors)})
