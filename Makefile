@@ -6,14 +6,22 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test lint services browser setup db demo diagrams clean
+.PHONY: run test lint audit services browser setup setup-test db demo diagrams clean
 
+# `make run` installs what running needs (requirements.txt); `make test` adds the test and
+# check toolchain on top (requirements-test.txt, which includes requirements.txt).
 $(BIN)/.installed: requirements.txt
 	@PY=$$(scripts/find-python) && { [ -x $(BIN)/python ] || $$PY -m venv $(VENV); }
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+$(BIN)/.installed-test: requirements-test.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	@touch $@
+
 setup: $(BIN)/.installed
+
+setup-test: $(BIN)/.installed-test
 
 services:
 	@scripts/ensure-services
@@ -31,7 +39,7 @@ run: db
 	@mkdir -p var
 	WEB_PORT=$(PORT) $(BIN)/honcho start
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -40,7 +48,10 @@ lint: setup
 # night Europe leaves summer time, and the last minute of a leap day (TEST_CLOCK, conftest.py).
 CLOCK_CHECK_AT ?= 2027-10-31T00:59:00+00:00 2028-02-29T23:59:00+00:00
 
-test: setup services browser lint
+audit: setup-test
+	@scripts/audit-dependencies
+
+test: setup-test services browser lint audit
 	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
 	@for at in $(CLOCK_CHECK_AT); do \
 	  echo "clock-dependent tests again with the clock at $$at"; \

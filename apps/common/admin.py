@@ -3,14 +3,30 @@ from django.contrib import admin
 from apps.common.models import IdWorkerLease, OutboxEvent, ProcessedEvent
 
 
-class ProcessedEventInline(admin.TabularInline):
-    model = ProcessedEvent
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their object that the admin never adds, changes or deletes: they are
+    written by services alone (histories, attempts, events). Subclasses set `model` and `fields`."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["handler", "processed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ProcessedEventInline(ReadOnlyInline):
+    model = ProcessedEvent
+    fields = ["handler", "processed_at"]
+
+
+class TransitionHistoryInline(ReadOnlyInline):
+    """A state machine's history (a `TransitionRecord` subclass) under its object: rows are
+    written by `take_transition` alone. Subclasses set `model`."""
+
+    fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
 
 
 @admin.register(OutboxEvent)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.distribution.models import (
     CarrierCall,
     CarrierWebhookConfig,
@@ -37,26 +38,13 @@ class StuckFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DistributionTransitionInline(admin.TabularInline):
+class DistributionTransitionInline(TransitionHistoryInline):
     model = DistributionTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "milestone", "carrier_status", "description", "location", "received_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["occurred_at", "milestone", "carrier_status", "description", "location", "received_at"]
 
 
 @admin.register(DistributionOrder)

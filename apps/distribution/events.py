@@ -1,7 +1,22 @@
-"""Outbox records of the distribution center: `distribution.order.<new state>`."""
+"""Outbox records of the distribution center (`distribution.order.<new state>`), and their type
+names: subscribers name a distribution event by the constants and `distribution_state_event` below."""
 
 from apps.common import outbox
-from apps.distribution.models import DistributionOrder
+from apps.distribution.models import DistributionOrder, DistributionState
+
+
+def distribution_state_event(state: str) -> str:
+    """`distribution.order.<state>`: the distribution order reached `state`, one of `DistributionState`."""
+    return f"distribution.order.{state}"
+
+
+DISTRIBUTION_ORDER_CREATED = distribution_state_event(DistributionState.CREATED)
+DISTRIBUTION_ORDER_BOOKED = distribution_state_event(DistributionState.BOOKED)
+DISTRIBUTION_ORDER_BOOKING_FAILED = distribution_state_event(DistributionState.BOOKING_FAILED)
+DISTRIBUTION_ORDER_DELIVERED = distribution_state_event(DistributionState.DELIVERED)
+DISTRIBUTION_ORDER_CANCELLED = distribution_state_event(DistributionState.CANCELLED)
+# Operations asked to book again (admin action); the state does not change.
+DISTRIBUTION_ORDER_RETRY_REQUESTED = "distribution.order.retry_requested"
 
 
 def distribution_event(
@@ -9,7 +24,7 @@ def distribution_event(
 ) -> None:
     """Record `distribution.order.<new state>`, or the given event type."""
     outbox.record(
-        event_type=event_type or f"distribution.order.{distribution_order.state}",
+        event_type=event_type or distribution_state_event(distribution_order.state),
         aggregate_type="distribution_order",
         aggregate_id=distribution_order.pk,
         merchant_id=distribution_order.merchant_id,

@@ -2,10 +2,15 @@
 
 from apps.common import outbox
 from apps.distribution.archiving import distribution_archive_for_orders
+from apps.distribution.events import (
+    DISTRIBUTION_ORDER_CANCELLED,
+    DISTRIBUTION_ORDER_CREATED,
+    DISTRIBUTION_ORDER_RETRY_REQUESTED,
+)
 from apps.distribution.tasks import book_distribution_order, void_at_carrier
-from apps.orders.archiving import ARCHIVED_EVENT
+from apps.orders.events import ORDERS_ARCHIVED
 
-for _event_type in ("distribution.order.created", "distribution.order.retry_requested"):
+for _event_type in (DISTRIBUTION_ORDER_CREATED, DISTRIBUTION_ORDER_RETRY_REQUESTED):
     outbox.route(
         _event_type,
         task=book_distribution_order,
@@ -14,13 +19,13 @@ for _event_type in ("distribution.order.created", "distribution.order.retry_requ
     )
 
 outbox.route(
-    "distribution.order.cancelled",
+    DISTRIBUTION_ORDER_CANCELLED,
     task=void_at_carrier,
     kwargs=lambda event: {"distribution_order_id": event.payload["distribution_order_id"]},
     queue="carriers",
 )
 
 
-@outbox.on(ARCHIVED_EVENT)
+@outbox.on(ORDERS_ARCHIVED)
 def archive_with_the_orders(event: outbox.Event) -> None:
     distribution_archive_for_orders(order_ids=[int(i) for i in event.payload["order_ids"]])

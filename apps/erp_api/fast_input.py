@@ -6,7 +6,8 @@ checks the same rules directly and returns the same draft; on anything it does n
 outright (a missing field, a number sent as a string, a value out of range...) it returns None
 and the caller validates with `OrderInput`, which produces the errors. So the fast path may
 refuse more than `OrderInput` (it falls back), but never accepts what `OrderInput` refuses,
-and builds the same draft: test_fast_input.py checks both with generated payloads.
+and builds the same draft: test_fast_input.py checks both with generated payloads, and
+test_order_shape.py that it reads every field of the OpenAPI schema, within its limits, and no other.
 """
 
 import re

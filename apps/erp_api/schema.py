@@ -71,6 +71,17 @@ def _error_codes(*, method: str, authenticated: bool, has_path_params: bool, pag
 
 
 class ErpAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # drf-spectacular leaves out the length limits of a nested list (`many=True`), which
+        # the API enforces (an order's 1 to 50 parcels, a bulk's 1 to 500 orders).
+        if isinstance(field, serializers.ListSerializer) and schema:
+            if field.min_length is not None:
+                schema["minItems"] = field.min_length
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:

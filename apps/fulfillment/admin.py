@@ -1,28 +1,16 @@
 from django.contrib import admin
 
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder, FulfillmentTransition
 
 
-class FulfillmentLegInline(admin.TabularInline):
+class FulfillmentLegInline(ReadOnlyInline):
     model = FulfillmentLeg
-    extra = 0
-    can_delete = False
-    readonly_fields = ["sequence", "kind", "leg_id", "state", "updated_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["sequence", "kind", "leg_id", "state", "updated_at"]
 
 
-class FulfillmentTransitionInline(admin.TabularInline):
+class FulfillmentTransitionInline(TransitionHistoryInline):
     model = FulfillmentTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FulfillmentOrder)

@@ -1,9 +1,10 @@
 """Fulfilment follows its distribution legs."""
 
 from apps.common import outbox
+from apps.distribution.events import distribution_state_event
 from apps.fulfillment.archiving import fulfillment_archive_for_orders
 from apps.fulfillment.services import fulfillment_cancel, fulfillment_distribution_leg_changed
-from apps.orders.archiving import ARCHIVED_EVENT
+from apps.orders.events import ORDER_CANCELLED, ORDERS_ARCHIVED
 
 LEG_NEWS = (
     "booked",
@@ -30,10 +31,10 @@ def leg_changed(event: outbox.Event) -> None:
 
 
 for _state in LEG_NEWS:
-    outbox.on(f"distribution.order.{_state}")(leg_changed)
+    outbox.on(distribution_state_event(_state))(leg_changed)
 
 
-@outbox.on("orders.order.cancelled")
+@outbox.on(ORDER_CANCELLED)
 def cancel_legs(event: outbox.Event) -> None:
     fulfillment_cancel(
         order_id=int(event.payload["order_id"]),
@@ -42,6 +43,6 @@ def cancel_legs(event: outbox.Event) -> None:
     )
 
 
-@outbox.on(ARCHIVED_EVENT)
+@outbox.on(ORDERS_ARCHIVED)
 def archive_with_the_orders(event: outbox.Event) -> None:
     fulfillment_archive_for_orders(order_ids=[int(i) for i in event.payload["order_ids"]])

@@ -15,9 +15,8 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from apps.common import outbox
+from apps.orders.events import ORDERS_ARCHIVED
 from apps.orders.models import CLOSED_STATES, ArchivedOrder, Item, Order, OrderTransition, Parcel
-
-ARCHIVED_EVENT = "orders.orders.archived"
 
 _q = connection.ops.quote_name
 _COPIED = [f.column for f in ArchivedOrder._meta.concrete_fields if f.column not in ("document", "archived_at")]
@@ -73,7 +72,7 @@ def order_archive_batch(*, closed_before: datetime, batch_size: int = 1000) -> i
         for statement in _DELETE:
             cursor.execute(statement, {"ids": ids})
         outbox.record(
-            event_type=ARCHIVED_EVENT,
+            event_type=ORDERS_ARCHIVED,
             aggregate_type="order_batch",
             aggregate_id=ids[0],
             merchant_id=None,

@@ -32,7 +32,7 @@ S = OrderState
 
 
 # Events are named after the state reached, except where the transition says more.
-_EVENT_OF_TRANSITION = {"reroute": "rerouted"}
+_EVENT_OF_TRANSITION = {"reroute": events.ORDER_REROUTED}
 
 
 def _address_fields(prefix: str, address: AddressDraft) -> dict:
@@ -131,7 +131,7 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
         rows.json_rows(parcels),
         rows.json_rows(items, replacing={"parcel_id": lambda item: item.parcel.sequence}),
         rows.json_rows([history]),
-        rows.json_rows([events.order_event_row(order, "accepted", actor=actor, **_from_warehouse(order))]),
+        rows.json_rows([events.order_event_row(order, events.ORDER_ACCEPTED, actor=actor, **_from_warehouse(order))]),
     ]
     try:
         _execute_atomically(_order_insert_sql(), params)
@@ -162,7 +162,9 @@ def _take(order: Order, transition: str, *, actor: str, reason: str = "") -> Ord
             f"Order {order.number} is {order.state}; it cannot {transition.replace('_', ' ')} now.",
             extra={"order_id": str(order.id), "state": order.state},
         ) from exc
-    events.order_event(order, _EVENT_OF_TRANSITION.get(transition, order.state), actor=actor, reason=reason)
+    events.order_event(
+        order, _EVENT_OF_TRANSITION.get(transition) or events.order_state_event(order.state), actor=actor, reason=reason
+    )
     return order
 
 
@@ -232,7 +234,7 @@ def order_record_booking(*, order_id: int, carrier_code: str, tracking_number: s
         order.carrier_code = carrier_code
         order.version += 1
         order.save(update_fields=["tracking_number", "carrier_code", "version", "updated_at"])
-        events.order_event(order, "booked", actor=actor)
+        events.order_event(order, events.ORDER_BOOKED, actor=actor)
         return order
 
 

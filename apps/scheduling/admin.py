@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from apps.common.admin import TransitionHistoryInline
 from apps.scheduling.models import Lane, LaneEntry, LaneEntryTransition
 
 
@@ -31,15 +32,8 @@ class LaneAdmin(admin.ModelAdmin):
         return obj.in_flight_count
 
 
-class LaneEntryTransitionInline(admin.TabularInline):
+class LaneEntryTransitionInline(TransitionHistoryInline):
     model = LaneEntryTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LaneEntry)

@@ -1,17 +1,11 @@
 from django.contrib import admin
 
+from apps.common.admin import TransitionHistoryInline
 from apps.warehouse.models import StockLevel, WarehouseOrder, WarehouseOrderTransition
 
 
-class WarehouseOrderTransitionInline(admin.TabularInline):
+class WarehouseOrderTransitionInline(TransitionHistoryInline):
     model = WarehouseOrderTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["occurred_at", "transition", "from_state", "to_state", "actor", "reason"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WarehouseOrder)

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from apps.common.admin import ReadOnlyInline
 from apps.common.exceptions import DomainError
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.services import delivery_redeliver
@@ -33,15 +34,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return masked(endpoint.secret)
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyInline):
     model = WebhookAttempt
-    extra = 0
-    can_delete = False
     fields = ["started_at", "duration_ms", "status_code", "succeeded", "error", "response_excerpt"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)

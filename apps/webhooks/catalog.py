@@ -1,19 +1,22 @@
 """The event types merchants can subscribe to, and the order-center events they come from."""
 
+from apps.orders.events import ORDER_ACCEPTED, ORDER_BOOKED, ORDER_CANCELLED, order_state_event
+from apps.orders.models import OrderState as S
+
 # Public name -> the outbox event type of the order center. Internal steps (scheduled, in
 # fulfilment, re-routed) are not offered: they tell a merchant nothing they can act on.
 EVENT_TYPES: dict[str, str] = {
-    "order.accepted": "orders.order.accepted",
-    "order.booked": "orders.order.booked",
-    "order.handed_over": "orders.order.handed_over",
-    "order.in_transit": "orders.order.in_transit",
-    "order.customs_hold": "orders.order.customs_hold",
-    "order.out_for_delivery": "orders.order.out_for_delivery",
-    "order.delivery_failed": "orders.order.delivery_failed",
-    "order.delivered": "orders.order.delivered",
-    "order.returned": "orders.order.returned",
-    "order.exception": "orders.order.exception",
-    "order.cancelled": "orders.order.cancelled",
+    "order.accepted": ORDER_ACCEPTED,
+    "order.booked": ORDER_BOOKED,
+    "order.handed_over": order_state_event(S.HANDED_OVER),
+    "order.in_transit": order_state_event(S.IN_TRANSIT),
+    "order.customs_hold": order_state_event(S.CUSTOMS_HOLD),
+    "order.out_for_delivery": order_state_event(S.OUT_FOR_DELIVERY),
+    "order.delivery_failed": order_state_event(S.DELIVERY_FAILED),
+    "order.delivered": order_state_event(S.DELIVERED),
+    "order.returned": order_state_event(S.RETURNED),
+    "order.exception": order_state_event(S.EXCEPTION),
+    "order.cancelled": ORDER_CANCELLED,
 }
 PUBLIC_TYPE_OF = {internal: public for public, internal in EVENT_TYPES.items()}
 

@@ -172,7 +172,7 @@ def distribution_order_retry(*, distribution_order_id: int, actor: str) -> Distr
                 distribution_order,
                 actor=actor,
                 reason="retry requested",
-                event_type="distribution.order.retry_requested",
+                event_type=events.DISTRIBUTION_ORDER_RETRY_REQUESTED,
             )
         elif distribution_order.state in TRACKABLE:
             distribution_order.next_poll_at = timezone.now()

@@ -1,0 +1,37 @@
+"""Every subscription names an event a publisher declares: a misspelt type would subscribe to
+nothing and fail silently. Here because scheduling is the lowest layer that sees both publishers
+(orders and distribution) and resources, which has to spell their names out."""
+
+from apps.common import outbox
+from apps.distribution import events as distribution_events
+from apps.distribution.models import DistributionState
+from apps.orders import events as order_events
+from apps.orders.models import OrderState
+from apps.resources import handlers as resources_handlers
+
+
+def _declared_event_types() -> set[str]:
+    return {
+        order_events.ORDER_BOOKED,
+        order_events.ORDER_REROUTED,
+        order_events.ORDERS_ARCHIVED,
+        *(order_events.order_state_event(state) for state in OrderState),
+        distribution_events.DISTRIBUTION_ORDER_RETRY_REQUESTED,
+        *(distribution_events.distribution_state_event(state) for state in DistributionState),
+    }
+
+
+def test_every_subscribed_event_type_is_declared_by_its_publisher():
+    subscribed = {
+        event_type
+        for event_type, subscribers in outbox.subscribed_event_types().items()
+        if any(".tests." not in name for name in subscribers)  # tests subscribe to made-up events of their own
+    }
+
+    assert subscribed - _declared_event_types() == set()
+
+
+def test_the_names_resources_spells_out_are_the_publishers_own():
+    assert resources_handlers.ORDER_ACCEPTED == order_events.ORDER_ACCEPTED
+    assert resources_handlers.ORDER_REROUTED == order_events.ORDER_REROUTED
+    assert resources_handlers.DISTRIBUTION_ORDER_DELIVERED == distribution_events.DISTRIBUTION_ORDER_DELIVERED
