@@ -62,6 +62,13 @@ def shipment_of_order(*, order_id: int) -> Shipment:
     )
 
 
+def carrier_calls_for_orders(*, distribution_order_ids: list[int], limit: int = 200) -> QuerySet[CarrierCall]:
+    """The calls made to carriers for these distribution orders, oldest first."""
+    return CarrierCall.objects.filter(distribution_order_id__in=distribution_order_ids).order_by("created_at", "id")[
+        :limit
+    ]
+
+
 def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:
     """The carrier's tracking events for the order, oldest first, from the archive once archived."""
     events = list(TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id"))

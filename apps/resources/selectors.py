@@ -46,6 +46,14 @@ def carrier_list() -> list[CarrierInfo]:
     return [_carrier_info(c) for c in Carrier.objects.order_by("code")]
 
 
+def destination_countries() -> list[str]:
+    """Every country some open service or warehouse ships to, from the in-process catalogue."""
+    catalogue = current_catalogue()
+    countries = {destination for spec in catalogue.services for _, destination in spec.lanes}
+    countries |= {country for warehouse in catalogue.warehouses for country in warehouse.ships_to}
+    return sorted(countries)
+
+
 def merchant_preferences(*, merchant_id: int) -> MerchantPreferences:
     """The merchant's preferred and blocked carriers and default strategy (defaults if none set)."""
     return current_catalogue().preferences.get(merchant_id, MerchantPreferences())

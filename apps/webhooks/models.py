@@ -64,6 +64,8 @@ class WebhookDelivery(models.Model):
                 fields=["next_attempt_at"], name="webhook_delivery_due", condition=Q(state__in=["pending", "failed"])
             ),
             models.Index(fields=["merchant_id", "-id"], name="webhook_delivery_merchant"),
+            # Operations read what was sent about one order (the back office's order page).
+            models.Index(fields=["order_id"], name="webhook_delivery_order", condition=Q(order_id__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,11 @@ def delivery_list(
     return deliveries
 
 
+def deliveries_for_order(*, order_id: int, limit: int = 100) -> QuerySet[WebhookDelivery]:
+    """What was sent to the merchant about one order, newest first (operations' view)."""
+    return WebhookDelivery.objects.filter(order_id=order_id).select_related("endpoint").order_by("-id")[:limit]
+
+
 def delivery_get(*, merchant_id: int, delivery_id: str | int) -> WebhookDelivery:
     """One delivery with its attempts, oldest first."""
     parsed = _parse_id(delivery_id)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.erp_api",
     "apps.portal",
+    "apps.backoffice",
     "apps.sandbox",
     "logistics",
 ]

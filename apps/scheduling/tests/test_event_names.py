@@ -1,6 +1,6 @@
 """Every subscription names an event a publisher declares: a misspelt type would subscribe to
-nothing and fail silently. Here because scheduling is the lowest layer that sees both publishers
-(orders and distribution) and resources, which has to spell their names out."""
+nothing and fail silently. Here because scheduling is the lowest layer that sees the publishers
+(orders, distribution and itself) and resources, which has to spell their names out."""
 
 from apps.common import outbox
 from apps.distribution import events as distribution_events
@@ -8,6 +8,7 @@ from apps.distribution.models import DistributionState
 from apps.orders import events as order_events
 from apps.orders.models import OrderState
 from apps.resources import handlers as resources_handlers
+from apps.scheduling import events as scheduling_events
 
 
 def _declared_event_types() -> set[str]:
@@ -18,6 +19,7 @@ def _declared_event_types() -> set[str]:
         *(order_events.order_state_event(state) for state in OrderState),
         distribution_events.DISTRIBUTION_ORDER_RETRY_REQUESTED,
         *(distribution_events.distribution_state_event(state) for state in DistributionState),
+        scheduling_events.ORDER_REROUTE_REQUESTED,
     }
 
 
