@@ -7,3 +7,6 @@ class LogisticsConfig(AppConfig):
 
     name = "logistics"
     label = "logistics"
+
+    def ready(self) -> None:
+        from logistics import checks  # noqa: F401 - registers the deployment checks

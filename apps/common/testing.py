@@ -7,6 +7,13 @@ from typing import Any
 from django.db import connection
 
 
+def sandbox_headers() -> dict[str, str]:
+    """What a test calling the sandbox carriers directly sends: their API key, as the gateway does."""
+    from django.conf import settings
+
+    return {"Authorization": f"Bearer {settings.SANDBOX_API_KEY}"}
+
+
 def run_concurrently(*calls: Callable[[], Any]) -> list[Any]:
     """Start every call at the same moment, each in its own thread with its own database
     connection; return what each returned, or the exception it raised, in order."""

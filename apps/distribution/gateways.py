@@ -9,16 +9,20 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
+from django.utils import timezone
 
 from apps.distribution.exceptions import CarrierPermanentError, CarrierTransientError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,38 @@ CallObserver = Callable[[CallRecord], None]
 
 class InvalidWebhook(Exception):
     """A webhook whose signature or timestamp does not check out."""
+
+
+class UnacceptableWebhook(InvalidWebhook):
+    """A correctly signed webhook none of whose events can be believed (no zone, in the future)."""
+
+
+def event_time_problem(occurred_at: datetime) -> str:
+    """Why a carrier event's time cannot be believed, or "" when it can.
+
+    A time without a zone could be any of 26 hours; one further ahead than the clocks' skew
+    (`CARRIER_EVENT_MAX_FUTURE_SECONDS`) would stand as the latest event until that day, so the
+    real ones after it (delivered, say) would never move the parcel.
+    """
+    if timezone.is_naive(occurred_at):
+        return "its time has no zone"
+    if occurred_at > timezone.now() + timedelta(seconds=settings.CARRIER_EVENT_MAX_FUTURE_SECONDS):
+        return "its time is in the future"
+    return ""
+
+
+def believable_event_time(raw: Any) -> datetime | None:
+    """The event's time, or None (logged) when it is unreadable, has no zone, or is in the future."""
+    try:
+        occurred_at = datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        logger.warning("carrier event skipped: unreadable time %r", raw)
+        return None
+    problem = event_time_problem(occurred_at)
+    if problem:
+        logger.warning("carrier event skipped: %s (%s)", problem, raw)
+        return None
+    return occurred_at
 
 
 class CarrierGateway(Protocol):
@@ -167,19 +203,23 @@ class SandboxGateway:
         return self._call("label", "GET", f"shipments/{tracking_number}/label.pdf").content
 
     def _updates(self, shipments: list[dict]) -> dict[str, list[TrackingUpdate]]:
-        return {
-            shipment["tracking_number"]: [
-                TrackingUpdate(
-                    milestone=self.MILESTONES.get(event["status"], "in_transit"),
-                    carrier_status=event["status"],
-                    description=event.get("description", ""),
-                    location=event.get("location", ""),
-                    occurred_at=datetime.fromisoformat(event["occurred_at"]),
-                )
-                for event in shipment["events"]
-            ]
-            for shipment in shipments
-        }
+        """The carrier's events per tracking number; events whose time cannot be believed are skipped."""
+        updates: dict[str, list[TrackingUpdate]] = {}
+        for shipment in shipments:
+            kept = updates.setdefault(shipment["tracking_number"], [])
+            for event in shipment["events"]:
+                occurred_at = believable_event_time(event["occurred_at"])
+                if occurred_at is not None:
+                    kept.append(
+                        TrackingUpdate(
+                            milestone=self.MILESTONES.get(event["status"], "in_transit"),
+                            carrier_status=event["status"],
+                            description=event.get("description", ""),
+                            location=event.get("location", ""),
+                            occurred_at=occurred_at,
+                        )
+                    )
+        return updates
 
     def track(self, tracking_numbers: list[str]) -> dict[str, list[TrackingUpdate]]:
         response = self._call("track", "GET", "tracking/", params={"numbers": ",".join(tracking_numbers)})
@@ -199,9 +239,17 @@ class SandboxGateway:
         if not hmac.compare_digest(expected, signature):
             raise InvalidWebhook("signature does not match")
         try:
-            return self._updates(json.loads(body)["shipments"])
+            shipments = json.loads(body)["shipments"]
+            updates = self._updates(shipments)
+            sent = sum(len(shipment["events"]) for shipment in shipments)
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidWebhook(f"unreadable body: {exc}") from exc
+        if sent and not any(updates.values()):
+            raise UnacceptableWebhook(
+                "no event has a believable time (each needs a zone and no more than "
+                f"{settings.CARRIER_EVENT_MAX_FUTURE_SECONDS} seconds in the future)"
+            )
+        return updates
 
 
 GATEWAYS = {"sandbox": SandboxGateway}

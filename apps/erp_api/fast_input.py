@@ -139,7 +139,7 @@ def _parcel(data) -> ParcelDraft:
         raise _Fallback
     dimensions = {name: _whole(data, name, maximum) for name, maximum in _DIMENSIONS.items()}
     items = data.get("items", [])
-    if type(items) is not list:
+    if type(items) is not list or len(items) > limits.ITEMS_PER_PARCEL_MAX:
         raise _Fallback
     return ParcelDraft(**dimensions, items=tuple(_item(i) for i in items))
 

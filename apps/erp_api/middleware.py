@@ -1,4 +1,5 @@
-"""Caps that hold before a request reaches DRF, and the browser's middleware kept off /api/."""
+"""Caps that hold before a request reaches DRF, JSON for every failure under /api/, and the
+browser's middleware kept off /api/."""
 
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
@@ -6,6 +7,43 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 
 from apps.erp_api.errors import is_api, json_error
+
+# For an error Django or a middleware answered in HTML under /api/: the code and message instead.
+_HTML_ERRORS = {
+    400: ("bad_request", "The request is malformed."),
+    403: ("permission_denied", "Forbidden."),
+    404: ("not_found", "There is no API endpoint at this path."),
+    405: ("method_not_allowed", "The endpoint does not take this method."),
+    413: ("request_too_large", "The body is larger than the API takes."),
+}
+_SERVER_ERROR = ("server_error", "Something failed on our side and was logged; try again later.")
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/ every answer is JSON, even what Django answers itself in HTML.
+
+    `handler404`/`handler500` (logistics/urls.py) cover production, but with `DEBUG` on Django
+    answers an unknown path or a crash with its HTML debug page instead, and a middleware below
+    this one may fail on its own. The page was logged already (django.request); the client gets
+    the API's error format, with nothing of the inside.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not is_api(request) or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        status = response.status_code
+        code, message = _SERVER_ERROR if status >= 500 else _HTML_ERRORS.get(status, ("error", "The request failed."))
+        answer = json_error(status, code, message)
+        for header in ("Retry-After", "WWW-Authenticate", "Allow"):
+            if header in response:
+                answer[header] = response[header]
+        return answer
 
 
 class ApiBodySizeLimitMiddleware:

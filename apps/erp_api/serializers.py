@@ -72,7 +72,7 @@ class ParcelInput(serializers.Serializer):
     length_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["length_mm"])
     width_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["width_mm"])
     height_mm = serializers.IntegerField(min_value=1, max_value=limits.PARCEL_MAX["height_mm"])
-    items = ItemInput(many=True, required=False, default=list)
+    items = ItemInput(many=True, required=False, default=list, max_length=limits.ITEMS_PER_PARCEL_MAX)
 
 
 class OrderInput(serializers.Serializer):

@@ -19,7 +19,7 @@ BUCKET_CAPACITY, REFILL_PER_SECOND, MISS_COST = 20, 0.2, 4
 
 def check_rate(request, *, cost: float = 1) -> None:
     verdict = ratelimit.take(
-        bucket=f"tracking:{request.META.get('REMOTE_ADDR', '?')}",
+        bucket=f"tracking:{ratelimit.client_address(request)}",
         capacity=BUCKET_CAPACITY,
         per_second=REFILL_PER_SECOND,
         cost=cost,

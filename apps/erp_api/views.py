@@ -1,5 +1,6 @@
 """The orders endpoints: thin adapters from HTTP to the shipping and order centers."""
 
+import json
 import logging
 
 import django_filters
@@ -9,15 +10,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.erp_api.base import ErpApiView
 from apps.erp_api.errors import error_body, known_error
 from apps.erp_api.fast_input import read_order
-from apps.erp_api.idempotency import idempotent
+from apps.erp_api.idempotency import Claim, idempotency_item_record, idempotency_item_results, idempotent
 from apps.erp_api.output import order_detail, order_summary
 from apps.erp_api.schema import filter_parameters
 from apps.erp_api.serializers import (
+    BULK_MAX_ORDERS,
     BulkOrderEnvelope,
     BulkOrderInput,
     BulkOrderOutput,
@@ -127,6 +130,12 @@ class OrderBulkCreateApi(ErpApiView):
 
     required_scopes = {"POST": "orders:write"}
 
+    @staticmethod
+    def rate_cost(request) -> int:
+        """One rate-limit token per order sent (at least one; the envelope's cap holds it to 500)."""
+        orders = request.data.get("orders") if isinstance(request.data, dict) else None
+        return min(max(1, len(orders)), BULK_MAX_ORDERS) if isinstance(orders, list) else 1
+
     @extend_schema(
         operation_id="orders_bulk_create",
         request=BulkOrderInput,
@@ -137,9 +146,48 @@ class OrderBulkCreateApi(ErpApiView):
     def post(self, request):
         payload = BulkOrderEnvelope(data=request.data)
         payload.is_valid(raise_exception=True)
-        results = [self._one(request.auth, index, data) for index, data in enumerate(payload.validated_data["orders"])]
+        orders = payload.validated_data["orders"]
+        claim = getattr(request, "idempotency_claim", None)
+        if claim is None:
+            results = [self._one(request.auth, index, data) for index, data in enumerate(orders)]
+        else:
+            results = self._resumed(request.auth, claim, orders)
         created = sum(1 for r in results if r["status"] == status.HTTP_201_CREATED)
         return Response({"created": created, "failed": len(results) - created, "results": results})
+
+    @classmethod
+    def _resumed(cls, principal: ApiPrincipal, claim: Claim, orders: list) -> list[dict]:
+        """Under an Idempotency-Key each order's result is kept as soon as it is known, so that a
+        retry after the request died half-way answers the done ones as they were and does the rest."""
+        done = idempotency_item_results(claim=claim, count=len(orders))
+        results = []
+        for index, data in enumerate(orders):
+            if index in done:
+                results.append(json.loads(done[index][1]))
+                continue
+            result = cls._one(principal, index, data)
+            if claim.taken_over:
+                result = cls._made_by_the_first_attempt(principal, claim, result)
+            if result["status"] < 500:
+                idempotency_item_record(
+                    claim=claim, index=index, status=result["status"], body=JSONRenderer().render(result)
+                )
+            results.append(result)
+        return results
+
+    @staticmethod
+    def _made_by_the_first_attempt(principal: ApiPrincipal, claim: Claim, result: dict) -> dict:
+        """An order the dead attempt recorded but had no time to note: its reference is then
+        taken by an order made since the key was first claimed, which is that very order."""
+        error = result["error"] or {}
+        order_id = error.get("extra", {}).get("order_id") if error.get("code") == "duplicate_reference" else None
+        if order_id is None or claim.first_claimed_at is None:
+            return result
+        order = order_get(merchant_id=principal.merchant_id, order_id=order_id)
+        if order.created_at < claim.first_claimed_at:
+            return result
+        order_data = json.loads(JSONRenderer().render(order_detail(order, order.parcels.all())))
+        return {"index": result["index"], "status": status.HTTP_201_CREATED, "order": order_data, "error": None}
 
     @staticmethod
     def _one(principal: ApiPrincipal, index: int, data: dict) -> dict:

@@ -9,11 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.common.text import refuse_control_characters
 from apps.erp_api.base import ErpApiView
-from apps.erp_api.idempotency import idempotent
+from apps.erp_api.idempotency import idempotent, secret_bearing
 from apps.erp_api.views import OrderCursorPagination
 from apps.webhooks.catalog import EVENT_TYPES
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -153,6 +154,19 @@ def delivery_out(delivery: WebhookDelivery, *, with_attempts: bool = False) -> d
     return out
 
 
+REPLAY_NOTICE = (
+    "This answers a retry with the same Idempotency-Key: the secret was shown in full only in the first "
+    "answer and is not kept for retries. If it was lost, rotate it (POST .../rotate-secret/)."
+)
+
+
+def _with_secret(endpoint: WebhookEndpoint, secret: str, *, status: int) -> Response:
+    """The answer that shows the new secret this once; a retry gets it masked, with a notice."""
+    response = Response(EndpointOutput(endpoint_out(endpoint, secret=secret)).data, status=status)
+    redacted = {**EndpointOutput(endpoint_out(endpoint)).data, "secret_notice": REPLAY_NOTICE}
+    return secret_bearing(response, replay_content=JSONRenderer().render(redacted))
+
+
 class WebhookEndpointListCreateApi(ErpApiView):
     required_scopes = {"GET": SCOPE, "POST": SCOPE}
     pagination_class = WebhookCursorPagination
@@ -179,9 +193,7 @@ class WebhookEndpointListCreateApi(ErpApiView):
         payload = EndpointInput(data=request.data)
         payload.is_valid(raise_exception=True)
         endpoint, secret = endpoint_create(merchant_id=request.auth.merchant_id, **payload.validated_data)
-        response = Response(EndpointOutput(endpoint_out(endpoint, secret=secret)).data, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
-        return response
+        return _with_secret(endpoint, secret, status=status.HTTP_201_CREATED)
 
 
 class WebhookEndpointDetailApi(ErpApiView):
@@ -242,9 +254,7 @@ class WebhookEndpointRotateSecretApi(ErpApiView):
             endpoint_id=endpoint_id,
             overlap=timedelta(hours=payload.validated_data["overlap_hours"]),
         )
-        response = Response(EndpointOutput(endpoint_out(endpoint, secret=secret)).data)
-        response["Cache-Control"] = "no-store"
-        return response
+        return _with_secret(endpoint, secret, status=status.HTTP_200_OK)
 
 
 class WebhookDeliveryListApi(ErpApiView):

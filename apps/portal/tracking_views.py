@@ -46,7 +46,7 @@ def track_view(request):
     )
     if not tracking_number and not (number and postal_code):
         return render(request, "portal/track.html", context)
-    bucket = f"tracking:{request.META.get('REMOTE_ADDR', '?')}"
+    bucket = f"tracking:{ratelimit.client_address(request)}"
     verdict = ratelimit.take(bucket=bucket, capacity=BUCKET_CAPACITY, per_second=REFILL_PER_SECOND)
     if not verdict.allowed:
         response = render(request, "portal/track.html", {**context, "throttled": True}, status=429)

@@ -3,12 +3,19 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from apps.portal import keys_views, tracking_views, views, webhooks_views
+from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:order-list"), name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="portal/login.html", authentication_form=ThrottledAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("track/", tracking_views.track_view, name="track"),
     path("orders/", views.order_list_view, name="order-list"),

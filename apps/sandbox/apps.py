@@ -4,7 +4,8 @@ from django.apps import AppConfig
 class SandboxConfig(AppConfig):
     """Owns the sandbox carriers' shipments and their behaviour knobs. Its only interface is HTTP:
     `POST shipments/`, `POST shipments/<tn>/cancel/`, `GET shipments/<tn>/label.pdf`,
-    `GET tracking/?numbers=` under `/sandbox/carriers/<code>/`. How its shipments move and how
+    `GET tracking/?numbers=` under `/sandbox/carriers/<code>/`, each for a caller with
+    `SANDBOX_API_KEY` as bearer token or a staff session (`views.credential_required`). How its shipments move and how
     their signed webhooks go out is `simulation` (beat runs `tasks.send_webhooks`)."""
 
     name = "apps.sandbox"

@@ -1,10 +1,12 @@
 """The sandbox carrier API. JSON in, JSON out, like a small real carrier."""
 
 import base64
+import hmac
 import json
 import random
 import secrets
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +22,30 @@ from apps.sandbox.simulation import send_due_webhooks, shipment_events
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
+
+
+def is_authorized(request) -> bool:
+    """The carrier's API key as a bearer token (what the platform's gateway sends), or a staff session."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token and hmac.compare_digest(token.encode(), settings.SANDBOX_API_KEY.encode()):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+def credential_required(view):
+    """Like a real carrier, the sandbox answers only its customer: its shipments carry every
+    merchant's addresses, and its knobs steer what the platform is told."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not is_authorized(request):
+            response = _error(401, "send the carrier API key as 'Authorization: Bearer <key>'")
+            response["WWW-Authenticate"] = 'Bearer realm="sandbox"'
+            return response
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def _carrier(code: str) -> SandboxCarrier:
@@ -68,6 +94,7 @@ def _shipment_json(shipment: SandboxShipment, request) -> dict:
 
 
 @csrf_exempt
+@credential_required
 def shipments(request, code):
     return create_shipment(request, code) if request.method == "POST" else shipment_list(request, code)
 
@@ -121,6 +148,7 @@ def create_shipment(request, code):
     return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
 
 
+@credential_required
 @require_GET
 def tracking(request, code):
     carrier, failure = _behave(code)
@@ -143,6 +171,7 @@ def tracking(request, code):
 
 
 @csrf_exempt
+@credential_required
 @require_POST
 def cancel_shipment(request, code, tracking_number):
     _, failure = _behave(code)
@@ -160,6 +189,7 @@ def cancel_shipment(request, code, tracking_number):
     return JsonResponse({"tracking_number": tracking_number, "cancelled": True})
 
 
+@credential_required
 @require_GET
 def label(request, code, tracking_number):
     shipment = SandboxShipment.objects.filter(carrier_code=code, tracking_number=tracking_number).first()
@@ -182,8 +212,12 @@ KNOBS = {
 
 
 @csrf_exempt
+@credential_required
 def behaviour(request, code):
-    """GET the carrier's knobs, or POST some of them as JSON to change how it behaves."""
+    """GET the carrier's knobs, or POST some of them as JSON to change how it behaves.
+
+    The webhook secret can be set here but is never shown: whoever reads it could sign tracking
+    events the platform would believe; the answer only says whether one is set."""
     carrier = _carrier(code)
     if request.method == "POST":
         try:
@@ -193,7 +227,8 @@ def behaviour(request, code):
         except (ValueError, KeyError, TypeError):
             return _error(400, f"send JSON with any of {sorted(KNOBS)}")
         carrier.save()
-    return JsonResponse({name: getattr(carrier, name) for name in KNOBS})
+    knobs = {name: getattr(carrier, name) for name in KNOBS if name != "webhook_secret"}
+    return JsonResponse({**knobs, "webhook_secret_set": bool(carrier.webhook_secret)})
 
 
 @require_GET
@@ -219,6 +254,7 @@ def shipment_list(request, code):
 
 
 @csrf_exempt
+@credential_required
 @require_POST
 def flush_webhooks(request):
     """Send every due tracking webhook now, instead of waiting for beat (for tests and demos)."""

@@ -3,6 +3,8 @@ API's serializers and its fast input path read them from here, so none of them c
 the database cannot hold or what another channel refuses. Text lengths and money digits come
 from the order center's columns; numeric ranges are ours (the columns hold more)."""
 
+from decimal import Decimal
+
 from apps.orders.models import Item, Order
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "state", "postal_code", "country", "phone", "email")
@@ -13,7 +15,13 @@ ITEM_MAX_LENGTH = {name: Item._meta.get_field(name).max_length for name in ITEM_
 UNIT_VALUE_MAX_DIGITS = Item._meta.get_field("unit_value").max_digits
 UNIT_VALUE_DECIMAL_PLACES = Item._meta.get_field("unit_value").decimal_places
 
-QUANTITY_MAX = 100_000
+# What a carrier would take in one order (the API serializers, its fast path, the portal's forms
+# and, for every channel, `validation.validate_draft`). The value cap is in the order's one
+# currency: high enough for a valuable parcel declared in a currency of small units (IDR, KRW),
+# and far below what overflows totals.
+QUANTITY_MAX = 10_000
+ITEMS_PER_PARCEL_MAX = 100
+DECLARED_VALUE_PER_ORDER_MAX = Decimal("100000000")
 WEIGHT_G_MAX = 1_000_000  # one tonne
 DIMENSION_MM_MAX = 10_000  # ten metres
 PARCEL_MAX = {

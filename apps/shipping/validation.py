@@ -2,10 +2,12 @@
 
 import re
 from collections import defaultdict
+from decimal import Decimal
 
 import pycountry
 
 from apps.orders.types import AddressDraft, OrderDraft
+from apps.shipping import limits
 from apps.shipping.exceptions import InvalidOrder
 
 SERVICE_LEVELS = ("express", "standard", "economy")
@@ -80,6 +82,10 @@ def validate_draft(draft: OrderDraft) -> None:
     _check_address(errors, "recipient", draft.recipient)
     if not draft.parcels:
         errors["parcels"].append("An order needs at least one parcel.")
+    if len(draft.parcels) > limits.PARCELS_PER_ORDER_MAX:
+        errors["parcels"].append(
+            f"An order has at most {limits.PARCELS_PER_ORDER_MAX} parcels; split it into several orders."
+        )
     # One customs declaration covers the order: its total is only meaningful in one currency.
     declared_in = next((i.currency for p in draft.parcels for i in p.items if is_currency(i.currency)), "")
     for p, parcel in enumerate(draft.parcels):
@@ -89,12 +95,16 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{path}.{name}"].append("Must be greater than zero.")
         if draft.is_cross_border and not parcel.items:
             errors[f"{path}.items"].append("A cross-border parcel needs its items listed for customs.")
+        if len(parcel.items) > limits.ITEMS_PER_PARCEL_MAX:
+            errors[f"{path}.items"].append(f"A parcel lists at most {limits.ITEMS_PER_PARCEL_MAX} items.")
         for i, item in enumerate(parcel.items):
             item_path = f"{path}.items[{i}]"
             if not item.description.strip():
                 errors[f"{item_path}.description"].append("This field is required.")
             if item.quantity <= 0:
                 errors[f"{item_path}.quantity"].append("Must be at least 1.")
+            elif item.quantity > limits.QUANTITY_MAX:
+                errors[f"{item_path}.quantity"].append(f"Must be at most {limits.QUANTITY_MAX}.")
             if item.unit_value <= 0:
                 errors[f"{item_path}.unit_value"].append("Must be greater than zero.")
             if not is_currency(item.currency):
@@ -109,5 +119,11 @@ def validate_draft(draft: OrderDraft) -> None:
                 errors[f"{item_path}.origin_country"].append(
                     f"{item.origin_country!r} is not an ISO 3166 country code."
                 )
+    declared = sum((i.quantity * i.unit_value for p in draft.parcels for i in p.items), Decimal(0))
+    if declared > limits.DECLARED_VALUE_PER_ORDER_MAX:
+        errors["parcels"].append(
+            f"The order declares {declared:.2f} {declared_in} in all; one order declares at most "
+            f"{limits.DECLARED_VALUE_PER_ORDER_MAX}."
+        )
     if errors:
         raise InvalidOrder("The order has invalid fields.", extra={"fields": dict(errors)})

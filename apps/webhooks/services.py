@@ -22,7 +22,7 @@ from django.utils import timezone
 from apps.common.outbox import Event
 from apps.webhooks import signing
 from apps.webhooks.catalog import EVENT_TYPES, PUBLIC_TYPE_OF
-from apps.webhooks.destinations import check_destination
+from apps.webhooks.destinations import check_destination, pinned_destination
 from apps.webhooks.exceptions import UnknownEventType, UnsafeWebhookUrl, WebhookEndpointDisabled
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.webhooks.selectors import delivery_get, endpoint_get, secrets_in_force
@@ -232,10 +232,13 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, started: datetime) ->
     endpoint = delivery.endpoint
     body = delivery.body.encode()
     try:
-        check_destination(endpoint.url)  # again: the name may resolve elsewhere since registration
+        # Checked again (the name may resolve elsewhere since registration), and sent to the very
+        # address checked: the client resolving the name itself could get another (rebinding).
+        destination = pinned_destination(endpoint.url)
     except UnsafeWebhookUrl as exc:
         return None, "", exc.message[:500]
     headers = {
+        "host": destination.host_header,
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         **signing.signature_headers(
@@ -246,7 +249,13 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, started: datetime) ->
         ),
     }
     try:
-        with client.stream("POST", endpoint.url, content=body, headers=headers) as response:
+        with client.stream(
+            "POST",
+            destination.url,
+            content=body,
+            headers=headers,
+            extensions={"sni_hostname": destination.server_name},
+        ) as response:
             # Only the start of the answer is read, and for no longer than the timeout in all:
             # the read timeout applies to each chunk, and a receiver dripping bytes must not keep
             # a sweeper for long.

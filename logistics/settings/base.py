@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.erp_api.middleware.ApiJsonErrorsMiddleware",
     "apps.erp_api.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, the user and messages serve the portal and admin; /api/ authenticates by key alone.
@@ -136,6 +137,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Failed password logins (portal and admin) per account and per client address before even the
+# right password is refused; one failure is forgiven every LOGIN_FAILURE_REFILL_SECONDS.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+LOGIN_FAILURE_REFILL_SECONDS = env.float("LOGIN_FAILURE_REFILL_SECONDS", default=60.0)
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:order-list"
 LOGOUT_REDIRECT_URL = "portal:login"
@@ -147,7 +153,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.erp_api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.erp_api.parsers.DepthLimitedJSONParser"],
     "EXCEPTION_HANDLER": "apps.erp_api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": None,
@@ -178,7 +184,11 @@ SPECTACULAR_SETTINGS = {
 # ERP API limits: a token bucket per key, a body cap, and how long idempotency keys are kept.
 API_RATE_LIMIT_PER_SECOND = env.float("API_RATE_LIMIT_PER_SECOND", default=20.0)
 API_RATE_LIMIT_BURST = env.int("API_RATE_LIMIT_BURST", default=100)
+# How many reverse proxies in front of the web process append to X-Forwarded-For; limits per
+# client address read the address from there (apps/common/ratelimit.py). 0: no proxy, REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=60)
@@ -215,6 +225,8 @@ CELERY_BEAT_SCHEDULE = {
 # Platform knobs.
 API_KEY_PEPPER = env("API_KEY_PEPPER", default="dev-only-api-key-pepper")
 CARRIER_HTTP_TIMEOUT_SECONDS = env.float("CARRIER_HTTP_TIMEOUT_SECONDS", default=10.0)
+# A carrier event dated further ahead than this (clock skew) is skipped, as is one without a zone.
+CARRIER_EVENT_MAX_FUTURE_SECONDS = env.int("CARRIER_EVENT_MAX_FUTURE_SECONDS", default=15 * 60)
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=5)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
@@ -240,6 +252,9 @@ SANDBOX_TIMEOUT_RATE = env.float("SANDBOX_TIMEOUT_RATE", default=0.0)
 # Sandbox carriers send signed tracking webhooks here (with {code}); empty sends none.
 SANDBOX_WEBHOOK_URL = env("SANDBOX_WEBHOOK_URL", default=SITE_URL + "/webhooks/carriers/{code}/")
 SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="dev-only-sandbox-webhook-secret")
+# The API key every sandbox carrier asks for (`Authorization: Bearer`, as the gateway sends the
+# carrier's `api_key`); staff sessions pass too. The demo's carriers are seeded with it.
+SANDBOX_API_KEY = env("SANDBOX_API_KEY", default="dev-only-sandbox-api-key")
 SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 5)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)

@@ -12,6 +12,9 @@ SANDBOX_WEBHOOK_URL = env("SANDBOX_WEBHOOK_URL", default="")
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production runs behind one TLS-terminating proxy (see SECURE_PROXY_SSL_HEADER); set 0 without
+# one (a client could then choose its own address) and 2 behind a CDN plus a load balancer.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.common.fsm import forward_path
-from apps.distribution.gateways import InvalidWebhook, TrackingUpdate, gateway_for
+from apps.distribution.gateways import InvalidWebhook, TrackingUpdate, event_time_problem, gateway_for
 from apps.distribution.health import guarded_call
 from apps.distribution.models import (
     CARRIER_PROGRESS,
@@ -56,7 +56,10 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
     Events come late, twice or out of order: duplicates are dropped by the unique constraint;
     an event older than the last one followed stays in the timeline without moving the state;
     and the state never moves back to a lower rank (a stale scan after delivery changes nothing).
+    An event without a zone or dated in the future is logged and skipped (whatever gateway
+    brought it): kept, it would stand as the latest and hold every real event after it.
     """
+    updates = [u for u in updates if _believable(u, distribution_order_id)]
     with transaction.atomic():
         distribution_order = locked(distribution_order_id)
         TrackingEvent.objects.bulk_create(
@@ -82,6 +85,19 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
             distribution_order.next_poll_at = None
         distribution_order.save(update_fields=["next_poll_at", "last_event_at", "updated_at"])
     return distribution_order
+
+
+def _believable(update: TrackingUpdate, distribution_order_id: int) -> bool:
+    problem = event_time_problem(update.occurred_at)
+    if problem:
+        logger.warning(
+            "carrier event %s for distribution order %s skipped: %s (%s)",
+            update.carrier_status,
+            distribution_order_id,
+            problem,
+            update.occurred_at,
+        )
+    return not problem
 
 
 def tracking_poll(*, carrier_code: str, distribution_order_ids: list[int]) -> int:

@@ -30,21 +30,6 @@ def sandbox_booking(live_server, merchant):
 
 
 @pytest.fixture
-def book_through_lane():
-    """`book(distribution_order)`: ask for the booking as operations' Retry does (booking work on
-    the carrier's lane, released at once); its nudge goes to the carriers queue after commit."""
-    from apps.common import outbox
-    from apps.scheduling.services import lane_book_retry
-
-    def book(distribution_order):
-        entry = lane_book_retry(distribution_order_id=distribution_order.pk, actor="test")
-        outbox.relay_pending()  # what the relay process does: the nudge goes to the worker
-        return entry
-
-    return book
-
-
-@pytest.fixture
 def carriers_worker(tmp_path):
     """A Celery worker on the carriers queue, one task at a time, started on an empty broker."""
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()

@@ -109,7 +109,8 @@ def test_retries_are_bounded_and_then_booking_fails_for_good(distribution_orders
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_call_to_the_sandbox_is_logged_without_secrets(live_server, merchant):
+def test_every_call_to_the_sandbox_is_logged_without_secrets(live_server, merchant, settings):
+    settings.SANDBOX_API_KEY = "top-secret-key"
     CoverageFactory(
         service__carrier__code="logged-post",
         service__carrier__api_key="top-secret-key",

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pypdf
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -113,7 +114,7 @@ def test_a_permanent_refusal_ends_in_booking_failed_with_the_reason(distribution
 def test_the_sandbox_carrier_answers_a_repeated_booking_with_the_same_shipment(live_server):
     endpoint = f"{live_server.url}/sandbox/carriers/live-post/"
     CoverageFactory(service__carrier__code="live-post", service__carrier__endpoint_url=endpoint)
-    gateway = SandboxGateway(endpoint_url=endpoint, api_key="k")
+    gateway = SandboxGateway(endpoint_url=endpoint, api_key=settings.SANDBOX_API_KEY)
     request = BookingRequest(
         idempotency_key="key-1",
         service_code="standard",
@@ -205,7 +206,7 @@ def test_polling_stops_at_a_final_state(distribution_order):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_server, merchant):
+def test_a_carrier_without_a_configured_credential_is_called_cleanly_and_refused(live_server, merchant):
     endpoint = f"{live_server.url}/sandbox/carriers/open-post/"
     CoverageFactory(
         service__carrier__code="open-post", service__carrier__endpoint_url=endpoint, service__carrier__api_key=""
@@ -215,9 +216,11 @@ def test_a_carrier_without_a_configured_credential_is_still_called_cleanly(live_
         order_id=order.pk, merchant_id=merchant.pk, carrier_code="open-post", service_code="standard", actor="t"
     )
 
-    booked = distribution_order_book(distribution_order_id=distribution_order.pk)
+    refused = distribution_order_book(distribution_order_id=distribution_order.pk)
 
-    assert booked.state == "booked" and booked.tracking_number.startswith("SBOPE")
+    # The sandbox, like a real carrier, answers only a caller with its API key: a permanent refusal.
+    assert refused.state == "booking_failed" and refused.tracking_number == ""
+    assert "API key" in refused.last_error
 
 
 @pytest.mark.django_db(transaction=True)
@@ -246,7 +249,7 @@ def test_a_tracking_poll_asks_the_carrier_once_for_the_given_due_deliveries(live
 @pytest.mark.django_db(transaction=True)
 def test_the_gateway_fetches_the_carriers_label_again(live_server):
     endpoint = f"{live_server.url}/sandbox/carriers/label-post/"
-    gateway = SandboxGateway(endpoint_url=endpoint, api_key="k")
+    gateway = SandboxGateway(endpoint_url=endpoint, api_key=settings.SANDBOX_API_KEY)
     booking = gateway.book(
         BookingRequest(
             idempotency_key="label-1",

@@ -101,6 +101,42 @@ def test_an_unknown_api_path_is_a_json_404(api_client):
     _assert_error_format(api_client.get("/api/v2/orders/"), 404, "not_found")
 
 
+def test_with_debug_on_an_unknown_api_path_and_a_crash_are_still_json(api_client, cn_de_service, settings, monkeypatch):
+    """`make run` has DEBUG on: Django's HTML debug pages must not reach API clients."""
+    from apps.erp_api import views
+
+    settings.DEBUG = True
+
+    def crash(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views, "order_submit", crash)
+    api_client.raise_request_exception = False
+
+    _assert_error_format(api_client.get("/api/v1/nothing-here/"), 404, "not_found")
+    _assert_error_format(api_client.get("/api/nothing/"), 404, "not_found")
+    crashed = api_client.post(ORDERS, order_payload(), format="json")
+    _assert_error_format(crashed, 500, "server_error")
+    assert "secret internals" not in crashed.content.decode()
+
+
+@pytest.mark.parametrize("depth", [33, 100, 100_000])
+def test_json_nested_deeper_than_the_limit_is_a_400(api_client, cn_de_service, depth):
+    body = '{"reference": ' + "[" * depth + "]" * depth + "}"
+
+    response = api_client.post(ORDERS, body, content_type="application/json")
+
+    _assert_error_format(response, 400, "parse_error")
+    assert "nested deeper than 32" in response.json()["message"]
+    assert not Order.objects.exists()
+
+
+def test_json_nested_within_the_limit_is_judged_by_its_fields(api_client, cn_de_service):
+    response = api_client.post(ORDERS, '{"reference": ' + "[" * 30 + "]" * 30 + "}", content_type="application/json")
+
+    _assert_error_format(response, 400, "validation_error")
+
+
 def test_pages_outside_the_api_keep_django_errors(client, db):
     response = client.get("/no-such-page-anywhere/")
 
@@ -301,3 +337,58 @@ def test_a_filter_given_twice_is_refused_unless_it_takes_several_values(api_clie
     assert twice.json()["extra"]["fields"] == {"carrier": ["Give this parameter once."]}
     assert states.status_code == 200
     assert len(states.json()["results"]) == 2
+
+
+# Aggregate limits (apps/shipping/validation.py) and what a bulk costs
+
+
+def _order_with(*, parcels: int = 1, items: int = 1, quantity: int = 1, unit_value: str = "12.50") -> dict:
+    payload = order_payload()
+    item = {**payload["parcels"][0]["items"][0], "quantity": quantity, "unit_value": unit_value}
+    payload["parcels"] = [{**payload["parcels"][0], "items": [item] * items}] * parcels
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (_order_with(parcels=51), "parcels"),
+        (_order_with(items=101), "parcels[0].items"),
+        (_order_with(quantity=10_001), "parcels[0].items[0].quantity"),
+        (_order_with(quantity=100_000, unit_value="9999999999.99"), "parcels[0].items[0].quantity"),
+        (_order_with(quantity=10_000, unit_value="9999999999.99"), "parcels"),
+        (_order_with(items=100, quantity=10_000, unit_value="1000.00"), "parcels"),
+    ],
+    ids=["parcels", "items", "quantity", "probe", "value", "value over items"],
+)
+def test_an_order_over_a_carriers_limits_is_a_400_naming_the_field(api_client, cn_de_service, payload, field):
+    response = api_client.post(ORDERS, payload, format="json")
+
+    _assert_error_format(response, 400, "validation_error")
+    assert field in response.json()["extra"]["fields"]
+    assert not Order.objects.exists()
+
+
+def test_a_bulk_costs_a_token_per_order(small_bucket, api_key, cn_de_service):
+    client = _client(api_key)
+    orders = [order_payload(reference=f"B-{n}") for n in range(5)]
+
+    bulk = client.post(f"{ORDERS}bulk/", {"orders": orders}, format="json")
+    after = client.get(ORDERS)
+
+    assert bulk.status_code == 200 and bulk.json()["created"] == 5
+    assert after.status_code == 429 and int(after["Retry-After"]) >= 1
+
+
+def test_a_bulk_larger_than_the_burst_goes_through_once_and_leaves_a_debt(settings, api_key, cn_de_service):
+    settings.API_RATE_LIMIT_BURST = 3
+    settings.API_RATE_LIMIT_PER_SECOND = 1
+    client = _client(api_key)
+
+    bulk = client.post(
+        f"{ORDERS}bulk/", {"orders": [order_payload(reference=f"D-{n}") for n in range(8)]}, format="json"
+    )
+    after = client.get(ORDERS)
+
+    assert bulk.status_code == 200
+    assert after.status_code == 429 and int(after["Retry-After"]) >= 5  # eight orders at one a second

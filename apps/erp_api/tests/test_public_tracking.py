@@ -56,3 +56,31 @@ def test_guessing_tracking_numbers_is_throttled_with_retry_after(buyer, db):
     throttled = buyer.get("/api/v1/tracking/", {"tracking_number": "SBX1"})
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) >= 1
     assert throttled.json()["code"] == "throttled"
+
+
+def _guess_from(client, forwarded_for: str, *, proxy: str) -> int:
+    return client.get(
+        "/api/v1/tracking/", {"tracking_number": "SBX0"}, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for
+    ).status_code
+
+
+def test_behind_the_trusted_proxy_each_buyer_has_their_own_budget(db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy, client = f"10.{uuid.uuid4().int % 250}.0.1", APIClient()
+    guesser, buyer = f"203.0.{uuid.uuid4().int % 250}.9", f"198.51.{uuid.uuid4().int % 250}.4"
+
+    guesses = [_guess_from(client, guesser, proxy=proxy) for _ in range(8)]
+    # A forged leftmost entry does not give the guesser a fresh budget: the proxy's entry counts.
+    forged = _guess_from(client, f"192.0.2.{uuid.uuid4().int % 250}, {guesser}", proxy=proxy)
+
+    assert guesses[-1] == 429 and forged == 429
+    assert _guess_from(client, buyer, proxy=proxy) == 404  # another buyer behind the same proxy
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(db, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    client, address = APIClient(), f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.8"
+
+    statuses = [_guess_from(client, f"203.0.113.{n}", proxy=address) for n in range(8)]
+
+    assert statuses[-1] == 429

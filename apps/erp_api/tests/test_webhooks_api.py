@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.erp_api.models import IdempotencyRecord
 from apps.orders.tests.factories import create_order
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookEndpoint
@@ -67,8 +68,32 @@ def test_an_idempotent_retry_of_the_registration_registers_once(api_client):
     again = _register(api_client, "http://127.0.0.1:9/a/", headers={"Idempotency-Key": "hook-1"})
 
     assert (first.status_code, again.status_code) == (201, 201)
-    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
     assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["create", "rotate"])
+def test_a_secret_is_shown_once_and_a_replay_gets_it_masked_with_a_notice(api_client, action):
+    if action == "create":
+        send = lambda: _register(api_client, "http://127.0.0.1:9/s/", headers={"Idempotency-Key": "secret-1"})  # noqa: E731
+    else:
+        endpoint_id = _register(api_client, "http://127.0.0.1:9/s/").json()["id"]
+        send = lambda: api_client.post(  # noqa: E731
+            f"{ENDPOINTS}{endpoint_id}/rotate-secret/",
+            {"overlap_hours": 0},
+            format="json",
+            headers={"Idempotency-Key": "rot-1"},
+        )
+
+    first, again = send(), send()
+
+    secret = first.json()["secret"]
+    assert secret.startswith("whsec_") and len(secret) > 20
+    assert first["Cache-Control"] == again["Cache-Control"] == "no-store"
+    assert again["Idempotent-Replayed"] == "true"
+    assert secret not in again.content.decode()
+    assert again.json()["secret"] == f"whsec_…{secret[-4:]}" and "shown in full only" in again.json()["secret_notice"]
+    assert all(secret not in bytes(r.response_body).decode() for r in IdempotencyRecord.objects.all())
 
 
 def test_patch_rotate_and_delete(api_client):

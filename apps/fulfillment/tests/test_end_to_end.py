@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from apps.common.testing import CELERY, Processes, process_env, worker_command
+from apps.common.testing import CELERY, Processes, process_env, sandbox_headers, worker_command
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
 from apps.orders.tests.factories import order_payload
@@ -67,7 +67,10 @@ def test_an_order_from_the_erp_api_reaches_delivered(live_server, platform_proce
     assert body["tracking_number"].startswith("SBE2E")
     assert body["carrier"] == "e2e-post"
 
-    label = httpx.get(f"{live_server.url}/sandbox/carriers/e2e-post/shipments/{body['tracking_number']}/label.pdf")
+    label = httpx.get(
+        f"{live_server.url}/sandbox/carriers/e2e-post/shipments/{body['tracking_number']}/label.pdf",
+        headers=sandbox_headers(),
+    )
     assert label.status_code == 200 and label.content.startswith(b"%PDF-")
 
     # Another merchant sees nothing of it, in the API or the portal.

@@ -41,7 +41,7 @@ def test_a_quantity_beyond_the_api_limit_is_an_error_beside_the_item(portal, mer
     response = portal.post("/orders/new/", {**FORM, "items-0-quantity": "3000000000"})
 
     assert response.status_code == 400
-    assert "less than or equal to 100000" in _item_html(response, 0)
+    assert f"less than or equal to {limits.QUANTITY_MAX}" in _item_html(response, 0)
     assert not Order.objects.filter(merchant=merchant).exists()
 
 

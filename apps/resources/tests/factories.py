@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 
 from apps.resources.models import Carrier, CarrierService, Coverage, RateBreak, RateCard, Zone
 
@@ -12,7 +13,7 @@ class CarrierFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"carrier-{n}")
     name = factory.LazyAttribute(lambda o: o.code.title())
     endpoint_url = factory.LazyAttribute(lambda o: f"http://127.0.0.1:1/sandbox/carriers/{o.code}/")
-    api_key = "sandbox-key"
+    api_key = factory.LazyFunction(lambda: settings.SANDBOX_API_KEY)  # what the sandbox carriers accept
 
 
 class CarrierServiceFactory(factory.django.DjangoModelFactory):

@@ -4,6 +4,7 @@ import pytest
 import redis
 from django.db import transaction
 
+from apps.distribution.tests.conftest import carriers_worker, sandbox_booking  # noqa: F401 (fixtures)
 from apps.orders.services import order_create
 from apps.orders.tests.factories import fixed_route, order_draft
 from apps.resources.tests.factories import CoverageFactory
@@ -77,3 +78,18 @@ def redis_down(monkeypatch):
         monkeypatch.setattr(gate, "_client", real)
 
     return restore
+
+
+@pytest.fixture
+def book_through_lane():
+    """`book(distribution_order)`: ask for the booking as operations' Retry does (booking work on
+    the carrier's lane, released at once); its nudge goes to the carriers queue after commit."""
+    from apps.common import outbox
+    from apps.scheduling.services import lane_book_retry
+
+    def book(distribution_order):
+        entry = lane_book_retry(distribution_order_id=distribution_order.pk, actor="test")
+        outbox.relay_pending()  # what the relay process does: the nudge goes to the worker
+        return entry
+
+    return book

@@ -5,11 +5,10 @@ import pytest
 from apps.common import outbox
 from apps.distribution.models import CarrierCall, DistributionOrder
 from apps.orders.services import order_cancel
-from apps.orders.tests.factories import order_draft
+from apps.orders.tests.factories import create_order, fixed_route
 from apps.resources.tests.factories import CoverageFactory
 from apps.scheduling.models import Lane, LaneEntry
 from apps.scheduling.services import lane_pause, lane_track_enqueue_due
-from apps.shipping.services import order_submit
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock]
 
@@ -23,7 +22,7 @@ def sandbox_carrier(live_server):
 
 
 def _booked(merchant, reference):
-    order = order_submit(merchant_id=merchant.pk, draft=order_draft(reference=reference), actor="t", channel="api")
+    order = create_order(merchant_id=merchant.pk, route=fixed_route(carrier_code="work-post"), reference=reference)
     outbox.drain()  # queued, released, planned and booked through the lane
     return order
 

@@ -1,6 +1,7 @@
 """What an order must satisfy before any carrier sees it: each problem under its field path."""
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -150,3 +151,29 @@ def test_problems_in_a_later_parcel_carry_its_index():
     draft = order_draft(parcels=(parcel_draft(), parcel_draft(items=(item_draft(), item_draft(hs_code="x")))))
 
     assert list(_errors(draft)) == ["parcels[1].items[1].hs_code"]
+
+
+@pytest.mark.parametrize(
+    ("draft", "field"),
+    [
+        (order_draft(parcels=(parcel_draft(),) * 51), "parcels"),
+        (order_draft(parcels=(parcel_draft(items=(item_draft(),) * 101),)), "parcels[0].items"),
+        (order_draft(parcels=(parcel_draft(items=(item_draft(quantity=10_001),)),)), "parcels[0].items[0].quantity"),
+        (
+            order_draft(parcels=(parcel_draft(items=(item_draft(quantity=10_000, unit_value=Decimal("10000.01")),)),)),
+            "parcels",
+        ),
+    ],
+    ids=["parcels per order", "items per parcel", "quantity", "declared value"],
+)
+def test_what_no_carrier_would_take_is_refused_under_its_field(draft, field):
+    with pytest.raises(InvalidOrder) as refused:
+        validate_draft(draft)
+
+    assert list(refused.value.extra["fields"]) == [field]
+
+
+def test_an_order_at_every_limit_is_valid():
+    item = item_draft(quantity=10, unit_value=Decimal("1000.00"))  # 100 x 50 x 10,000 = 50,000,000
+
+    validate_draft(order_draft(parcels=(parcel_draft(items=(item,) * 100),) * 50))

@@ -6,6 +6,7 @@ import uuid
 import httpx
 import pytest
 
+from apps.common.testing import sandbox_headers
 from apps.orders.tests.factories import create_order
 from apps.webhooks import signing
 from apps.webhooks.models import WebhookDelivery
@@ -25,7 +26,7 @@ def test_the_sandbox_receiver_keeps_what_arrived_and_answers_the_status_asked_fo
     deliveries_send_due()
 
     assert sorted(WebhookDelivery.objects.values_list("last_status_code", flat=True)) == [200, 503]
-    kept = httpx.get(base).json()["requests"]
+    kept = httpx.get(base, headers=sandbox_headers()).json()["requests"]
     assert len(kept) == 2
     assert json.loads(kept[0]["body"])["data"]["reference"] == "SANDBOX-HOOK"
     signed = next(

@@ -149,7 +149,7 @@ class Command(BaseCommand):
                 code=spec["code"],
                 name=spec["name"],
                 endpoint_url=f"{base}/sandbox/carriers/{spec['code']}/",
-                api_key=f"sandbox-{spec['code']}",
+                api_key=settings.SANDBOX_API_KEY,
                 requests_per_second=spec["rps"],
                 max_concurrent_calls=spec["concurrency"],
             )

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from apps.common.testing import wait_for
+from apps.common.testing import sandbox_headers, wait_for
 from apps.distribution.models import DistributionOrder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,9 @@ def test_a_booking_that_cannot_reach_the_database_is_retried_until_it_can(
         processes=carriers_worker,
     )
 
-    shipments = httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]
+    shipments = httpx.get(
+        f"{carrier_url}shipments/", params={"reference": order.number}, headers=sandbox_headers()
+    ).json()["shipments"]
     assert len(shipments) == 1
     assert booked.tracking_number == shipments[0]["tracking_number"]
     assert booked.booking_attempts == 1  # the refused runs never reached the carrier

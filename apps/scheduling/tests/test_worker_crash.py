@@ -7,7 +7,7 @@ import signal
 import httpx
 import pytest
 
-from apps.common.testing import wait_for
+from apps.common.testing import sandbox_headers, wait_for
 from apps.distribution.models import DistributionOrder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,11 +17,13 @@ def test_a_booking_interrupted_by_sigkill_is_redelivered_and_books_once(
     sandbox_booking, carriers_worker, book_through_lane
 ):
     carrier_url, order, distribution_order = sandbox_booking("crash-post")
-    httpx.post(f"{carrier_url}behaviour/", json={"latency_ms": 4000}).raise_for_status()
+    httpx.post(f"{carrier_url}behaviour/", json={"latency_ms": 4000}, headers=sandbox_headers()).raise_for_status()
     book_through_lane(distribution_order)
 
     def shipments():
-        return httpx.get(f"{carrier_url}shipments/", params={"reference": order.number}).json()["shipments"]
+        return httpx.get(
+            f"{carrier_url}shipments/", params={"reference": order.number}, headers=sandbox_headers()
+        ).json()["shipments"]
 
     wait_for(shipments, seconds=30, what="the carrier to create the shipment", processes=carriers_worker)
     busy_child = wait_for(
