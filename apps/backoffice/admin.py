@@ -23,6 +23,7 @@ from apps.orders.models import ArchivedOrder, Order, OrderTransition
 from apps.orders.selectors import parse_order_id
 from apps.orders.services import order_cancel
 from apps.resources.selectors import carrier_list, destination_countries
+from apps.scheduling.selectors import order_wait
 
 
 def staff_actor(request) -> str:
@@ -204,9 +205,13 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
         entry = self._operations.lane_entry
         if entry is None:
             return "—"
-        return (
-            f"{entry.lane.key}: {entry.state} (priority {entry.priority}, queued {entry.enqueued_at:%Y-%m-%d %H:%M:%S})"
-        )
+        queued = f"{entry.enqueued_at:%Y-%m-%d %H:%M:%S}"
+        text = f"{entry.lane.key}: {entry.state} (priority {entry.priority}, queued {queued})"
+        wait = order_wait(order_id=order.id)
+        if wait is not None:
+            estimate = "unknown" if wait.estimate_seconds is None else f"~{wait.estimate_seconds} s"
+            text += f"; place {wait.place}, held by {wait.held_by}: {wait.reason}; estimate {estimate}"
+        return text
 
     @admin.display(description="fulfilment legs")
     def fulfilment(self, order: Order) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -157,7 +157,9 @@ def idempotency_claim(*, merchant_id: int, key: str, method: str, path: str, bod
             "locked_until": now + timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS),
             "expired_before": now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
         }
-        with connection.cursor() as cursor:
+        # The claim and its advisory lock commit together: a retry that saw the row without the
+        # lock would take it over from a request that is still running.
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_CLAIM, params)
             claimed = cursor.fetchone()
             if claimed is not None:

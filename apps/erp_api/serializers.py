@@ -246,5 +246,21 @@ class OrderEventOutput(serializers.Serializer):
     location = serializers.CharField()
 
 
+class OrderWaitOutput(serializers.Serializer):
+    waiting = serializers.BooleanField(help_text="Whether the order's booking waits on a carrier's lane.")
+    lane = serializers.CharField(allow_null=True, help_text="The lane, e.g. carrier:euro-post.")
+    place = serializers.IntegerField(allow_null=True, help_text="1 is the next to go; 0 once its call is under way.")
+    held_by = serializers.ChoiceField(
+        choices=["queue", "rate", "in_flight", "breaker", "paused", "redis", "retry", "released"],
+        allow_null=True,
+        help_text="What holds it: work ahead of it, the carrier's rate or calls in flight, an open breaker, "
+        "a pause by operations, the lane's counter unreachable, a failed attempt's backoff, or nothing "
+        "(released: its call is under way).",
+    )
+    reason = serializers.CharField(allow_null=True)
+    estimate_seconds = serializers.IntegerField(allow_null=True, help_text="Null when nobody can tell (held).")
+    waiting_since = serializers.DateTimeField(allow_null=True)
+
+
 class OrderEventsOutput(serializers.Serializer):
     results = OrderEventOutput(many=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:order_id>/label/", labels.OrderLabelApi.as_view(), name="order-label"),
     path("orders/<str:order_id>/events/", views.OrderEventsApi.as_view(), name="order-events"),
+    path("orders/<str:order_id>/wait/", views.OrderWaitApi.as_view(), name="order-wait"),
     path("orders/<str:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
     *webhooks.urlpatterns,
 ]

@@ -29,6 +29,7 @@ from apps.erp_api.serializers import (
     OrderEventsOutput,
     OrderInput,
     OrderOutput,
+    OrderWaitOutput,
 )
 from apps.fulfillment.selectors import TimelineKind, order_timeline
 from apps.merchants.services import ApiPrincipal
@@ -36,6 +37,7 @@ from apps.orders.exports import order_csv_lines
 from apps.orders.filters import OrderFilter, merchant_order_filter
 from apps.orders.selectors import order_get
 from apps.orders.services import order_cancel
+from apps.scheduling.selectors import order_wait
 from apps.shipping.services import order_submit
 
 logger = logging.getLogger(__name__)
@@ -275,6 +277,31 @@ class OrderCancelApi(ErpApiView):
         )
         order = order_get(merchant_id=order.merchant_id, order_id=order.id)
         return Response(order_detail(order, order.parcels.all()))
+
+
+class OrderWaitApi(ErpApiView):
+    """Why the order's booking has not gone to its carrier yet: its lane, its place, what holds
+    it and an estimate."""
+
+    required_scopes = {"GET": "orders:read"}
+
+    @extend_schema(
+        operation_id="orders_wait",
+        parameters=[ORDER_ID],
+        responses=OrderWaitOutput,
+        summary="Why is this order waiting? Its lane, place, what holds it and an estimate",
+    )
+    def get(self, request, order_id):
+        order = order_get(merchant_id=request.auth.merchant_id, order_id=order_id)
+        wait = order_wait(order_id=order.id) if not order.is_archived else None
+        if wait is None:
+            body = dict.fromkeys(OrderWaitOutput().fields, None) | {"waiting": False}
+        else:
+            body = {
+                "waiting": True,
+                **{name: getattr(wait, name) for name in OrderWaitOutput().fields if name != "waiting"},
+            }
+        return Response(OrderWaitOutput(body).data)
 
 
 class OrderEventsApi(ErpApiView):

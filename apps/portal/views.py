@@ -23,6 +23,7 @@ from apps.orders.selectors import order_get
 from apps.orders.services import order_cancel
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
+from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
 from apps.shipping.services import order_rates, order_submit
 
@@ -205,8 +206,23 @@ def order_detail_view(request, order_id):
             "timeline": order_timeline(order=order),
             "has_label": has_label,
             "can_cancel": not order.is_archived and order.state in CANCELLABLE,
+            "wait": None if order.is_archived else order_wait(order_id=order.id),
+            "wait_words": WAIT_WORDS,
         },
     )
+
+
+# What holds a waiting booking, in a merchant's words (scheduling.selectors.OrderWait.held_by).
+WAIT_WORDS = {
+    "queue": "other bookings for this carrier go first",
+    "rate": "the carrier's rate limit",
+    "in_flight": "the carrier is busy with as many bookings as it takes at once",
+    "breaker": "the carrier is not answering; booking resumes by itself when it does",
+    "paused": "our operations team paused bookings with this carrier",
+    "redis": "a short outage on our side; booking resumes by itself",
+    "retry": "the last try failed and is retried shortly",
+    "released": "the booking is being made now",
+}
 
 
 class CancelForm(forms.Form):

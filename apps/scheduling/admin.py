@@ -3,6 +3,7 @@ from django.db.models import Count, Min, Q
 
 from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
 from apps.scheduling.models import Lane, LaneChange, LaneEntry, LaneEntryTransition, MerchantPriority
+from apps.scheduling.selectors import order_wait
 from apps.scheduling.services import (
     LIMIT_FIELDS,
     lane_entry_raise,
@@ -124,6 +125,7 @@ class LaneEntryAdmin(admin.ModelAdmin):
     list_filter = ["state", "kind", "lane"]
     search_fields = ["=order_id", "=distribution_order_id"]
     readonly_fields = [
+        "why_waiting",
         "lane",
         "kind",
         "order_id",
@@ -148,6 +150,14 @@ class LaneEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="why is it waiting")
+    def why_waiting(self, entry: LaneEntry) -> str:
+        wait = order_wait(order_id=entry.order_id) if entry.kind == "book" and entry.order_id else None
+        if wait is None:
+            return "not waiting"
+        estimate = "unknown" if wait.estimate_seconds is None else f"~{wait.estimate_seconds} s"
+        return f"place {wait.place}, held by {wait.held_by}: {wait.reason}; estimate {estimate}"
 
     @admin.action(description="Raise the selected waiting work one priority level")
     def raise_priority(self, request, queryset):

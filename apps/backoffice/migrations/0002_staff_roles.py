@@ -34,9 +34,9 @@ ROLES = {
 def create_roles(apps, schema_editor):
     # Permissions are made after migrations run; make this app's and the others' now.
     for config in apps.get_app_configs():
-        config.models_module = True
+        kept, config.models_module = config.models_module, config.models_module or True
         create_permissions(config, apps=apps, verbosity=0)
-        config.models_module = None
+        config.models_module = kept
     Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
     read = list(Permission.objects.filter(content_type__app_label__in=OUR_APPS, codename__startswith="view_"))
     for name, extra in ROLES.items():

@@ -9,6 +9,11 @@ from apps.resources.models import Carrier
 from apps.resources.tests.factories import CarrierFactory
 
 
+@pytest.fixture(autouse=True)
+def _roles(staff_roles):
+    pass
+
+
 def _member_of(client, role: str):
     user = UserFactory(is_staff=True, username=f"{role}-member")
     user.groups.add(Group.objects.get(name=role))
