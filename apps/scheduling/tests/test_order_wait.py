@@ -62,17 +62,14 @@ def test_released_work_is_under_way_and_finished_work_is_not_waiting(paused_lane
 
 
 def test_the_api_and_the_portal_show_the_wait(client, paused_lane, queue_of_three, merchants):
-    from rest_framework.test import APIClient
 
     from apps.merchants.tests.factories import MembershipFactory
 
     lane_release(lane_id=paused_lane.pk)
     order = queue_of_three[1]
     _, key = api_key_issue(merchant=merchants[0], name="t")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
 
-    answer = api.get(f"/api/v1/orders/{order.pk}/wait/")
+    answer = client.get(f"/api/v1/orders/{order.pk}/wait/", HTTP_AUTHORIZATION=f"Bearer {key}")
     client.force_login(MembershipFactory(merchant=merchants[0]).user)
     page = client.get(f"/orders/{order.number}/").content.decode()
 
