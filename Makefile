@@ -6,7 +6,7 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test lint services browser setup db demo diagrams clean
+.PHONY: run test chaos lint services browser setup db demo diagrams clean
 
 $(BIN)/.installed: requirements.txt
 	@PY=$$(scripts/find-python) && { [ -x $(BIN)/python ] || $$PY -m venv $(VENV); }
@@ -46,6 +46,12 @@ test: setup services browser lint
 	  echo "clock-dependent tests again with the clock at $$at"; \
 	  TEST_CLOCK=$$at DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -q -m "clock and not e2e" -n 2 || exit 1; \
 	done
+
+# The fault suite at full size (Redis down 30 s, PostgreSQL down 10 s, workers killed every 10 s,
+# under load), on private servers of its own; `make test` runs it small. Writes docs/reliability.md.
+chaos: setup
+	CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md DJANGO_SETTINGS_MODULE=logistics.settings.test \
+	  $(BIN)/pytest -m chaos tests/chaos -rxX
 
 diagrams: setup
 	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md
