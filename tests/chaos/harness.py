@@ -93,11 +93,13 @@ class Child:
     def __init__(self, name: str, command: list[str], *, log: Path, env: dict[str, str], user: str | None = None):
         self.name, self.command, self.log_path, self.env, self.user = name, command, log, env, user
         self.proc: subprocess.Popen | None = None
+        self.started_at_offset = 0  # where this start's output begins in the log
 
     def start(self) -> None:
         with open(self.log_path, "a") as log:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} {' '.join(self.command)}\n")
             log.flush()
+            self.started_at_offset = log.tell()
             extra: dict[str, Any] = {}
             if self.user and os.geteuid() == 0:
                 entry = pwd.getpwnam(self.user)
@@ -158,6 +160,15 @@ class Child:
 
     def output(self, chars: int = 3000) -> str:
         return _tail(self.log_path, chars)
+
+    def output_since_start(self, chars: int = 200_000) -> str:
+        """The first `chars` of what this start of the process wrote (however much came after)."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.started_at_offset)
+                return log.read(chars).decode(errors="replace")
+        except FileNotFoundError:
+            return ""
 
 
 class PostgresServer:
@@ -359,9 +370,7 @@ class Platform:
                 return httpx.get(f"{self.web_url}/health/", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
-        text = self.children[name].output(20000)
-        last_start = text.rfind("=== start")
-        return READY_MARKS[name] in text[last_start:]
+        return READY_MARKS[name] in self.children[name].output_since_start()
 
     def _supervise(self) -> None:
         while not self._stopping.wait(0.3):
