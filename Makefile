@@ -6,7 +6,7 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test lint audit services browser setup setup-test db demo diagrams clean
+.PHONY: run test chaos lint audit services browser setup setup-test db demo diagrams clean
 
 # `make run` installs what running needs (requirements.txt); `make test` adds the test and
 # check toolchain on top (requirements-test.txt, which includes requirements.txt).
@@ -57,6 +57,12 @@ test: setup-test services browser lint audit
 	  echo "clock-dependent tests again with the clock at $$at"; \
 	  TEST_CLOCK=$$at DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -q -m "clock and not e2e" -n 2 || exit 1; \
 	done
+
+# The fault suite at full size (Redis down 30 s, PostgreSQL down 10 s, workers killed every 10 s,
+# under load), on private servers of its own; `make test` runs it small. Writes docs/reliability.md.
+chaos: setup-test services
+	CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md DJANGO_SETTINGS_MODULE=logistics.settings.test \
+	  $(BIN)/pytest -m chaos tests/chaos -rxX
 
 diagrams: setup
 	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md

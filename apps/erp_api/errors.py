@@ -7,6 +7,7 @@ which `logistics.urls` installs as handler404/handler500 for paths under /api/.
 
 import logging
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -17,6 +18,9 @@ from apps.common.exceptions import DomainError
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+# A database that cannot be reached (restarting, failing over, out of connections) is a moment's
+# trouble, not a crash: the client is told to come back, in the one format (tests/chaos).
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def field_paths(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -50,6 +54,8 @@ def known_error(exc: Exception) -> tuple[int, dict] | None:
     """The status and body for an exception the API answers itself, or None for a crash."""
     if isinstance(exc, DomainError):
         return exc.http_status, error_body(exc.code, exc.message, exc.extra)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return 503, error_body("service_unavailable", "The service is briefly unavailable; try again shortly.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.ValidationError):
@@ -68,6 +74,9 @@ def exception_handler(exc, context):
     status, body = known
     if isinstance(exc, DomainError):
         return Response(body, status=status)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.warning("answered 503: the database is unreachable (%s)", exc)
+        return Response(body, status=status, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)  # sets WWW-Authenticate and Retry-After

@@ -34,7 +34,8 @@ ROLES = {
 def create_roles(apps, schema_editor):
     # Permissions are made after migrations run; make this app's and the others' now.
     for config in apps.get_app_configs():
-        kept, config.models_module = config.models_module, config.models_module or True
+        kept = getattr(config, "models_module", None)
+        config.models_module = kept or True
         create_permissions(config, apps=apps, verbosity=0)
         config.models_module = kept
     Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")

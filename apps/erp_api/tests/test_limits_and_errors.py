@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from rest_framework.test import APIClient
 
 from apps.common.testing import run_concurrently
@@ -180,6 +181,24 @@ def test_a_crash_is_a_json_500_that_says_nothing_of_the_inside(api_client, cn_de
 
     _assert_error_format(response, 500, "server_error")
     assert "secret internals" not in response.content.decode()
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_an_unreachable_database_is_a_json_503_with_retry_after(api_client, cn_de_service, monkeypatch, error):
+    from apps.erp_api import views
+
+    def database_gone(**kwargs):
+        raise error("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(views, "order_submit", database_gone)
+    api_client.raise_request_exception = False
+
+    response = api_client.post(ORDERS, order_payload(), format="json")
+
+    _assert_error_format(response, 503, "service_unavailable")
+    assert int(response["Retry-After"]) >= 1
+    assert "127.0.0.1" not in response.content.decode()
+    assert not Order.objects.exists()
 
 
 def test_a_missing_key_is_a_json_401(db):
