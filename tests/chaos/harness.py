@@ -30,6 +30,8 @@ import httpx
 import psycopg
 import redis
 
+from apps.common.testing import sandbox_headers
+
 REPO = Path(__file__).resolve().parent.parent.parent
 PG_BIN = Path(os.environ.get("CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PYTHON = sys.executable
@@ -434,7 +436,7 @@ class Platform:
 
     def sandbox(self, carrier_code: str, **knobs: Any) -> None:
         url = f"{self.web_url}/sandbox/carriers/{carrier_code}/behaviour/"
-        httpx.post(url, json=knobs, timeout=10).raise_for_status()
+        httpx.post(url, json=knobs, headers=sandbox_headers(), timeout=10).raise_for_status()
 
 
 @dataclass

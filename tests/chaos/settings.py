@@ -10,3 +10,7 @@ from logistics.settings.base import env
 
 # The sandbox carriers post their tracking webhooks to this platform, on 127.0.0.1.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=True)
+
+# A message Redis lost is published again after this bound (docs/outbox.md; 60 s by default): the
+# suite waits at most `stall_seconds` without progress, so it asks for a bound inside that window.
+OUTBOX_REDELIVER_SECONDS = env.float("OUTBOX_REDELIVER_SECONDS", default=8.0)
