@@ -27,9 +27,6 @@ class Lane(models.Model):
     virtual_clock = models.BigIntegerField(default=0)
     hold_reason = models.CharField(max_length=100, blank=True, help_text="Why the last release let nothing through.")
     held_since = models.DateTimeField(null=True, blank=True)
-    # Kept for the migration history; the gate's bucket lives in Redis now.
-    tokens = models.FloatField(default=0)
-    refilled_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.key
