@@ -127,14 +127,46 @@ def lane_limits_follow_carrier(*, lane_id: int, actor: str) -> Lane:
 
 
 def lane_pause(*, lane_id: int, paused: bool, actor: str) -> Lane:
+    """Hold every work of the lane, or let it go again (which also ends a drain)."""
     with transaction.atomic():
         lane = Lane.objects.select_for_update().get(pk=lane_id)
-        LaneChange.objects.create(lane=lane, actor=actor, old={"paused": lane.paused}, new={"paused": paused})
-        lane.paused = paused
-        lane.save(update_fields=["paused"])
+        LaneChange.objects.create(
+            lane=lane,
+            actor=actor,
+            old={"paused": lane.paused, "draining": lane.draining},
+            new={"paused": paused, "draining": False},
+        )
+        lane.paused, lane.draining = paused, False
+        lane.save(update_fields=["paused", "draining"])
     if not paused:
         lane_release(lane_id=lane_id)
     return lane
+
+
+def lane_drain(*, lane_id: int, actor: str) -> Lane:
+    """Empty the lane before a downstream's maintenance: its waiting work goes at the lane's pace
+    and, once nothing waits or runs, the lane pauses by itself (recorded like every change).
+    New work that arrives meanwhile still queues and is let through too."""
+    with transaction.atomic():
+        lane = Lane.objects.select_for_update().get(pk=lane_id)
+        LaneChange.objects.create(
+            lane=lane,
+            actor=actor,
+            old={"paused": lane.paused, "draining": lane.draining},
+            new={"paused": False, "draining": True},
+        )
+        lane.paused, lane.draining = False, True
+        lane.save(update_fields=["paused", "draining"])
+    lane_release(lane_id=lane_id)
+    return lane
+
+
+def _pause_when_drained(lane: Lane) -> None:
+    if lane.draining and not lane.entries.filter(state__in=ACTIVE).exists():
+        LaneChange.objects.create(
+            lane=lane, actor=ACTOR, old={"paused": False, "draining": True}, new={"paused": True, "draining": False}
+        )
+        lane.paused, lane.draining = True, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,7 +448,8 @@ def lane_release(*, lane_id: int) -> int:
         lane = Lane.objects.select_for_update().get(pk=lane_id)
         _refresh_limits(lane)
         released = _release_queued(lane, now=timezone.now())
-        lane.save(update_fields=[*LIMIT_FIELDS, "virtual_clock", "hold_reason", "held_since"])
+        _pause_when_drained(lane)
+        lane.save(update_fields=[*LIMIT_FIELDS, "virtual_clock", "hold_reason", "held_since", "paused", "draining"])
     return released
 
 

@@ -230,5 +230,5 @@ def test_an_edit_in_the_admin_is_kept_and_audited(admin_client, admin_user, carr
 
     assert response.status_code == 302
     lane.refresh_from_db()
-    assert (lane.requests_per_second, lane.burst, lane.limits_set_by) == (4, 8, f"user:{admin_user.pk}")
+    assert (lane.requests_per_second, lane.burst, lane.limits_set_by) == (4, 8, f"staff:{admin_user.get_username()}")
     assert LaneChange.objects.get(lane=lane).new["requests_per_second"] == 4
