@@ -77,6 +77,7 @@ class WorkKind(models.TextChoices):
     BOOK = "book", "Book at the carrier"
     VOID = "void", "Void at the carrier"
     TRACK = "track", "Poll the carrier's tracking"
+    LABEL = "label", "Fetch the carrier's label"
     # The warehouse center's calls (wms_create, wms_cancel, ...) take their place here.
 
 
