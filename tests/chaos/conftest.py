@@ -1,4 +1,5 @@
-"""Fixtures of the fault suite: private servers for the session, the platform per scenario, the
+"""Fixtures of the fault suite: private servers for the session, the platform per scenario (as
+the Procfile runs it, or as a scenario's `chaos_platform(workers=N, env={...})` mark asks), the
 scale (CHAOS_SCALE=small|full), a time bound per scenario, CHAOS_KEEP=1 to keep the scratch
 directory (logs, data directory) after the run, and the figures each scenario reports
 (printed at the end of the run; written to CHAOS_REPORT, docs/reliability.md under `make chaos`)."""
@@ -47,12 +48,38 @@ class Scale:
     settle_seconds: float  # how long orders may take to settle once the load is over
     stall_seconds: float  # ... but no longer than this without any transition anywhere
     budget_seconds: int  # the whole scenario, start-up included
+    sick_baseline: float  # a carrier slow, then down: load before it turns slow
+    sick_slow: float  # ... while it answers 10x slower
+    sick_down: float  # ... while it is down
+    sick_back: float  # ... after it is back
+    lane_rate: int  # four workers pushing one carrier limited to this rate (burst twice that)
+    lane_seconds: float  # ... for about this long
+    upload: int  # one merchant's bulk upload, while another merchant's orders arrive
 
 
 SCALES = {
-    "small": Scale("small", 1.5, 1, 3, 5, 8, 4, 4, 2.5, 90, 15, 200),
-    "full": Scale("full", 3.0, 10, 20, 30, 20, 10, 8, 10, 300, 90, 900),
+    "small": Scale(
+        **dict(name="small", rate=1.5, lead=1, tail=3, redis_outage=5, redis_gap=8, pg_outage=4),
+        **dict(kills=4, kill_every=2.5, settle_seconds=90, stall_seconds=15, budget_seconds=200),
+        **dict(sick_baseline=8, sick_slow=8, sick_down=15, sick_back=8),
+        **dict(lane_rate=5, lane_seconds=15, upload=300),
+    ),
+    "full": Scale(
+        **dict(name="full", rate=3.0, lead=10, tail=20, redis_outage=30, redis_gap=20, pg_outage=10),
+        **dict(kills=8, kill_every=10, settle_seconds=300, stall_seconds=90, budget_seconds=900),
+        **dict(sick_baseline=30, sick_slow=30, sick_down=120, sick_back=30),
+        **dict(lane_rate=20, lane_seconds=60, upload=5000),
+    ),
 }
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "chaos_platform(workers=1, env=None, budget_factor=1): run the scenario's platform with this many "
+        "Celery worker processes on the events and carriers queues and these extra environment variables, "
+        "within this multiple of the scale's time bound",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +101,8 @@ class Servers:
     pg: PostgresServer
     redis: RedisServer
     web_port: int
-    merchant: dict
+    merchant: dict  # the load's merchant, and its API key
+    other_merchant: dict  # another merchant, whose orders arrive beside the load's
 
     def env(self, dbname: str) -> dict[str, str]:
         site = f"http://127.0.0.1:{self.web_port}"
@@ -110,7 +138,7 @@ def servers():
         web_port = free_port()
         with pg.admin() as admin:
             admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-        partial = Servers(root, pg, rds, web_port, {})
+        partial = Servers(root, pg, rds, web_port, {}, {})
         seeded = subprocess.run(  # noqa: S603 (our own interpreter and module)
             [PYTHON, "-m", "tests.chaos.seed"],
             cwd=REPO,
@@ -121,7 +149,8 @@ def servers():
         )
         if seeded.returncode != 0:
             raise HarnessError(f"migrating and seeding failed\n{seeded.stdout[-3000:]}\n{seeded.stderr[-3000:]}")
-        partial.merchant = json.loads(seeded.stdout.strip().splitlines()[-1])
+        merchants = json.loads(seeded.stdout.strip().splitlines()[-1])
+        partial.merchant, partial.other_merchant = merchants["merchant"], merchants["other_merchant"]
         yield partial
     finally:
         rds.stop()
@@ -149,12 +178,15 @@ def platform(servers, request, scale):
     """The platform's processes on a fresh copy of the template database and an empty Redis,
     within the scenario's time bound; stopped (every process group) whatever happens."""
     dbname = f"chaos_{request.node.name.removeprefix('test_')[:40]}".lower()
+    asked = request.node.get_closest_marker("chaos_platform")
+    options = asked.kwargs if asked else {}
+    budget = int(scale.budget_seconds * options.get("budget_factor", 1))
 
     def out_of_time(signum, frame):
-        raise ScenarioTimeout(f"scenario ran past its bound of {scale.budget_seconds} s")
+        raise ScenarioTimeout(f"scenario ran past its bound of {budget} s")
 
     previous = signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(scale.budget_seconds)
+    signal.alarm(budget)
     workdir = servers.root / dbname
     workdir.mkdir()
     running = None
@@ -164,7 +196,12 @@ def platform(servers, request, scale):
         with servers.pg.admin() as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
             admin.execute(f"CREATE DATABASE {dbname} TEMPLATE {TEMPLATE_DB}")
-        running = Platform(workdir=workdir, env=servers.env(dbname), web_port=servers.web_port)
+        running = Platform(
+            workdir=workdir,
+            env=servers.env(dbname) | options.get("env", {}),
+            web_port=servers.web_port,
+            workers=options.get("workers", 1),
+        )
         running.dbname = dbname
         running.start()
         yield running

@@ -309,10 +309,12 @@ class RedisServer:
         self.child.signal_group(signal.SIGCONT)
 
 
-def procfile_commands(*, web_port: int, beat_schedule: Path) -> dict[str, list[str]]:
-    """The Procfile's processes, run with this interpreter."""
+def procfile_commands(*, web_port: int, beat_schedule: Path, workers: int = 1) -> dict[str, list[str]]:
+    """The Procfile's processes, run with this interpreter; `workers` > 1 adds worker processes on
+    the events and carriers queues (worker2, worker3, ...), as a host scaled out would run."""
     celery = [PYTHON, "-m", "celery", "-A", "logistics"]
     quiet = ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    events_worker = [*celery, "worker", "-Q", "events,carriers", "--concurrency", "4", *quiet]
     return {
         "web": [
             PYTHON,
@@ -329,7 +331,8 @@ def procfile_commands(*, web_port: int, beat_schedule: Path) -> dict[str, list[s
             "5",
         ],
         "relay": [PYTHON, "manage.py", "outbox_relay"],
-        "worker": [*celery, "worker", "-Q", "events,carriers", "--concurrency", "4", *quiet],
+        "worker": events_worker,
+        **{f"worker{n}": [*events_worker, "-n", f"worker{n}@%h"] for n in range(2, workers + 1)},
         "webhooks": [*celery, "worker", "-Q", "webhooks", "-n", "webhooks@%h", "--concurrency", "2", *quiet],
         "beat": [*celery, "beat", "--schedule", str(beat_schedule), "--loglevel", "INFO"],
     }
@@ -342,11 +345,11 @@ class Platform:
     """The platform's processes on one database, with a supervisor that restarts a process that
     exits (as systemd or Kubernetes would), counting each restart."""
 
-    def __init__(self, *, workdir: Path, env: dict[str, str], web_port: int) -> None:
+    def __init__(self, *, workdir: Path, env: dict[str, str], web_port: int, workers: int = 1) -> None:
         self.workdir = workdir
         self.env = env
         self.web_url = f"http://127.0.0.1:{web_port}"
-        commands = procfile_commands(web_port=web_port, beat_schedule=workdir / "beat-schedule")
+        commands = procfile_commands(web_port=web_port, beat_schedule=workdir / "beat-schedule", workers=workers)
         self.children = {name: Child(name, cmd, log=workdir / f"{name}.log", env=env) for name, cmd in commands.items()}
         self.exits: dict[str, list[int | None]] = {name: [] for name in commands}
         self._lock = threading.RLock()
@@ -372,7 +375,7 @@ class Platform:
                 return httpx.get(f"{self.web_url}/health/", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
-        return READY_MARKS[name] in self.children[name].output_since_start()
+        return READY_MARKS[name.rstrip("0123456789")] in self.children[name].output_since_start()
 
     def _supervise(self) -> None:
         while not self._stopping.wait(0.3):
@@ -529,6 +532,40 @@ class LoadDriver:
 
     def stop(self) -> None:
         self.child.stop(timeout=5)
+
+
+def upload(*, url: str, api_key: str, orders: list[dict], key: str, chunk: int = 100) -> dict[str, str]:
+    """Post `orders` to the ERP bulk endpoint (`POST /api/v1/orders/bulk/`) from the test process,
+    `chunk` a request, each request under an Idempotency-Key of its own (`key`-<n>) and sent again
+    on 429, 409 (still running), 5xx or no answer; reference -> order id of every order created."""
+    created: dict[str, str] = {}
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=httpx.Timeout(120.0, connect=2.0)
+    ) as client:
+        for n, start in enumerate(range(0, len(orders), chunk)):
+            batch = orders[start : start + chunk]
+            deadline = time.monotonic() + 300
+            while True:
+                wait = 1.0
+                try:
+                    response = client.post(
+                        "/api/v1/orders/bulk/", json={"orders": batch}, headers={"Idempotency-Key": f"{key}-{n}"}
+                    )
+                except httpx.HTTPError:
+                    response = None
+                if response is not None and response.status_code == 200:
+                    break
+                if response is not None and response.status_code not in (409, 429) and response.status_code < 500:
+                    raise HarnessError(f"bulk upload refused: {response.status_code} {response.text[:500]}")
+                if response is not None and response.headers.get("retry-after"):
+                    wait = min(5.0, float(response.headers["retry-after"]))
+                if time.monotonic() + wait > deadline:
+                    raise HarnessError(f"bulk upload of chunk {n} not answered within 300 s")
+                time.sleep(wait)
+            for result in response.json()["results"]:
+                if result["status"] == 201:
+                    created[batch[result["index"]]["reference"]] = str(result["order"]["id"])
+    return created
 
 
 def scratch_dir(prefix: str) -> Path:

@@ -25,11 +25,11 @@ RETRIED = {429, 500, 502, 503, 504}
 WORKERS = 12
 
 
-def order_payload(*, reference: str, route: str) -> dict:
+def order_payload(*, reference: str, route: str, service_level: str = "standard") -> dict:
     carrier_service, _, postcode = route.partition("@")
     return {
         "reference": reference,
-        "service_level": "standard",
+        "service_level": service_level,
         "carrier_service": carrier_service,
         "sender": {
             "name": "Shenzhen Gadgets",

@@ -1,5 +1,6 @@
 """Migrate the suite's template database and seed it: the demo catalogue (sandbox carriers on
-this platform's own `SITE_URL`) and a merchant with an API key. Prints the merchant as JSON."""
+this platform's own `SITE_URL`) and two merchants with an API key each: the load's, and another
+one whose orders arrive beside it. Prints both as one JSON object."""
 
 import io
 import json
@@ -13,9 +14,12 @@ def main() -> None:
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("seed_demo", stdout=io.StringIO())
-    out = io.StringIO()
-    call_command("create_merchant", "Chaos Imports", "--json", stdout=out)
-    print(json.dumps(json.loads(out.getvalue())))
+    merchants = {}
+    for role, name in (("merchant", "Chaos Imports"), ("other_merchant", "Chaos Boutique")):
+        out = io.StringIO()
+        call_command("create_merchant", name, "--json", stdout=out)
+        merchants[role] = json.loads(out.getvalue())
+    print(json.dumps(merchants))
 
 
 if __name__ == "__main__":

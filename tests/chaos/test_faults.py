@@ -13,8 +13,12 @@ import httpx
 import psycopg
 import pytest
 
+from apps.orders import numbers
+from apps.resources.models import Carrier
+from tests.chaos import limits
 from tests.chaos.check import check, progress_mark, unsettled_count
-from tests.chaos.harness import LoadDriver, percentile
+from tests.chaos.harness import LoadDriver, deadline_wait, percentile, upload
+from tests.chaos.load import order_payload
 
 pytestmark = [pytest.mark.chaos, pytest.mark.e2e]
 
@@ -66,15 +70,19 @@ def first_booking_between(db_conn, start: float, end: float) -> float | None:
     return round(row[0].timestamp() - start, 1) if row[0] else None
 
 
-def finish(db_conn, platform, figures, result, *, scale) -> list[str]:
-    """Settle, check, record the figures; return the violations."""
-    created = result.created
-    latencies = result.latencies()
-    figures["attempts by status"] = result.statuses()
-    figures["intake p50 s"] = seconds(percentile(latencies, 0.5))
-    figures["intake p99 s"] = seconds(percentile(latencies, 0.99))
+def finish(
+    db_conn, platform, figures, result=None, *, scale, created=None, settle_seconds: float | None = None
+) -> list[str]:
+    """Settle, check, record the figures; return the violations. The orders are the load
+    driver's (`result`) and any `created` otherwise (reference -> order id)."""
+    created = {**(result.created if result else {}), **(created or {})}
+    if result is not None:
+        latencies = result.latencies()
+        figures["attempts by status"] = result.statuses()
+        figures["intake p50 s"] = seconds(percentile(latencies, 0.5))
+        figures["intake p99 s"] = seconds(percentile(latencies, 0.99))
     figures["settled after s"] = settle(
-        db_conn, created, seconds=scale.settle_seconds, stall_seconds=scale.stall_seconds
+        db_conn, created, seconds=settle_seconds or scale.settle_seconds, stall_seconds=scale.stall_seconds
     )
     findings = check(db_conn, created=created)
     figures.update(findings.figures())
@@ -226,4 +234,277 @@ def test_database_stopped_during_intake(platform, servers, db_conn, scale, figur
         violations.append("/health/ did not answer 200 within 30 s of the database being back")
     if platform.restarts():
         violations.append(f"processes had to be restarted: {platform.restarts()}")
+    fail_if(violations, platform)
+
+
+# ---------------------------------------------------------------------------------------------
+# Carriers under pressure: a sick carrier, a rate-limited one, a bulk upload beside other orders
+
+SICK = "swift-express"
+NORMAL_LATENCY_MS = 100
+# Intake of a bulk upload is not what these scenarios are about: the API's per-key rate (20 a
+# second by default, a bulk charged per order) would spread the upload over minutes.
+BULK_INTAKE = {"API_RATE_LIMIT_PER_SECOND": "1000", "API_RATE_LIMIT_BURST": "10000"}
+
+
+def order_numbers(created: dict[str, str]) -> dict[str, str]:
+    """reference -> the order number the booking sends the carrier as its reference."""
+    return {reference: numbers.encode(int(order_id)) for reference, order_id in created.items()}
+
+
+def booked_at(db_conn, created: dict[str, str]) -> dict[str, float]:
+    """reference -> when the sandbox carriers created its shipment (by their own records)."""
+    by_number = {number: reference for reference, number in order_numbers(created).items()}
+    rows = db_conn.execute(
+        "SELECT reference, extract(epoch FROM min(created_at))::float8 FROM sandbox_sandboxshipment "
+        "WHERE reference = ANY(%s) GROUP BY reference",
+        (list(by_number),),
+    ).fetchall()
+    return {by_number[number]: moment for number, moment in rows}
+
+
+def phases_of_calls(all_calls: list[dict], phases: dict[str, tuple[float, float]]) -> dict[str, dict]:
+    figures = {}
+    for name, (since, until) in phases.items():
+        inside = [c for c in all_calls if since <= c["start"] < until]
+        outcomes: dict[str, int] = {}
+        for call in inside:
+            outcomes[call["outcome"]] = outcomes.get(call["outcome"], 0) + 1
+        figures[name] = {
+            "calls": len(inside),
+            "per second": limits.per_second([c["start"] for c in inside], since, until),
+        }
+        figures[name] |= {"outcomes": outcomes}
+    return figures
+
+
+def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, figures):
+    """Under load on all three demo routes, one carrier (swift-express) answers 10x slower (1 s
+    instead of 100 ms), then is down (every call 503) for a while, then is back. Intake does not
+    slow down (p99 during the fault within 1.2x the baseline's, enforced at full size); the other
+    carriers keep at least 90 % of their baseline bookings per arriving order (full size); the
+    sick carrier is never sent more than its lane's limits (our records of every call: at most
+    `burst + rate * w` calls in any w seconds, at most `rate` + 0.5 a second over each phase, at
+    most `max_in_flight` at once), and its backlog drains after it is back within those limits."""
+    for carrier in ("swift-express", "euro-post", "berlin-bike"):
+        platform.sandbox(carrier, latency_ms=NORMAL_LATENCY_MS)
+    total = scale.sick_baseline + scale.sick_slow + scale.sick_down + scale.sick_back
+    driver = load(platform, servers, scale, prefix="sick", seconds=total)
+    time.sleep(scale.sick_baseline)
+    slow = time.time()
+    platform.sandbox(SICK, latency_ms=10 * NORMAL_LATENCY_MS)
+    time.sleep(scale.sick_slow)
+    down = time.time()
+    platform.sandbox(SICK, outage=True)
+    time.sleep(scale.sick_down)
+    platform.sandbox(SICK, outage=False, latency_ms=NORMAL_LATENCY_MS)
+    back = time.time()
+    result = driver.wait()
+    began = min(a["t"] for a in result.attempts)
+    load_ended = max(a["t"] for a in result.attempts)
+
+    violations = finish(db_conn, platform, figures, result, scale=scale)
+    full = scale.name == "full"
+
+    # Intake: the API never waits for a carrier.
+    baseline_p99 = percentile(result.latencies(between=(began, slow)), 0.99)
+    fault_p99 = percentile(result.latencies(between=(slow, back)), 0.99)
+    figures["intake p99 s: baseline, during the fault"] = [seconds(baseline_p99), seconds(fault_p99)]
+    if full and baseline_p99 and fault_p99 and fault_p99 > 1.2 * baseline_p99:
+        violations.append(f"intake p99 during the fault {fault_p99:.3f} s > 1.2 x baseline {baseline_p99:.3f} s")
+
+    # The other carriers: bookings per arriving order, baseline against the fault, each window of
+    # bookings shifted by the carrier's own median time from 201 to booking in the baseline.
+    created = result.created
+    answered = {a["reference"]: a["t"] + a["latency"] for a in result.attempts if a["status"] == 201}
+    carrier_of = {ref: ROUTES[int(ref.rsplit("-", 1)[1]) % len(ROUTES)].split("/")[0] for ref in created}
+    booked = booked_at(db_conn, created)
+    throughput = {}
+    for carrier in ("euro-post", "berlin-bike"):
+        mine = [ref for ref in created if carrier_of[ref] == carrier]
+        lags = [booked[ref] - answered[ref] for ref in mine if ref in booked and answered[ref] < slow]
+        lag = percentile(lags, 0.5) or 0.0
+        shares = {}
+        for phase, (since, until) in {"baseline": (began, slow), "fault": (slow, back)}.items():
+            arrived = sum(1 for ref in mine if since <= answered[ref] < until)
+            done = sum(1 for ref in mine if ref in booked and since + lag <= booked[ref] < until + lag)
+            shares[phase] = round(done / arrived, 2) if arrived else None
+        throughput[carrier] = {"median s from 201 to booking": round(lag, 2), "bookings per arrival": shares}
+        if full and shares["baseline"] and (shares["fault"] or 0) < 0.9 * shares["baseline"]:
+            violations.append(f"{carrier} kept {shares['fault']} bookings per arrival, baseline {shares['baseline']}")
+    figures["other carriers"] = throughput
+
+    # The sick carrier: everything it was sent, by our records, against its lane's limits.
+    lane = limits.lane_limits(db_conn, carrier_code=SICK)
+    sent = limits.calls(db_conn, carrier_code=SICK)
+    starts = [c["start"] for c in sent]
+    phases = {
+        "baseline": (began, slow),
+        "slow": (slow, down),
+        "down": (down, back),
+        "back": (back, max(load_ended, back + 1)),
+    }
+    excess = limits.bucket_excess(starts, rate=lane.rate, burst=lane.burst)
+    in_flight = limits.max_concurrent([(c["start"], c["end"]) for c in sent])
+    sick_mine = [ref for ref in created if carrier_of[ref] == SICK]
+    backlog = [ref for ref in sick_mine if answered[ref] < back and not (ref in booked and booked[ref] < back)]
+    drained_at = max((booked[ref] for ref in backlog if ref in booked), default=None)
+    drain = [t for t in starts if back <= t <= (drained_at or back)]
+    figures["sick carrier"] = {
+        "lane limits": {"rate": lane.rate, "burst": lane.burst, "max in flight": lane.max_in_flight},
+        "calls": len(sent),
+        "by phase": phases_of_calls(sent, phases),
+        "most calls started in any 1 s": limits.max_in_window(starts),
+        "most calls in flight": in_flight,
+        "worst excess over the token bucket (calls)": excess,
+        "backlog when back (orders)": len(backlog),
+        "backlog booked after back s": round(drained_at - back, 1) if drained_at else None,
+        "calls while draining per second": limits.per_second(drain, back, drained_at) if drained_at else None,
+        "most calls in any 1 s while draining": limits.max_in_window(drain),
+    }
+    if excess > 0:
+        violations.append(f"{SICK} was sent {excess} calls more than its token bucket allows")
+    if in_flight > lane.max_in_flight:
+        violations.append(f"{SICK} had {in_flight} calls in flight at once, its lane allows {lane.max_in_flight}")
+    for phase, counted in figures["sick carrier"]["by phase"].items():
+        if (counted["per second"] or 0) > lane.rate + 0.5:
+            violations.append(f"{SICK} was sent {counted['per second']} calls a second while {phase}")
+    if backlog and len([ref for ref in backlog if ref in booked]) < len(backlog):
+        violations.append(f"{len(backlog) - len([r for r in backlog if r in booked])} of its backlog never booked")
+    fail_if(violations, platform)
+
+
+@pytest.mark.chaos_platform(workers=4, env=BULK_INTAKE)
+def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, scale, figures):
+    """Four Celery worker processes (events and carriers queues) push one carrier limited to
+    `rate` requests a second with a burst of twice that (20/s, 40 at full size; 5/s, 10 at small),
+    with enough orders queued at once (ERP bulk upload) to keep its lane saturated for about a
+    minute (full; 15 s small). By the sandbox carrier's own records of the shipments it created:
+    never more than the token bucket allows (`burst + rate * w` in any w seconds), at most
+    `rate` + 0.5 a second averaged once the first burst is spent, and at least 80 % of `rate`
+    reached (else the machine could not push hard enough for the scenario to prove anything)."""
+    carrier, rate = "swift-express", scale.lane_rate
+    db_conn.execute(
+        f"UPDATE {Carrier._meta.db_table} SET requests_per_second = %s WHERE code = %s",  # noqa: S608
+        (rate, carrier),
+    )
+    count = int(rate * scale.lane_seconds + 2 * rate)
+    orders = [order_payload(reference=f"lane-{n}", route=f"{carrier}/standard") for n in range(count)]
+    began = time.time()
+    created = upload(url=platform.web_url, api_key=servers.merchant["api_key"], orders=orders, key="lane")
+    figures["orders uploaded"] = len(created)
+    figures["upload s"] = round(time.time() - began, 1)
+    deadline_wait(
+        lambda: len(booked_at(db_conn, created)) >= len(created),
+        seconds=count / rate * 3 + 60,
+        what=f"the {count} orders to be booked",
+        log=lambda: platform.output(1500),
+    )
+    violations = finish(db_conn, platform, figures, scale=scale, created=created)
+
+    lane = limits.lane_limits(db_conn, carrier_code=carrier)
+    booked = sorted(booked_at(db_conn, created).values())
+    sent = limits.calls(db_conn, carrier_code=carrier)
+    starts = [c["start"] for c in sent]
+    # Averaged from once the first burst could be spent (burst / rate seconds in) to the last booking.
+    since, until = booked[0] + lane.burst / lane.rate, booked[-1]
+    window = until - since
+    observed = limits.per_second(booked, since, until)
+    calls_observed = limits.per_second(starts, since, until)
+    excess = limits.bucket_excess(booked, rate=lane.rate, burst=lane.burst)
+    figures["lane limits"] = {"rate": lane.rate, "burst": lane.burst, "max in flight": lane.max_in_flight}
+    figures["sandbox shipments"] = {
+        "count": len(booked),
+        "most in any 1 s": limits.max_in_window(booked),
+        "first 1 s": sum(1 for t in booked if t < booked[0] + 1),
+        "per second, averaged": observed,
+        "averaged over s": round(window, 1),
+        "worst excess over the token bucket": excess,
+    }
+    figures["all calls to the carrier (our records)"] = {
+        "count": len(sent),
+        "by operation": {op: sum(1 for c in sent if c["operation"] == op) for op in {c["operation"] for c in sent}},
+        "per second, averaged": calls_observed,
+        "most in any 1 s": limits.max_in_window(starts),
+        "most in flight": limits.max_concurrent([(c["start"], c["end"]) for c in sent]),
+        "worst excess over the token bucket": limits.bucket_excess(starts, rate=lane.rate, burst=lane.burst),
+    }
+    figures["lane work run per worker process"] = {
+        name: child.output_since_start(5_000_000).count("run_lane_work[")
+        for name, child in platform.children.items()
+        if name.startswith("worker")
+    }
+    if lane.rate != rate or lane.burst != 2 * rate:
+        violations.append(f"the lane ran with {lane}, not rate {rate} and burst {2 * rate}")
+    if excess > 0:
+        violations.append(f"the carrier created {excess} shipments more than the token bucket allows")
+    if figures["all calls to the carrier (our records)"]["worst excess over the token bucket"] > 0:
+        violations.append("our calls to the carrier went past its token bucket")
+    if window < scale.lane_seconds / 2:
+        violations.append(f"the lane was saturated only {window:.0f} s, not about {scale.lane_seconds:.0f} s")
+    if observed is None or observed > lane.rate + 0.5:
+        violations.append(f"the carrier created {observed} shipments a second on average, limit {lane.rate}")
+    if (calls_observed or 0) < 0.8 * lane.rate:
+        violations.append(
+            f"the limit was never reached ({calls_observed} calls a second of {lane.rate}): the scenario proves nothing"
+        )
+    fail_if(violations, platform)
+
+
+@pytest.mark.chaos_platform(env=BULK_INTAKE, budget_factor=2)
+def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_conn, scale, figures):
+    """One merchant uploads a large batch (ERP bulk endpoint: 5,000 orders at full size, 300
+    small) on swift-express and euro-post; then another merchant sends one express and one
+    standard order on swift-express. Both are booked while the upload is still being booked, not
+    after it: within 10 s (enforced at full size)."""
+    routes = ["swift-express/standard", "euro-post/standard"]
+    orders = [order_payload(reference=f"bulk-{n}", route=routes[n % 2]) for n in range(scale.upload)]
+    began = time.time()
+    uploaded = upload(url=platform.web_url, api_key=servers.merchant["api_key"], orders=orders, key="bulk", chunk=250)
+    upload_done = time.time()
+    others, answered = {}, {}
+    with httpx.Client(
+        base_url=platform.web_url,
+        headers={"Authorization": f"Bearer {servers.other_merchant['api_key']}"},
+        timeout=10,
+    ) as client:
+        for level in ("express", "standard"):
+            reference = f"other-{level}"
+            body = order_payload(reference=reference, route=f"swift-express/{level}", service_level=level)
+            response = client.post("/api/v1/orders/", json=body, headers={"Idempotency-Key": reference})
+            assert response.status_code == 201, response.text
+            others[reference], answered[reference] = str(response.json()["id"]), time.time()
+    booked = deadline_wait(
+        lambda: (found := booked_at(db_conn, others)) and len(found) == len(others) and found,
+        seconds=120,
+        what="the other merchant's orders to be booked",
+        log=lambda: platform.output(1500),
+    )
+    upload_booked = booked_at(db_conn, uploaded)
+    last_other = max(booked.values())
+    figures["upload"] = {
+        "orders": len(uploaded),
+        "upload s": round(upload_done - began, 1),
+        "booked when the other merchant's orders came": sum(1 for t in upload_booked.values() if t < upload_done),
+        "booked when both of them were booked": sum(1 for t in upload_booked.values() if t <= last_other),
+    }
+    figures["other merchant: s from 201 to booked"] = {
+        ref.removeprefix("other-"): round(booked[ref] - answered[ref], 1) for ref in others
+    }
+    violations = finish(
+        db_conn,
+        platform,
+        figures,
+        scale=scale,
+        created={**uploaded, **others},
+        settle_seconds=scale.settle_seconds * 2,
+    )
+    figures["upload booked in full after s"] = round(max(booked_at(db_conn, uploaded).values()) - began, 1)
+    if figures["upload"]["booked when the other merchant's orders came"] >= len(uploaded):
+        violations.append("the upload was booked before the other merchant's orders came: the scenario proves nothing")
+    elif figures["upload"]["booked when both of them were booked"] >= len(uploaded):
+        violations.append("the other merchant's orders were booked only after the whole upload")
+    slowest = max(booked[ref] - answered[ref] for ref in others)
+    if scale.name == "full" and slowest > 10:
+        violations.append(f"the other merchant waited {slowest:.1f} s for a booking (at most 10 s)")
     fail_if(violations, platform)

@@ -1,0 +1,108 @@
+"""What a carrier was sent, measured from records, against a lane's limits (rate with a burst,
+calls in flight).
+
+Two records: ours, `distribution_carriercall` (one row per call to a carrier, written when the
+call ended: it started `duration_ms` before `created_at`), and the sandbox's own,
+`sandbox_sandboxshipment` (one row per shipment the carrier created, `created_at` while it
+handled the booking). A lane's gate is a token bucket (apps/scheduling/gate.py): at most `burst`
+calls at once and `rate` a second after that, so in any stretch of `w` seconds it lets through at
+most `burst + rate * w` calls; in flight at once, at most `max_in_flight`.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+
+from apps.distribution.models import CarrierCall
+from apps.sandbox.models import SandboxShipment
+from apps.scheduling.models import Lane
+
+# Our records stamp a call when its worker got round to writing it, and the sandbox a shipment
+# when its request got a turn in gunicorn: on a busy machine either may come some 100 ms after
+# the gate let the call go, so calls that went one after the other may look closer together.
+STAMP_JITTER_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class LaneLimits:
+    rate: float
+    burst: float
+    max_in_flight: int
+
+
+def lane_limits(conn: psycopg.Connection, *, carrier_code: str) -> LaneLimits:
+    """The limits the carrier's lane ran with (it follows the carrier's row, or operations)."""
+    row = conn.execute(
+        f"SELECT requests_per_second, burst, max_in_flight FROM {Lane._meta.db_table} WHERE key = %s",  # noqa: S608
+        (f"carrier:{carrier_code}",),
+    ).fetchone()
+    return LaneLimits(rate=float(row[0]), burst=float(row[1]), max_in_flight=int(row[2]))
+
+
+def _stamp(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
+
+
+def calls(conn: psycopg.Connection, *, carrier_code: str, since: float = 0, until: float = 4e9) -> list[dict]:
+    """Every call to the carrier that ended in [since, until): start, end (epoch seconds), operation, outcome."""
+    table = CarrierCall._meta.db_table
+    rows = conn.execute(
+        "SELECT extract(epoch FROM created_at)::float8, duration_ms, operation, outcome "  # noqa: S608
+        f"FROM {table} WHERE carrier_code = %s AND created_at >= %s AND created_at < %s ORDER BY created_at",
+        (carrier_code, _stamp(since), _stamp(until)),
+    ).fetchall()
+    return [
+        {"start": end - duration / 1000, "end": end, "operation": operation, "outcome": outcome}
+        for end, duration, operation, outcome in rows
+    ]
+
+
+def shipments(conn: psycopg.Connection, *, carrier_code: str, references: list[str] | None = None) -> list[float]:
+    """When the carrier created each of its shipments (of these order numbers), by its own records."""
+    query = (
+        f"SELECT extract(epoch FROM created_at)::float8 FROM {SandboxShipment._meta.db_table} WHERE carrier_code = %s"  # noqa: S608
+    )
+    args: tuple = (carrier_code,)
+    if references is not None:
+        query, args = query + " AND reference = ANY(%s)", (*args, references)
+    return sorted(row[0] for row in conn.execute(query + " ORDER BY created_at", args).fetchall())
+
+
+def max_in_window(times: list[float], seconds: float = 1.0) -> int:
+    """The most of `times` inside any stretch [t, t + seconds)."""
+    ordered, most, first = sorted(times), 0, 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def bucket_excess(times: list[float], *, rate: float, burst: float, jitter: float = STAMP_JITTER_SECONDS) -> float:
+    """How far the calls went past the token bucket at worst: the largest `n - burst - rate * w`
+    over every run of n calls spanning w seconds (each stretch read `jitter` longer, for the
+    stamps); 0 or less means within the limits."""
+    ordered = sorted(times)
+    worst, lowest = float("-inf"), float("inf")
+    for index, moment in enumerate(ordered):
+        lowest = min(lowest, index - rate * moment)  # the run's first call
+        worst = max(worst, (index - rate * moment) - lowest + 1 - burst - rate * jitter)
+    return 0.0 if not ordered else round(worst, 2)
+
+
+def max_concurrent(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals open at one moment."""
+    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    most = current = 0
+    for _, step in edges:  # at a tie an end comes first: one call's end, the next one's start
+        current += step
+        most = max(most, current)
+    return most
+
+
+def per_second(times: list[float], since: float, until: float) -> float | None:
+    """How many of `times` fell in [since, until), per second."""
+    if until <= since:
+        return None
+    return round(sum(1 for t in times if since <= t < until) / (until - since), 2)
