@@ -62,7 +62,7 @@ SCALES = {
         **dict(name="small", rate=1.5, lead=1, tail=3, redis_outage=5, redis_gap=8, pg_outage=4),
         **dict(kills=4, kill_every=2.5, settle_seconds=90, stall_seconds=15, budget_seconds=200),
         **dict(sick_baseline=8, sick_slow=8, sick_down=15, sick_back=8),
-        **dict(lane_rate=5, lane_seconds=15, upload=300),
+        **dict(lane_rate=2, lane_seconds=15, upload=300),
     ),
     "full": Scale(
         **dict(name="full", rate=3.0, lead=10, tail=20, redis_outage=30, redis_gap=20, pg_outage=10),

@@ -437,6 +437,20 @@ class Platform:
     def output(self, chars: int = 2500) -> str:
         return "\n".join(f"--- {name} ---\n{child.output(chars)}" for name, child in self.children.items())
 
+    def operate(self, code: str) -> str:
+        """Run Python as an operator would in `manage.py shell` on this platform; its output."""
+        done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+            [PYTHON, "manage.py", "shell", "-c", code],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise HarnessError(f"manage.py shell failed\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        return done.stdout
+
     def sandbox(self, carrier_code: str, **knobs: Any) -> None:
         url = f"{self.web_url}/sandbox/carriers/{carrier_code}/behaviour/"
         httpx.post(url, json=knobs, headers=sandbox_headers(), timeout=10).raise_for_status()

@@ -21,8 +21,20 @@ own records: every order answered 201 exists once and settled (final, or `except
 reason), at most one shipment at the carriers per order (exactly one, the tracked one, when
 delivered), and no history row of any state machine took an arrow its django-fsm machine lacks.
 A scenario that fails on today's code is marked as a known failure (xfail) with its finding.
-Not covered yet: a carrier that turns slow, then goes down (intake latency, the other carriers'
-throughput, and the sick carrier's limits).
+
+Carriers under pressure: a carrier slow, then down; four worker processes pushing one carrier's
+lane at its limits; a merchant's bulk upload beside another merchant's orders (the upload goes
+through `POST /api/v1/orders/bulk/`, with the API's per-key rate raised for those scenarios).
+What a carrier was sent is measured twice: from our records of every call
+(`distribution_carriercall`: a call started `duration_ms` before its `created_at`) and from the
+sandbox carrier's own records of the shipments it created (`sandbox_sandboxshipment.created_at`).
+A lane's gate is a token bucket (`rate` a second, `burst` at once): in any stretch of w seconds
+it lets through at most `burst + rate * w` calls (so up to `burst + rate` in one second after an
+idle spell), and the scenarios check exactly that, reading each stretch 0.25 s longer for the
+stamps, with the calls in flight at most the lane's `max_in_flight`.
+Timing figures (intake p99, throughput shares, how soon an order is booked) are enforced at the
+full size only: at the small size, on a shared two-core machine, they are noise; the checker and
+the limits are enforced at both sizes.
 
 Sizes: {scale}
 

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from apps.orders import numbers
+from apps.orders.models import Order
 from apps.resources.models import Carrier
 from tests.chaos import limits
 from tests.chaos.check import check, progress_mark, unsettled_count
@@ -374,6 +375,16 @@ def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, f
     fail_if(violations, platform)
 
 
+def lane_switch(platform, carrier_code: str, *, paused: bool) -> None:
+    """Pause or resume a carrier's lane as operations do (recorded as a lane change)."""
+    platform.operate(
+        "from apps.scheduling.models import Lane; from apps.scheduling.services import lane_pause; "
+        f"lane, _ = Lane.objects.get_or_create(key='carrier:{carrier_code}', "
+        f"defaults={{'downstream_kind': 'carrier', 'downstream_code': '{carrier_code}'}}); "
+        f"lane_pause(lane_id=lane.pk, paused={paused}, actor='chaos')"
+    )
+
+
 @pytest.mark.chaos_platform(workers=4, env=BULK_INTAKE)
 def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, scale, figures):
     """Four Celery worker processes (events and carriers queues) push one carrier limited to
@@ -388,18 +399,38 @@ def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, 
         f"UPDATE {Carrier._meta.db_table} SET requests_per_second = %s WHERE code = %s",  # noqa: S608
         (rate, carrier),
     )
+    # Operations pause the lane while the orders come in, so that all of them wait on it when it
+    # resumes: from then on the lane, not intake, sets the pace.
+    lane_switch(platform, carrier, paused=True)
     count = int(rate * scale.lane_seconds + 2 * rate)
     orders = [order_payload(reference=f"lane-{n}", route=f"{carrier}/standard") for n in range(count)]
     began = time.time()
     created = upload(url=platform.web_url, api_key=servers.merchant["api_key"], orders=orders, key="lane")
     figures["orders uploaded"] = len(created)
     figures["upload s"] = round(time.time() - began, 1)
+    order_ids = [int(order_id) for order_id in created.values()]
+    deadline_wait(
+        lambda: (
+            db_conn.execute(
+                f"SELECT count(*) FROM {Order._meta.db_table} WHERE id = ANY(%s) AND state = 'scheduled'",  # noqa: S608
+                (order_ids,),
+            ).fetchone()[0]
+            >= len(order_ids)
+        ),
+        seconds=120 + count / 5,
+        what="the orders to wait on the paused lane",
+        log=lambda: platform.output(1500),
+    )
+    figures["queued on the paused lane after s"] = round(time.time() - began, 1)
+    lane_switch(platform, carrier, paused=False)
+    resumed = time.time()
     deadline_wait(
         lambda: len(booked_at(db_conn, created)) >= len(created),
         seconds=count / rate * 3 + 60,
         what=f"the {count} orders to be booked",
         log=lambda: platform.output(1500),
     )
+    figures["booked in full after the lane resumed s"] = round(time.time() - resumed, 1)
     violations = finish(db_conn, platform, figures, scale=scale, created=created)
 
     lane = limits.lane_limits(db_conn, carrier_code=carrier)
