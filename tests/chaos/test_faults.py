@@ -72,7 +72,15 @@ def first_booking_between(db_conn, start: float, end: float) -> float | None:
 
 
 def finish(
-    db_conn, platform, figures, result=None, *, scale, created=None, settle_seconds: float | None = None
+    db_conn,
+    platform,
+    figures,
+    result=None,
+    *,
+    scale,
+    created=None,
+    settle_seconds: float | None = None,
+    stall_seconds: float | None = None,
 ) -> list[str]:
     """Settle, check, record the figures; return the violations. The orders are the load
     driver's (`result`) and any `created` otherwise (reference -> order id)."""
@@ -83,7 +91,10 @@ def finish(
         figures["intake p50 s"] = seconds(percentile(latencies, 0.5))
         figures["intake p99 s"] = seconds(percentile(latencies, 0.99))
     figures["settled after s"] = settle(
-        db_conn, created, seconds=settle_seconds or scale.settle_seconds, stall_seconds=scale.stall_seconds
+        db_conn,
+        created,
+        seconds=settle_seconds or scale.settle_seconds,
+        stall_seconds=stall_seconds or scale.stall_seconds,
     )
     findings = check(db_conn, created=created)
     figures.update(findings.figures())
@@ -242,6 +253,7 @@ def test_database_stopped_during_intake(platform, servers, db_conn, scale, figur
 # Carriers under pressure: a sick carrier, a rate-limited one, a bulk upload beside other orders
 
 SICK = "swift-express"
+BREAKER_RESET_SECONDS = 30  # CARRIER_BREAKER_RESET_SECONDS by default
 NORMAL_LATENCY_MS = 100
 # Intake of a bulk upload is not what these scenarios are about: the API's per-key rate (20 a
 # second by default, a bulk charged per order) would spread the upload over minutes.
@@ -304,7 +316,10 @@ def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, f
     began = min(a["t"] for a in result.attempts)
     load_ended = max(a["t"] for a in result.attempts)
 
-    violations = finish(db_conn, platform, figures, result, scale=scale)
+    # Its open breaker holds its backlog until the next probe: nothing moves meanwhile.
+    violations = finish(
+        db_conn, platform, figures, result, scale=scale, stall_seconds=scale.stall_seconds + BREAKER_RESET_SECONDS
+    )
     full = scale.name == "full"
 
     # Intake: the API never waits for a carrier.
@@ -350,7 +365,8 @@ def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, f
     sick_mine = [ref for ref in created if carrier_of[ref] == SICK]
     backlog = [ref for ref in sick_mine if answered[ref] < back and not (ref in booked and booked[ref] < back)]
     drained_at = max((booked[ref] for ref in backlog if ref in booked), default=None)
-    drain = [t for t in starts if back <= t <= (drained_at or back)]
+    reopened = min((c["start"] for c in sent if c["start"] >= back and c["outcome"] == "ok"), default=None)
+    drain = [t for t in starts if reopened and reopened <= t <= (drained_at or reopened)]
     figures["sick carrier"] = {
         "lane limits": {"rate": lane.rate, "burst": lane.burst, "max in flight": lane.max_in_flight},
         "calls": len(sent),
@@ -359,8 +375,9 @@ def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, f
         "most calls in flight": in_flight,
         "worst excess over the token bucket (calls)": excess,
         "backlog when back (orders)": len(backlog),
+        "first good call after back s (the breaker's probe)": round(reopened - back, 1) if reopened else None,
         "backlog booked after back s": round(drained_at - back, 1) if drained_at else None,
-        "calls while draining per second": limits.per_second(drain, back, drained_at) if drained_at else None,
+        "calls while draining per second": limits.per_second(drain, reopened, drained_at) if drain else None,
         "most calls in any 1 s while draining": limits.max_in_window(drain),
     }
     if excess > 0:
