@@ -1,6 +1,7 @@
 """Fixtures of the fault suite: private servers for the session, the platform per scenario (as
 the Procfile runs it, or as a scenario's `chaos_platform(workers=N, env={...})` mark asks), the
-scale (CHAOS_SCALE=small|full), a time bound per scenario, CHAOS_KEEP=1 to keep the scratch
+scale (CHAOS_SCALE=small|full; CHAOS_UPLOAD=n for a bulk upload of n orders instead of the
+scale's), a time bound per scenario, CHAOS_KEEP=1 to keep the scratch
 directory (logs, data directory) after the run, and the figures each scenario reports
 (printed at the end of the run; written to CHAOS_REPORT, docs/reliability.md under `make chaos`)."""
 
@@ -11,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -61,7 +62,7 @@ SCALES = {
     "small": Scale(
         **dict(name="small", rate=1.5, lead=1, tail=3, redis_outage=5, redis_gap=8, pg_outage=4),
         **dict(kills=4, kill_every=2.5, settle_seconds=90, stall_seconds=15, budget_seconds=200),
-        **dict(sick_baseline=8, sick_slow=8, sick_down=15, sick_back=8),
+        **dict(sick_baseline=5, sick_slow=5, sick_down=10, sick_back=5),
         **dict(lane_rate=2, lane_seconds=15, upload=300),
     ),
     "full": Scale(
@@ -87,6 +88,8 @@ def scale() -> Scale:
     name = os.environ.get("CHAOS_SCALE", "small")
     if name not in SCALES:
         raise pytest.UsageError(f"CHAOS_SCALE is one of {sorted(SCALES)}, not {name!r}")
+    if os.environ.get("CHAOS_UPLOAD"):
+        return replace(SCALES[name], upload=int(os.environ["CHAOS_UPLOAD"]))
     return SCALES[name]
 
 
@@ -275,5 +278,8 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(json.dumps(result["figures"], default=str))
     target = os.environ.get("CHAOS_REPORT")
     if target:
-        write_report(Path(target), results, scale=asdict(SCALES[os.environ.get("CHAOS_SCALE", "small")]))
+        sizes = asdict(SCALES[os.environ.get("CHAOS_SCALE", "small")])
+        if os.environ.get("CHAOS_UPLOAD"):
+            sizes["upload"] = int(os.environ["CHAOS_UPLOAD"])
+        write_report(Path(target), results, scale=sizes)
         terminalreporter.write_line(f"written to {target}")

@@ -30,8 +30,9 @@ What a carrier was sent is measured twice: from our records of every call
 sandbox carrier's own records of the shipments it created (`sandbox_sandboxshipment.created_at`).
 A lane's gate is a token bucket (`rate` a second, `burst` at once): in any stretch of w seconds
 it lets through at most `burst + rate * w` calls (so up to `burst + rate` in one second after an
-idle spell), and the scenarios check exactly that, reading each stretch 0.25 s longer for the
-stamps, with the calls in flight at most the lane's `max_in_flight`.
+idle spell), and the scenarios check exactly that, reading each stretch 0.75 s longer for the
+stamps (a busy machine writes a stamp a few hundred ms late), with the calls in flight at most
+the lane's `max_in_flight`.
 Timing figures (intake p99, throughput shares, how soon an order is booked) are enforced at the
 full size only: at the small size, on a shared two-core machine, they are noise; the checker and
 the limits are enforced at both sizes.

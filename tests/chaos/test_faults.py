@@ -5,6 +5,7 @@ to docs/reliability.md.
 """
 
 import math
+import os
 import signal
 import time
 from datetime import UTC, datetime
@@ -256,8 +257,10 @@ def test_database_stopped_during_intake(platform, servers, db_conn, scale, figur
 SICK = "swift-express"
 NORMAL_LATENCY_MS = 100
 # Intake of a bulk upload is not what these scenarios are about: the API's per-key rate (20 a
-# second by default, a bulk charged per order) would spread the upload over minutes.
-BULK_INTAKE = {"API_RATE_LIMIT_PER_SECOND": "1000", "API_RATE_LIMIT_BURST": "10000"}
+# second by default, a bulk charged per order) would spread the upload over minutes. And a backlog
+# is: messages wait in the queue longer than the suite's 8 s redelivery bound (tests/chaos/
+# settings.py, for Redis losing them), which would publish them again and again; production's 60 s.
+BACKLOG = {"API_RATE_LIMIT_PER_SECOND": "1000", "API_RATE_LIMIT_BURST": "10000", "OUTBOX_REDELIVER_SECONDS": "60"}
 
 
 def order_numbers(created: dict[str, str]) -> dict[str, str]:
@@ -407,7 +410,7 @@ def lane_switch(platform, carrier_code: str, *, paused: bool) -> None:
     )
 
 
-@pytest.mark.chaos_platform(workers=4, env=BULK_INTAKE)
+@pytest.mark.chaos_platform(workers=4, env=BACKLOG)
 def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, scale, figures):
     """Four Celery worker processes (events and carriers queues) push one carrier limited to
     `rate` requests a second with a burst of twice that (20/s, 40 at full size; 5/s, 10 at small),
@@ -424,6 +427,9 @@ def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, 
     # Operations pause the lane while the orders come in, so that all of them wait on it when it
     # resumes: from then on the lane, not intake, sets the pace.
     lane_switch(platform, carrier, paused=True)
+    # Its parcels are delivered after the lane's run: their tracking news would otherwise take the
+    # machine's time away from the bookings while the lane runs.
+    platform.sandbox(carrier, delivery_seconds=int(scale.lane_seconds * 1.5))
     count = int(rate * scale.lane_seconds + 2 * rate)
     orders = [order_payload(reference=f"lane-{n}", route=f"{carrier}/standard") for n in range(count)]
     began = time.time()
@@ -515,7 +521,11 @@ def reached_at(db_conn, created: dict[str, str], state: str) -> dict[str, float]
     return {reference_of[order_id]: moment for order_id, moment in rows}
 
 
-@pytest.mark.chaos_platform(env=BULK_INTAKE, budget_factor=2)
+@pytest.mark.skipif(
+    os.environ.get("CHAOS_SCALE", "small") != "full",
+    reason="full size only (make chaos): the upload takes the two-core machine minutes to work through",
+)
+@pytest.mark.chaos_platform(env=BACKLOG, budget_factor=3)
 def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_conn, scale, figures):
     """One merchant uploads a large batch (ERP bulk endpoint: 5,000 orders at full size, 300
     small) on swift-express and euro-post; then another merchant sends one express and one
@@ -539,9 +549,10 @@ def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_con
             assert response.status_code == 201, response.text
             others[reference], answered[reference] = str(response.json()["id"]), time.time()
     # Until both are booked (or the whole upload is, the other merchant's orders still waiting).
+    settle_seconds = scale.settle_seconds + scale.upload / 4  # a busy two-core machine books some 4 a second
     deadline_wait(
         lambda: len(booked_at(db_conn, others)) == len(others) or len(booked_at(db_conn, uploaded)) == len(uploaded),
-        seconds=scale.settle_seconds * 2,
+        seconds=settle_seconds,
         what="the other merchant's orders or the upload to be booked",
         log=lambda: platform.output(1500),
     )
@@ -551,7 +562,7 @@ def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_con
         figures,
         scale=scale,
         created={**uploaded, **others},
-        settle_seconds=scale.settle_seconds * 2,
+        settle_seconds=settle_seconds,
     )
     booked, upload_booked = booked_at(db_conn, others), booked_at(db_conn, uploaded)
     scheduled, upload_scheduled = reached_at(db_conn, others, "scheduled"), reached_at(db_conn, uploaded, "scheduled")
