@@ -382,6 +382,7 @@ def test_carrier_slow_then_down_during_load(platform, servers, db_conn, scale, f
         "most calls started in any 1 s": limits.max_in_window(starts),
         "most calls in flight": in_flight,
         "worst excess over the token bucket (calls)": excess,
+        "... with the stamps taken as exact": limits.bucket_excess(starts, rate=lane.rate, burst=lane.burst, jitter=0),
         "backlog when back (orders)": len(backlog),
         "first good call after back s (the breaker's probe)": round(reopened - back, 1) if reopened else None,
         "backlog booked after back s": round(drained_at - back, 1) if drained_at else None,
@@ -479,6 +480,7 @@ def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, 
         "per second, averaged": observed,
         "averaged over s": round(window, 1),
         "worst excess over the token bucket": excess,
+        "... with the stamps taken as exact": limits.bucket_excess(booked, rate=lane.rate, burst=lane.burst, jitter=0),
     }
     figures["all calls to the carrier (our records)"] = {
         "count": len(sent),
