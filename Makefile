@@ -59,7 +59,9 @@ test: setup-test services browser lint audit
 	done
 
 # The fault suite at full size (Redis down 30 s, PostgreSQL down 10 s, workers killed every 10 s,
-# under load), on private servers of its own; `make test` runs it small. Writes docs/reliability.md.
+# a carrier slow then down 2 min, under load; one carrier's lane pushed by four workers; a 5,000
+# order upload beside another merchant), on private servers of its own; `make test` runs it small
+# (the upload scenario only here). Writes docs/reliability.md.
 chaos: setup-test services
 	CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md DJANGO_SETTINGS_MODULE=logistics.settings.test \
 	  $(BIN)/pytest -m chaos tests/chaos -rxX
