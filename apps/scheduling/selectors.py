@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from apps.scheduling.models import LaneEntry, LaneEntryState, WorkKind
+from apps.scheduling.models import Lane, LaneEntry, LaneEntryState, WorkKind
 
 
 def lane_entry_for_order(*, order_id: int) -> LaneEntry | None:
@@ -67,3 +67,44 @@ def order_wait(*, order_id: int, now: datetime | None = None) -> OrderWait | Non
         # Unknown while the carrier or Redis holds the lane; else the lane's pace through the work ahead.
         estimate = None if held_by in ("paused", "redis", "breaker") else -(-place // rate)
     return OrderWait(lane.key, entry.state, place, held_by, reason, estimate, entry.enqueued_at)
+
+
+@dataclass(frozen=True)
+class LaneDepth:
+    lane: str
+    downstream_kind: str
+    downstream_code: str
+    queued: int
+    released: int
+    oldest_queued_at: datetime | None
+    paused: bool
+    hold_reason: str
+
+
+def lane_depths() -> list[LaneDepth]:
+    """Every lane with its queued and released work and its oldest waiting work: two queries, the
+    lanes (a few) and one grouped scan of the active work (the partial indexes' rows)."""
+    active = {
+        (row["lane_id"], row["state"]): row
+        for row in LaneEntry.objects.filter(state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED])
+        .values("lane_id", "state")
+        .annotate(n=Count("id"), oldest=Min("enqueued_at"))
+        .order_by()
+    }
+    depths = []
+    for lane in Lane.objects.order_by("key"):
+        queued = active.get((lane.pk, LaneEntryState.QUEUED), {})
+        released = active.get((lane.pk, LaneEntryState.RELEASED), {})
+        depths.append(
+            LaneDepth(
+                lane=lane.key,
+                downstream_kind=lane.downstream_kind,
+                downstream_code=lane.downstream_code,
+                queued=queued.get("n", 0),
+                released=released.get("n", 0),
+                oldest_queued_at=queued.get("oldest"),
+                paused=lane.paused,
+                hold_reason=lane.hold_reason,
+            )
+        )
+    return depths
