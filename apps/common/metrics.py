@@ -9,7 +9,13 @@ Redis (orders by state, lane depth, circuits, outbox lag) are not kept here: the
 Label values are bounded sets (view names, carrier codes, outcomes), never ids or paths.
 """
 
+import os
+
 from prometheus_client import Counter, Histogram
+
+# A configured directory that is missing would make every increment fail (every request a 500).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 HTTP_REQUESTS = Counter(
     "logistics_http_requests",

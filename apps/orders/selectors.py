@@ -77,11 +77,13 @@ def order_find_for_buyer(
 
 
 def order_counts_open() -> dict[str, int]:
-    """How many live orders are in each open (not closed) state, exactly: one grouped index scan
-    of the state index over the open orders only, which are few beside the closed ones."""
+    """How many live orders are in each open (not closed) state, exactly: one grouped index-only
+    scan of the state index over the open orders only, which are few beside the closed ones."""
     open_states = [state.value for state in OrderState if state not in FINAL]
     counts = dict.fromkeys(open_states, 0)
-    rows = Order.objects.filter(state__in=open_states).values_list("state").annotate(n=Count("id")).order_by()
+    # COUNT(*), not COUNT(id): the state index alone answers it (an index-only scan); naming a
+    # column sends every row to the heap, 40 times slower on a million orders (docs/operations.md).
+    rows = Order.objects.filter(state__in=open_states).values_list("state").annotate(n=Count("*")).order_by()
     counts.update(dict(rows))
     return counts
 
