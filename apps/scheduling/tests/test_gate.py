@@ -12,7 +12,7 @@ import sys, time, django
 django.setup()
 from apps.scheduling import gate
 print("ready", flush=True)
-start = float(sys.stdin.readline())  # given once every process is ready
+start = float(sys.stdin.readline())  # the parent names the instant once every process is ready
 time.sleep(max(0.0, start - time.time()))  # every process starts taking at the same instant
 end, granted = start + float(sys.argv[1]), 0
 while time.time() < end:
@@ -60,9 +60,7 @@ def test_the_rate_holds_for_several_processes_together(settings):
         )
         for _ in range(3)
     ]
-    # A fixed head start was too short on a loaded machine (start-up can take seconds): the
-    # children say when they are ready, then all start at the same instant.
-    for child in children:
+    for child in children:  # a busy machine can take seconds to start a process: wait for each
         assert child.stdout.readline().strip() == "ready"
     start = time.time() + 0.5
     granted = sum(int(child.communicate(f"{start}\n", timeout=60)[0].strip().splitlines()[-1]) for child in children)

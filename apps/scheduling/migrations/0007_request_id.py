@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_drop_row_token_bucket'),
+        ('scheduling', '0006_label_work'),
     ]
 
     operations = [
