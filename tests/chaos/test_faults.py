@@ -113,22 +113,6 @@ def fail_if(violations: list[str], platform) -> None:
         raise ChaosViolation("\n".join(violations) + "\n" + platform.output(1500))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=ChaosViolation,
-    reason="Redis restarted empty loses the Celery messages it held, and nothing sends them again: the "
-    "relay marked their outbox events relayed when it published them. Full size (240 orders; Redis down "
-    "30 s, then restarted empty 20 s later), two runs: 0 lost, 0 booked twice, bookings resumed within "
-    "2.2 s of Redis being back, but 135 and 152 of 240 never settled: 64 and 29 `accepted` (their "
-    "scheduling handler's message gone), 54 and 100 `scheduled` behind lanes whose concurrency slots "
-    "stay held by entries left `released` when the events that free them were lost (berlin-bike: 3 of "
-    "3), 16 `in_fulfillment`, a few stopped mid-tracking. In one run the webhooks worker died on the "
-    "second loss of its connection (Celery: 'Unrecoverable error: AttributeError: NoneType has no "
-    "attribute hostname'; the supervisor restarted it; in a small run the events worker did). Small "
-    "size: 2 to 6 of 26 unsettled. Measured before the outbox re-published lost messages and the "
-    "lanes' sweeper freed stale slots; since both, the small size settles every order (26 of 26): "
-    "the full size is to be measured again before this mark goes.",
-)
 def test_redis_stopped_and_restarted_empty_during_load(platform, servers, db_conn, scale, figures):
     """Redis is stopped (killed) for a while during load and started again, empty; later it is
     restarted empty at once. No order is lost, every order is booked once, and the lanes book
@@ -157,20 +141,6 @@ def test_redis_stopped_and_restarted_empty_during_load(platform, servers, db_con
     fail_if(violations, platform)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=ChaosViolation,
-    reason="A worker's main process killed with SIGKILL takes the tasks it had reserved with it: with "
-    "late acks on the Redis transport they wait in the unacked set for the visibility timeout "
-    "(CELERY_BROKER_TRANSPORT_OPTIONS, 3600 s) before anyone runs them again. Full size (300 orders; "
-    "4 pool-process and 4 main-process kills 10 s apart, then a rolling SIGTERM), two runs: 0 lost, 0 "
-    "booked twice, but 6 and 4 of 300 unsettled: 3 `in_fulfillment` with the leg in `booking` after 1 "
-    "attempt, no shipment at the carrier, the lane entry `released` (a concurrency slot held), 1 or 2 "
-    "`accepted`. Small size: 2 to 4 of 20. A killed pool process alone is redelivered at once "
-    "(reject_on_worker_lost) and books once. Measured before lane work had leases swept back to "
-    "the queue; since then the small size settles every order (20 of 20): the full size is to be "
-    "measured again before this mark goes.",
-)
 def test_workers_killed_and_restarted_during_bookings(platform, servers, db_conn, scale, figures):
     """During the bookings a worker is SIGKILLed at a regular interval (in turn one of its pool
     processes, which its master replaces, and the master itself, which the supervisor restarts),
