@@ -18,6 +18,7 @@ the command (the settings' defaults point at the default ports). The exit code i
 """
 
 import contextlib
+import ctypes
 import os
 import pwd
 import shutil
@@ -37,6 +38,18 @@ DEFAULT_REDIS_PORT = 6379
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # A configured server gets a few seconds to answer (it may be starting beside us) before the error.
 CONFIGURED_WAIT_SECONDS = 5.0
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(signum: int):
+    """For Popen's preexec_fn: the server gets `signum` if this process dies, however it dies
+    (even SIGKILL), so an embedded server never outlives the command it served (Linux only)."""
+
+    def set_parent_death_signal() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+
+    return set_parent_death_signal
 
 
 class ServiceError(Exception):
@@ -139,7 +152,13 @@ class EmbeddedPostgres:
         with open(self.log, "a") as log:
             # A session of its own: the terminal's Ctrl-C reaches the command, which stops first.
             self.proc = subprocess.Popen(  # noqa: S603 - the wheel's own binary
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, **user
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGINT),  # PostgreSQL's fast shutdown
+                **user,
             )
         if not wait_until(lambda: self.proc.poll() is None and self._ready(), seconds=60):
             self.stop()
@@ -192,7 +211,11 @@ class EmbeddedRedis:
             str(self.log),
         ]
         self.proc = subprocess.Popen(  # noqa: S603 - the wheel's own binary
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
         )
         if not wait_until(lambda: self.proc.poll() is None and answers(HOST, self.port), seconds=30):
             self.stop()
@@ -300,9 +323,12 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     child = None
+    early: list[int] = []  # stop signals that came while the command was being started
 
     def pass_on(signum, frame):
-        if child is not None and child.poll() is None:
+        if child is None:
+            early.append(signum)
+        elif child.poll() is None:
             child.send_signal(signum)
 
     for signum in STOP_SIGNALS:
@@ -312,6 +338,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, lambda signum, frame: None)
     try:
         child = subprocess.Popen(argv, env=env)  # noqa: S603 - the command we were asked to run
+        for signum in early:
+            child.send_signal(signum)
         code = child.wait()
         return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N
     finally:

