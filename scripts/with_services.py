@@ -6,6 +6,7 @@
 
 - `DATABASE_URL` / `REDIS_URL` set: that server is used, and must answer; if it does not, the
   command is not run and one line says which server did not answer (never a quiet fallback).
+  So must the broker of `CELERY_BROKER_URL`, when set.
 - unset: the development default on 127.0.0.1 is used (port `LOCAL_POSTGRES_PORT`, 5432, and
   `LOCAL_REDIS_PORT`, 6379). If nothing answers there, the machine's own server is started when
   it is installed (as before; it keeps running afterwards). If none is installed, an embedded
@@ -39,6 +40,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # A configured server gets a few seconds to answer (it may be starting beside us) before the error.
 CONFIGURED_WAIT_SECONDS = 5.0
 PR_SET_PDEATHSIG = 1
+BROKER_PORTS = {"amqp": 5672, "pyamqp": 5672, "amqps": 5671, "redis": 6379, "rediss": 6379}
 
 
 def die_with_parent(signum: int):
@@ -278,6 +280,9 @@ def prepare(env: dict[str, str]) -> list:
         ("DATABASE_URL", "LOCAL_POSTGRES_PORT", DEFAULT_POSTGRES_PORT, start_installed_postgres, EmbeddedPostgres),
         ("REDIS_URL", "LOCAL_REDIS_PORT", DEFAULT_REDIS_PORT, start_installed_redis, EmbeddedRedis),
     ]
+    if env.get("CELERY_BROKER_URL"):  # a broker of its own: it must answer too, nothing replaces it
+        broker = env["CELERY_BROKER_URL"]
+        check_configured("CELERY_BROKER_URL", broker, BROKER_PORTS.get(urlsplit(broker).scheme, DEFAULT_REDIS_PORT))
     try:
         for url_variable, port_variable, default_port, start_installed, embedded in plans:
             if env.get(url_variable):

@@ -53,14 +53,17 @@ def run(command: list[str], env: dict[str, str], timeout: float = 60) -> subproc
     )
 
 
-@pytest.mark.parametrize("variable", ["DATABASE_URL", "REDIS_URL"])
-def test_an_unreachable_configured_server_is_an_error_not_a_fallback(variable, tmp_path):
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:{port}/logistics"),
+        ("REDIS_URL", "redis://127.0.0.1:{port}/0"),
+        ("CELERY_BROKER_URL", "amqp://app:s3cret@127.0.0.1:{port}/logistics"),
+    ],
+)
+def test_an_unreachable_configured_server_is_an_error_not_a_fallback(variable, url, tmp_path):
     port = free_port()
-    url = (
-        f"postgres://app:s3cret@127.0.0.1:{port}/logistics"
-        if variable == "DATABASE_URL"
-        else f"redis://127.0.0.1:{port}/0"
-    )
+    url = url.format(port=port)
     marker = tmp_path / "ran"
 
     result = run(["touch", str(marker)], clean_env(**{variable: url}, EMBEDDED_SERVICES_DIR=str(tmp_path / "e")))
