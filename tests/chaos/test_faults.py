@@ -385,8 +385,8 @@ def lane_switch(platform, carrier_code: str, *, paused: bool) -> None:
 @pytest.mark.chaos_platform(workers=4, env=BACKLOG)
 def test_four_workers_push_one_rate_limited_carrier(platform, servers, db_conn, scale, figures):
     """Four Celery worker processes (events and carriers queues) push one carrier limited to
-    `rate` requests a second with a burst of twice that (5/s, 10 at full size; 2/s, 4 at small:
-    what a two-core machine can clearly outrun), with enough orders to keep its lane saturated for
+    `rate` requests a second with a burst of twice that (2/s, 4 at full size; 1/s, 2 at small:
+    limits the two-core machine can outrun), with enough orders to keep its lane saturated for
     about a minute (full; 15 s small): uploaded through the ERP bulk endpoint while operations hold
     the lane paused, then let go at once. By the sandbox carrier's own records of the shipments it created:
     never more than the token bucket allows (`burst + rate * w` in any w seconds), at most
