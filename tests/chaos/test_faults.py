@@ -517,8 +517,8 @@ def reached_at(db_conn, created: dict[str, str], state: str) -> dict[str, float]
 )
 @pytest.mark.chaos_platform(env=BACKLOG, budget_factor=3)
 def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_conn, scale, figures):
-    """One merchant uploads a large batch (ERP bulk endpoint: 5,000 orders at full size, 300
-    small) on swift-express and euro-post; then another merchant sends one express and one
+    """One merchant uploads a large batch (ERP bulk endpoint: 5,000 orders; full size only) on
+    swift-express and euro-post; then another merchant sends one express and one
     standard order on swift-express. Both are booked while the upload is still being booked, not
     after it, and within 10 s (enforced at full size)."""
     routes = ["swift-express/standard", "euro-post/standard"]
