@@ -131,11 +131,11 @@ def _order_lines(raw) -> list[dict]:
     return lines
 
 
-def _date(raw, what: str) -> str | None:
+def _date(raw, what: str) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw).isoformat()
+        return date.fromisoformat(raw)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"{what} must be a date (YYYY-MM-DD)") from exc
 
@@ -149,9 +149,10 @@ def order_create(code: str, body) -> tuple[SandboxWmsOrder, bool]:
     ship_to = body.get("ship_to")
     if not isinstance(ship_to, dict) or not all(isinstance(ship_to.get(f, ""), str) for f in ADDRESS_FIELDS):
         raise Invalid(f"ship_to must be an object of text fields {', '.join(ADDRESS_FIELDS)}")
+    ship_by = _date(body.get("ship_by"), "ship_by")
     request = {
         "ship_to": {f: ship_to.get(f, "") for f in ADDRESS_FIELDS},
-        "ship_by": _date(body.get("ship_by"), "ship_by"),
+        "ship_by": ship_by.isoformat() if ship_by else None,
     }
     with transaction.atomic():
         warehouse = _locked(code)
@@ -260,7 +261,7 @@ def advance_due_orders(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     moved = 0
     for warehouse in SandboxWarehouse.objects.all():
-        seconds = warehouse.stage_seconds or settings.SANDBOX_WMS_STAGE_SECONDS
+        seconds = settings.SANDBOX_WMS_STAGE_SECONDS if warehouse.stage_seconds is None else warehouse.stage_seconds
         due = SandboxWmsOrder.objects.filter(
             warehouse_code=warehouse.code, stage__in=[RECEIVED, PICKING, PACKED]
         ).filter(stage_changed_at__lte=now - timedelta(seconds=seconds))
