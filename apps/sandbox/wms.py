@@ -62,6 +62,9 @@ def warehouse_get(code: str) -> SandboxWarehouse:
             "latency_ms": settings.SANDBOX_LATENCY_MS,
             "error_rate": settings.SANDBOX_ERROR_RATE,
             "timeout_rate": settings.SANDBOX_TIMEOUT_RATE,
+            "lost_reply_rate": settings.SANDBOX_WMS_LOST_REPLY_RATE,
+            "short_pick_rate": settings.SANDBOX_WMS_SHORT_PICK_RATE,
+            "drift_rate": settings.SANDBOX_WMS_DRIFT_RATE,
             "webhook_url": (
                 settings.SANDBOX_WMS_WEBHOOK_URL.format(code=code) if settings.SANDBOX_WMS_WEBHOOK_URL else ""
             ),

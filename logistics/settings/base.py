@@ -261,6 +261,11 @@ SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TI
 # The sandbox WMS (apps/sandbox/wms.py): seconds an order spends in each stage before the next,
 # and where its signed order and receipt webhooks go (with {code}; empty sends none).
 SANDBOX_WMS_STAGE_SECONDS = env.int("SANDBOX_WMS_STAGE_SECONDS", default=20)
+# Defaults of a new sandbox warehouse's own failure knobs (latency, errors and timeouts share the
+# carriers' SANDBOX_* defaults); the admin or its behaviour/ endpoint changes them per warehouse.
+SANDBOX_WMS_LOST_REPLY_RATE = env.float("SANDBOX_WMS_LOST_REPLY_RATE", default=0.0)
+SANDBOX_WMS_SHORT_PICK_RATE = env.float("SANDBOX_WMS_SHORT_PICK_RATE", default=0.0)
+SANDBOX_WMS_DRIFT_RATE = env.float("SANDBOX_WMS_DRIFT_RATE", default=0.0)
 SANDBOX_WMS_WEBHOOK_URL = env("SANDBOX_WMS_WEBHOOK_URL", default=SITE_URL + "/warehouse/wms-webhooks/{code}/")
 # Warehouses' WMS (apps/warehouse/wms/): the API key sent as bearer token and the secret their
 # webhooks are signed with, each per warehouse code ("code=value,code=value") or the default for
