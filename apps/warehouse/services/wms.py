@@ -11,6 +11,7 @@ hold no lock while the WMS answers, are safe to repeat (the same external refere
 every time) and let `WmsUnavailable` go up for the caller's lane to retry later.
 """
 
+import contextlib
 import logging
 import re
 from collections import defaultdict
@@ -32,7 +33,7 @@ from apps.warehouse.models import (
 )
 from apps.warehouse.services.shared import ACTOR, S, call_wms, gateway, locked, take_and_announce
 from apps.warehouse.services.stock import apply_stock_changes, consume_shipped, release_lines
-from apps.warehouse.wms import WmsRefused
+from apps.warehouse.wms import WmsRefused, WmsUnavailable
 from apps.warehouse.wms.types import (
     Receipt,
     WmsAddress,
@@ -156,6 +157,12 @@ def warehouse_order_request_cancel(*, warehouse_order_id: int) -> WarehouseOrder
             if stage_state and stage_state not in FINAL:
                 _walk(warehouse_order, stage_state, actor=actor, reason="following the WMS after a refused cancel")
             warehouse_order.save(update_fields=["last_error", "updated_at"])
+    if not accepted:
+        # The WMS refused because it has moved on: catch up with where it is now.
+        with contextlib.suppress(WmsUnavailable):
+            found = call_wms(code, "get_order", wms.get_order, reference, warehouse_order_id=warehouse_order_id)
+            if found is not None:
+                warehouse_order = warehouse_apply_wms_order(warehouse_code=code, wms_order=found) or warehouse_order
     return warehouse_order
 
 
