@@ -4,19 +4,24 @@ behind the `WmsGateway` interface, the plain types it speaks, and its errors. No
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from apps.warehouse.wms.client import HttpWmsGateway, WmsCallObserver
 from apps.warehouse.wms.errors import InvalidWmsWebhook, WmsError, WmsRefused, WmsUnavailable
 from apps.warehouse.wms.types import (
     AsnRequest,
     CancelOutcome,
     Receipt,
     StockSnapshotPage,
+    WmsCallRecord,
     WmsChangesPage,
     WmsOrder,
     WmsOrderRequest,
 )
 
 __all__ = [
+    "HttpWmsGateway",
     "InvalidWmsWebhook",
+    "WmsCallObserver",
+    "WmsCallRecord",
     "WmsError",
     "WmsGateway",
     "WmsRefused",
@@ -52,9 +57,11 @@ class WmsGateway(Protocol):
         ...
 
 
-def wms_gateway_for(warehouse: Any, **kwargs: Any) -> WmsGateway:
-    """The gateway to `warehouse`'s WMS (an apps.resources Warehouse row: its endpoint URL and
-    code; the webhook secret comes from settings)."""
-    from apps.warehouse.wms.client import HttpWmsGateway
-
-    return HttpWmsGateway.for_warehouse(warehouse, **kwargs)
+def wms_gateway_for(
+    warehouse: Any, *, observer: WmsCallObserver | None = None, timeout: float | None = None, **options: Any
+) -> WmsGateway:
+    """The gateway to `warehouse`'s WMS (an apps.resources Warehouse row: its `endpoint_url` and
+    `code`; API key and webhook secret from settings: WMS_API_KEYS / WMS_WEBHOOK_SECRETS by code,
+    else WMS_API_KEY / WMS_WEBHOOK_SECRET). `observer` receives a WmsCallRecord per call made;
+    `options` are HttpWmsGateway's (page sizes)."""
+    return HttpWmsGateway.for_warehouse(warehouse, observer=observer, timeout=timeout, **options)

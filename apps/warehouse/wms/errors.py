@@ -6,7 +6,15 @@ class WmsError(Exception):
 
 
 class WmsUnavailable(WmsError):
-    """Timeout, 5xx, connection refused: retry later (the breaker counts it)."""
+    """Timeout, 5xx, connection refused: retry later (the breaker counts it).
+
+    `may_have_arrived` is False only when the request never reached the WMS (no connection):
+    after anything else a create may have happened, and must be looked up before it is repeated.
+    """
+
+    def __init__(self, message: str, *, may_have_arrived: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_arrived = may_have_arrived
 
 
 class WmsRefused(WmsError):

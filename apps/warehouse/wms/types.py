@@ -138,3 +138,20 @@ class Receipt:
     asn_reference: str
     lines: tuple[ReceiptLine, ...]
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class WmsCallRecord:
+    """What the gateway reports about each call it made, for a call log, the circuit breaker and
+    the lanes' adaptive limits (the same figures as distribution's CallRecord for carriers).
+    For the breaker: `failed` is a failure, `ok` and `refused` (the WMS answered) are successes."""
+
+    warehouse_code: str
+    operation: str
+    method: str
+    path: str
+    status_code: int | None
+    outcome: str  # ok, refused or failed
+    duration_ms: int
+    timed_out: bool = False
+    error: str = ""
