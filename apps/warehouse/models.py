@@ -155,9 +155,9 @@ class WarehouseOrder(ConcurrentTransitionMixin, models.Model):
     def cancel(self):
         """Called off: before the WMS had it, or the WMS confirmed the cancel."""
 
-    @transition(field=state, source=[S.SUBMITTED, S.CANCEL_REQUESTED, S.ACCEPTED], target=S.REJECTED)
+    @transition(field=state, source=[S.SUBMITTED, S.CANCEL_REQUESTED, S.ACCEPTED, S.PICKING], target=S.REJECTED)
     def reject(self):
-        """The WMS refused the order."""
+        """The WMS refused the order, or could pick none of it."""
 
 
 class WarehouseOrderTransition(TransitionRecord):
@@ -369,6 +369,9 @@ class WmsCall(models.Model):
     operation = models.CharField(max_length=30)
     warehouse_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     reference = models.CharField(max_length=100, blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     duration_ms = models.PositiveIntegerField()
     error = models.CharField(max_length=300, blank=True)

@@ -14,7 +14,7 @@ from apps.warehouse import events
 from apps.warehouse.exceptions import AsnNotFound, InvalidAsn
 from apps.warehouse.models import Asn, AsnDiscrepancy, AsnLine, AsnReceipt
 from apps.warehouse.services.orders import warehouse_backorders_allocate
-from apps.warehouse.services.shared import ACTOR, call_wms, gateway
+from apps.warehouse.services.shared import ACTOR, gateway
 from apps.warehouse.services.stock import stock_receive
 from apps.warehouse.wms.types import AsnLine as WmsAsnLine
 from apps.warehouse.wms.types import AsnRequest, Receipt
@@ -55,7 +55,7 @@ def asn_announce(*, asn_id: int) -> Asn:
         expected_at=asn.expected_at,
     )
     code = asn.warehouse_code
-    call_wms(code, "create_asn", gateway(code).create_asn, request, reference=request.external_reference)
+    gateway(code, reference=request.external_reference).create_asn(request)
     Asn.objects.filter(pk=asn.pk, status=Asn.Status.OPEN).update(status=Asn.Status.ANNOUNCED)
     asn.refresh_from_db()
     return asn
@@ -136,9 +136,7 @@ def asn_receipts_poll(*, asn_id: int) -> int:
     """Ask the WMS for an ASN's receipts and apply the new ones; return how many were new."""
     asn = Asn.objects.get(pk=asn_id)
     code = asn.warehouse_code
-    receipts = call_wms(
-        code, "receipts", gateway(code).receipts, asn.external_reference, reference=asn.external_reference
-    )
+    receipts = gateway(code, reference=asn.external_reference).receipts(asn.external_reference)
     return sum(asn_receipt_apply(warehouse_code=code, receipt=receipt) for receipt in receipts)
 
 

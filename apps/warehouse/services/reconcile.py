@@ -26,7 +26,7 @@ from apps.warehouse import events
 from apps.warehouse.exceptions import DriftAlreadyDecided
 from apps.warehouse.models import ReconciliationLine, ReconciliationReport, Stock, StockMovement
 from apps.warehouse.services.orders import warehouse_backorders_allocate
-from apps.warehouse.services.shared import call_wms, gateway
+from apps.warehouse.services.shared import gateway
 from apps.warehouse.services.stock import stock_row
 
 ACTOR = "system:reconciliation"
@@ -37,14 +37,14 @@ def warehouse_stock_snapshot_reconcile(*, warehouse_code: str) -> Reconciliation
     """Read the WMS's current stock snapshot, page by page (no transaction open while it answers),
     then reconcile it. Raises WmsUnavailable for the caller to retry later."""
     wms = gateway(warehouse_code)
-    page = call_wms(warehouse_code, "stock_snapshot", wms.stock_snapshot, None)
+    page = wms.stock_snapshot(None)
     snapshot_id, taken_at = page.snapshot_id, page.taken_at
     items = []
     while True:
         items.extend((getattr(i, "merchant_id", None), i.sku, i.on_hand) for i in page.items)
         if not page.next_page:
             break
-        page = call_wms(warehouse_code, "stock_snapshot", wms.stock_snapshot, page.next_page, reference=page.next_page)
+        page = wms.stock_snapshot(page.next_page)
     return stock_snapshot_apply(warehouse_code=warehouse_code, snapshot_id=snapshot_id, taken_at=taken_at, items=items)
 
 

@@ -6,16 +6,12 @@ Locking rule (docs/locking.md): a warehouse order's row first, then stock rows i
 across a WMS call (calls happen between transactions).
 """
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 from apps.common.fsm import take_transition
 from apps.resources.selectors import warehouse_get
 from apps.warehouse import events
 from apps.warehouse.exceptions import WarehouseOrderNotFound
 from apps.warehouse.models import WarehouseOrder, WarehouseOrderState, WmsCall
-from apps.warehouse.wms import WmsGateway, WmsRefused, wms_gateway_for
+from apps.warehouse.wms import WmsCallRecord, WmsGateway, wms_gateway_for
 
 S = WarehouseOrderState
 ACTOR = "system:warehouse"
@@ -36,37 +32,26 @@ def locked(warehouse_order_id: int) -> WarehouseOrder:
     return warehouse_order
 
 
-def gateway(warehouse_code: str) -> WmsGateway:
-    return wms_gateway_for(warehouse_get(code=warehouse_code))
-
-
-def call_wms[T](
-    warehouse_code: str,
-    operation: str,
-    call: Callable[..., T],
-    *args: Any,
-    warehouse_order_id: int | None = None,
-    reference: str = "",
-) -> T:
-    """Make one WMS call outside any transaction and keep a `WmsCall` row of how it went; the
-    gateway's errors go up unchanged (WmsUnavailable: the caller retries later)."""
-    started = time.monotonic()
-    outcome, error = WmsCall.Outcome.OK, ""
-    try:
-        return call(*args)
-    except WmsRefused as exc:
-        outcome, error = WmsCall.Outcome.REFUSED, exc.reason
-        raise
-    except Exception as exc:
-        outcome, error = WmsCall.Outcome.FAILED, f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
+def _call_log(warehouse_order_id: int | None, reference: str):
+    def log(record: WmsCallRecord) -> None:
         WmsCall.objects.create(
-            warehouse_code=warehouse_code,
-            operation=operation,
+            warehouse_code=record.warehouse_code,
+            operation=record.operation,
             warehouse_order_id=warehouse_order_id,
             reference=reference[:100],
-            outcome=outcome,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            error=error[:300],
+            method=record.method,
+            path=record.path[:300],
+            status_code=record.status_code,
+            outcome=record.outcome,
+            duration_ms=record.duration_ms,
+            error=record.error[:300],
         )
+
+    return log
+
+
+def gateway(warehouse_code: str, *, warehouse_order_id: int | None = None, reference: str = "") -> WmsGateway:
+    """The warehouse's WMS gateway, keeping a `WmsCall` row for each call it makes. Calls are made
+    outside any transaction; the gateway's errors go up unchanged (WmsUnavailable: the caller
+    retries later; WmsRefused: permanent for that call)."""
+    return wms_gateway_for(warehouse_get(code=warehouse_code), observer=_call_log(warehouse_order_id, reference))

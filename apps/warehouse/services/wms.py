@@ -31,7 +31,7 @@ from apps.warehouse.models import (
     WarehouseOrderLine,
     WmsCursor,
 )
-from apps.warehouse.services.shared import ACTOR, S, call_wms, gateway, locked, take_and_announce
+from apps.warehouse.services.shared import ACTOR, S, gateway, locked, take_and_announce
 from apps.warehouse.services.stock import apply_stock_changes, consume_shipped, release_lines
 from apps.warehouse.wms import WmsRefused, WmsUnavailable
 from apps.warehouse.wms.types import (
@@ -88,14 +88,9 @@ def warehouse_order_submit(*, warehouse_order_id: int) -> WarehouseOrder:
         request = _request(warehouse_order)
     code = warehouse_order.warehouse_code
     try:
-        wms_order = call_wms(
-            code,
-            "create_order",
-            gateway(code).create_order,
-            request,
-            warehouse_order_id=warehouse_order.pk,
-            reference=request.external_reference,
-        )
+        wms_order = gateway(
+            code, warehouse_order_id=warehouse_order.pk, reference=request.external_reference
+        ).create_order(request)
     except WmsRefused as exc:
         with transaction.atomic():
             warehouse_order = locked(warehouse_order_id)
@@ -117,10 +112,10 @@ def warehouse_order_request_cancel(*, warehouse_order_id: int) -> WarehouseOrder
     if warehouse_order.state != S.CANCEL_REQUESTED:
         return warehouse_order
     code, reference = warehouse_order.warehouse_code, warehouse_order.external_reference
-    wms = gateway(code)
+    wms = gateway(code, warehouse_order_id=warehouse_order_id, reference=reference)
     actor = f"wms:{code}"
     if not warehouse_order.wms_order_id:
-        found = call_wms(code, "get_order", wms.get_order, reference, warehouse_order_id=warehouse_order_id)
+        found = wms.get_order(reference)
         if found is None:
             with transaction.atomic():
                 warehouse_order = locked(warehouse_order_id)
@@ -132,14 +127,7 @@ def warehouse_order_request_cancel(*, warehouse_order_id: int) -> WarehouseOrder
         if warehouse_order.state != S.CANCEL_REQUESTED:
             return warehouse_order
     try:
-        outcome = call_wms(
-            code,
-            "cancel_order",
-            wms.cancel_order,
-            reference,
-            warehouse_order_id=warehouse_order_id,
-            reference=reference,
-        )
+        outcome = wms.cancel_order(reference)
         accepted, reason = outcome.accepted, outcome.reason
     except WmsRefused as exc:
         accepted, reason = False, exc.reason
@@ -160,7 +148,7 @@ def warehouse_order_request_cancel(*, warehouse_order_id: int) -> WarehouseOrder
     if not accepted:
         # The WMS refused because it has moved on: catch up with where it is now.
         with contextlib.suppress(WmsUnavailable):
-            found = call_wms(code, "get_order", wms.get_order, reference, warehouse_order_id=warehouse_order_id)
+            found = wms.get_order(reference)
             if found is not None:
                 warehouse_order = warehouse_apply_wms_order(warehouse_code=code, wms_order=found) or warehouse_order
     return warehouse_order
@@ -266,6 +254,13 @@ def _target(warehouse_order: WarehouseOrder, wms_order: WmsOrder) -> str:
         return S.INCOMPLETE
     if wms_order.stage == WmsStage.PACKED and shipped:
         return S.PARTIALLY_SHIPPED
+    if (
+        wms_order.stage == WmsStage.PARTIALLY_SHIPPED
+        and wms_order.lines
+        and all(p.shipped + p.short >= p.ordered for p in wms_order.lines)
+    ):
+        # Every unit is shipped or short: the WMS is done with the order, short.
+        return S.SHIPPED if complete else S.INCOMPLETE
     return STATE_OF_STAGE[wms_order.stage]
 
 
@@ -358,7 +353,7 @@ def warehouse_poll_changes(*, warehouse_code: str, max_pages: int = 20) -> int:
     wms = gateway(warehouse_code)
     read = 0
     for _ in range(max_pages):
-        page = call_wms(warehouse_code, "changes_since", wms.changes_since, cursor, reference=cursor)
+        page = wms.changes_since(cursor)
         for wms_order in page.orders:
             warehouse_apply_wms_order(warehouse_code=warehouse_code, wms_order=wms_order)
         read += len(page.orders)

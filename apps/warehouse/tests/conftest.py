@@ -25,5 +25,10 @@ def wms(monkeypatch, warehouse):
     """An in-memory WMS behind the gateway interface (the sandbox WMS plays it over HTTP in the
     end-to-end tests); it keeps what it was asked, like a real one."""
     fake = FakeWms(warehouse_code=warehouse.code)
-    monkeypatch.setattr(shared, "wms_gateway_for", lambda row: fake)
+
+    def gateway_for(row, *, observer=None, **options):
+        fake.observer = observer
+        return fake
+
+    monkeypatch.setattr(shared, "wms_gateway_for", gateway_for)
     return fake

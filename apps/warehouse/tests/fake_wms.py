@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from apps.warehouse.wms import InvalidWmsWebhook, WmsUnavailable
+from apps.warehouse.wms import InvalidWmsWebhook, WmsCallRecord, WmsUnavailable
 from apps.warehouse.wms.types import (
     AsnRequest,
     CancelOutcome,
@@ -37,6 +37,7 @@ class FakeWms:
     receipts_by_asn: dict[str, list[Receipt]] = field(default_factory=dict)
     stock: dict[str, int] = field(default_factory=dict)
     down: bool = False
+    observer: object = None
     clock: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -44,13 +45,26 @@ class FakeWms:
         self.clock += timedelta(seconds=1)
         return self.clock
 
-    def _check(self) -> None:
+    def _check(self, operation: str) -> None:
+        """Report the call to the observer, as the HTTP gateway does, and fail it if we are down."""
+        if self.observer is not None:
+            self.observer(
+                WmsCallRecord(
+                    warehouse_code=self.warehouse_code,
+                    operation=operation,
+                    method="POST",
+                    path=f"/{operation}",
+                    status_code=503 if self.down else 200,
+                    outcome="failed" if self.down else "ok",
+                    duration_ms=1,
+                )
+            )
         if self.down:
             raise WmsUnavailable("WMS down (test)")
 
     # The gateway interface.
     def create_order(self, request: WmsOrderRequest) -> WmsOrder:
-        self._check()
+        self._check("create_order")
         ref = request.external_reference
         self.creates[ref] = self.creates.get(ref, 0) + 1
         if ref not in self.orders:
@@ -72,7 +86,7 @@ class FakeWms:
         return self.orders[ref]
 
     def cancel_order(self, external_reference: str) -> CancelOutcome:
-        self._check()
+        self._check("cancel_order")
         order = self.orders[external_reference]
         if order.stage in STARTED:
             return CancelOutcome(accepted=False, reason="picking has started")
@@ -81,11 +95,11 @@ class FakeWms:
         return CancelOutcome(accepted=True, reason="")
 
     def get_order(self, external_reference: str) -> WmsOrder | None:
-        self._check()
+        self._check("get_order")
         return self.orders.get(external_reference)
 
     def changes_since(self, cursor: str) -> WmsChangesPage:
-        self._check()
+        self._check("changes_since")
         start = int(cursor or 0)
         page = self.log[start : start + 50]
         return WmsChangesPage(
@@ -93,7 +107,7 @@ class FakeWms:
         )
 
     def stock_snapshot(self, page: str | None = None) -> StockSnapshotPage:
-        self._check()
+        self._check("stock_snapshot")
         items = sorted(self.stock.items())
         start = int(page or 0)
         chunk = tuple(StockItem(sku=sku, on_hand=n) for sku, n in items[start : start + 1000])
@@ -103,11 +117,11 @@ class FakeWms:
         )
 
     def create_asn(self, request: AsnRequest) -> None:
-        self._check()
+        self._check("create_asn")
         self.asns.setdefault(request.external_reference, request)
 
     def receipts(self, asn_reference: str) -> tuple[Receipt, ...]:
-        self._check()
+        self._check("receipts")
         return tuple(self.receipts_by_asn.get(asn_reference, ()))
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WmsOrder | Receipt:
