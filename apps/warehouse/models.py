@@ -202,9 +202,6 @@ class Stock(models.Model):
     sku = models.CharField(max_length=64)
     on_hand = models.PositiveIntegerField(default=0)
     reserved = models.PositiveIntegerField(default=0)
-    available = models.GeneratedField(
-        expression=F("on_hand") - F("reserved"), output_field=models.IntegerField(), db_persist=True
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -216,6 +213,12 @@ class Stock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} at {self.warehouse_code}: {self.on_hand} on hand, {self.reserved} reserved"
+
+    # Not a generated column: Django's check of one needs a database connection, which
+    # `manage.py ensure_database` (run before the database exists) cannot have.
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
 
 
 class StockReservation(models.Model):

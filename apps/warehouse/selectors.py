@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
 from apps.warehouse.models import Asn, Stock, WarehouseOrder, WarehouseOrderLine
@@ -15,8 +15,10 @@ def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[
     """{warehouse_code: {sku: available}} for a merchant's SKUs, in one query; a SKU with nothing
     available in a warehouse is left out of it."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = Stock.objects.filter(merchant_id=merchant_id, sku__in=list(skus), available__gt=0).values_list(
-        "warehouse_code", "sku", "available"
+    rows = (
+        Stock.objects.filter(merchant_id=merchant_id, sku__in=list(skus), on_hand__gt=F("reserved"))
+        .annotate(free=F("on_hand") - F("reserved"))
+        .values_list("warehouse_code", "sku", "free")
     )
     for warehouse_code, sku, available in rows:
         found[warehouse_code][sku] = available

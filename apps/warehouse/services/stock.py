@@ -58,11 +58,12 @@ def reserve_lines(
             if short:
                 raise _Short(short)
     except _Short as refusal:
-        available = dict(
-            Stock.objects.filter(
+        available = {
+            row.sku: row.available
+            for row in Stock.objects.filter(
                 warehouse_code=warehouse_code, merchant_id=merchant_id, sku__in=list(refusal.short)
-            ).values_list("sku", "available")
-        )
+            )
+        }
         return {sku: qty - max(available.get(sku, 0), 0) for sku, qty in refusal.short.items()}
     reservations = []
     for line in lines:

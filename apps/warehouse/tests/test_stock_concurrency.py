@@ -23,7 +23,7 @@ def _watch_available(stop: threading.Event, seen: list[int]) -> None:
     """Read the lowest available figure over and over while the others reserve."""
     try:
         while not stop.is_set():
-            seen.append(min(Stock.objects.values_list("available", flat=True), default=0))
+            seen.append(min((row.available for row in Stock.objects.all()), default=0))
     finally:
         connection.close()
 
