@@ -274,3 +274,24 @@ def test_every_event_twice_shuffled_and_some_dropped_then_one_poll_ends_right(wm
         assert levels(sku)[0] == 200 - units, sku
     assert levels("A")[1] == 4 * 2  # the packed orders still hold theirs
     assert stock_check().differences == []
+
+
+def test_archiving_an_order_moves_its_warehouse_orders_and_leaves_the_stock_whole(wms):
+    from apps.common.archive import archived_documents
+    from apps.warehouse.archiving import warehouse_archive_for_orders
+
+    stock("MUG", 5)
+    warehouse_order = submitted([("MUG", 3)], policy="backorder_rest", order_id=4242)
+    ref = f"WO-{warehouse_order.pk}"
+    wms.advance(ref, WmsStage.PICKING, short={"MUG": 1})
+    warehouse_apply_wms_order(warehouse_code="hk-1", wms_order=wms.advance(ref, WmsStage.SHIPPED, shipped={"MUG": 2}))
+
+    archived = warehouse_archive_for_orders(order_ids=[4242])
+
+    documents = sorted(archived_documents(kind="warehouse_order", order_id=4242), key=lambda d: d["id"])
+    assert archived == 2  # the short-shipped order and its backordered remainder
+    assert not WarehouseOrder.objects.filter(order_id=4242).exists()
+    assert [d["state"] for d in documents] == ["incomplete", "backordered"]
+    assert documents[0]["lines"][0]["shipped"] == 2 and documents[0]["history"]
+    assert levels("MUG") == (3, 0, 3)
+    assert stock_check().differences == []
