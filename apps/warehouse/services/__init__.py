@@ -16,7 +16,13 @@ from apps.warehouse.services.reconcile import (
     stock_snapshot_apply,
     warehouse_stock_snapshot_reconcile,
 )
-from apps.warehouse.services.stock import stock_adjust, stock_check, stock_reservations_expire
+from apps.warehouse.services.stock import (
+    stock_adjust,
+    stock_check,
+    stock_release,
+    stock_reservations_expire,
+    stock_reserve,
+)
 from apps.warehouse.services.wms import (
     warehouse_apply_wms_order,
     warehouse_order_request_cancel,
@@ -35,7 +41,9 @@ __all__ = [
     "reconciliation_drift_hold",
     "stock_adjust",
     "stock_check",
+    "stock_release",
     "stock_reservations_expire",
+    "stock_reserve",
     "stock_snapshot_apply",
     "warehouse_apply_wms_order",
     "warehouse_backorders_allocate",

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.warehouse import events
+from apps.warehouse.exceptions import InvalidWarehouseOrder, OutOfStock
 from apps.warehouse.models import Stock, StockCheck, StockMovement, StockReservation, WarehouseOrderLine
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,23 @@ _RESERVE_SQL = """
 UPDATE warehouse_stock SET reserved = reserved + %s, updated_at = now()
 WHERE warehouse_code = %s AND merchant_id = %s AND sku = %s AND on_hand - reserved >= %s
 RETURNING id
+"""
+
+
+_CHECK_SQL = """
+WITH ledger AS (
+    SELECT stock_id, SUM(quantity) AS units FROM warehouse_stockmovement GROUP BY stock_id
+), reservations AS (
+    SELECT stock_id, SUM(quantity) AS units FROM warehouse_stockreservation
+    WHERE released_at IS NULL GROUP BY stock_id
+), compared AS (
+    SELECT s.id, s.warehouse_code, s.merchant_id, s.sku, s.on_hand, COALESCE(l.units, 0) AS ledger,
+           s.reserved, COALESCE(r.units, 0) AS reservations
+    FROM warehouse_stock s
+    LEFT JOIN ledger l ON l.stock_id = s.id
+    LEFT JOIN reservations r ON r.stock_id = s.id
+)
+SELECT * FROM compared WHERE on_hand <> ledger OR reserved <> reservations ORDER BY warehouse_code, merchant_id, sku
 """
 
 
@@ -242,6 +259,42 @@ def stock_adjust(*, merchant_id: int, warehouse_code: str, sku: str, quantity: i
     return stock
 
 
+@transaction.atomic
+def stock_reserve(
+    *,
+    merchant_id: int,
+    warehouse_code: str,
+    sku: str,
+    quantity: int,
+    owner: str,
+    expires_at: datetime | None = None,
+) -> StockReservation:
+    """Hold units for an owner that is not an order line (a quote, a marketplace listing), until
+    released or `expires_at`. Raises OutOfStock (nothing held) when too few are available."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1 or not owner:
+        raise InvalidWarehouseOrder("A hold needs an owner and a quantity of at least 1.")
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, [quantity, warehouse_code, merchant_id, sku, quantity])
+        row = cursor.fetchone()
+    if row is None:
+        raise OutOfStock(
+            f"Not enough stock at {warehouse_code} for {sku}.",
+            extra={"warehouse_code": warehouse_code, "short": {sku: quantity}},
+        )
+    return StockReservation.objects.create(stock_id=row[0], owner=owner[:100], quantity=quantity, expires_at=expires_at)
+
+
+@transaction.atomic
+def stock_release(*, reservation_id: int) -> StockReservation:
+    """Give a hold's units back (again: nothing changes)."""
+    reservation = StockReservation.objects.select_for_update().get(pk=reservation_id)
+    if reservation.released_at is None:
+        _stock_changes({reservation.stock_id: (0, -reservation.quantity)})
+        reservation.quantity, reservation.released_at = 0, timezone.now()
+        reservation.save(update_fields=["quantity", "released_at"])
+    return reservation
+
+
 def stock_reservations_expire(*, now: datetime | None = None) -> int:
     """Release reservations past their expiry (holds that are not order lines'); return how many."""
     now = now or timezone.now()
@@ -249,7 +302,7 @@ def stock_reservations_expire(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         due = list(
             StockReservation.objects.select_for_update(skip_locked=True)
-            .filter(released_at__isnull=True, expires_at__lte=now)
+            .filter(released_at__isnull=True, expires_at__lte=now, line__isnull=True)
             .order_by("stock__merchant_id", "stock__sku")
         )
         changes: dict[int, tuple[int, int]] = {}
@@ -266,34 +319,12 @@ def stock_reservations_expire(*, now: datetime | None = None) -> int:
 def stock_check(*, actor: str = "system:stock-check") -> StockCheck:
     """Prove on hand = received - shipped ± adjustments (Σ ledger) and reserved = Σ active
     reservations for every stock row; keep the result and tell operations of any difference."""
-    ledger = dict(
-        StockMovement.objects.values("stock_id").annotate(total=Sum("quantity")).values_list("stock_id", "total")
-    )
-    reserved = dict(
-        StockReservation.objects.filter(released_at__isnull=True)
-        .values("stock_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("stock_id", "total")
-    )
-    differences = []
-    rows = 0
-    for stock in Stock.objects.filter(Q(on_hand__gt=0) | Q(reserved__gt=0) | Q(movements__isnull=False)).distinct():
-        rows += 1
-        expected_on_hand = ledger.get(stock.pk, 0)
-        expected_reserved = reserved.get(stock.pk, 0)
-        if stock.on_hand != expected_on_hand or stock.reserved != expected_reserved:
-            differences.append(
-                {
-                    "stock_id": stock.pk,
-                    "warehouse_code": stock.warehouse_code,
-                    "merchant_id": stock.merchant_id,
-                    "sku": stock.sku,
-                    "on_hand": stock.on_hand,
-                    "ledger": expected_on_hand,
-                    "reserved": stock.reserved,
-                    "reservations": expected_reserved,
-                }
-            )
+    # One statement, so every figure is read at the same moment while writers carry on.
+    columns = ["stock_id", "warehouse_code", "merchant_id", "sku", "on_hand", "ledger", "reserved", "reservations"]
+    with connection.cursor() as cursor:
+        cursor.execute(_CHECK_SQL)
+        differences = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = Stock.objects.count()
     with transaction.atomic():
         check = StockCheck.objects.create(stock_rows=rows, differences=differences)
         if differences:
