@@ -92,6 +92,11 @@ def warehouse_get(*, code: str) -> Warehouse:
     return warehouse
 
 
+def warehouse_list() -> list[Warehouse]:
+    """The active warehouses merchants can hold stock in and ship from, by code."""
+    return list(Warehouse.objects.filter(is_active=True).order_by("code"))
+
+
 def carrier_list() -> list[CarrierInfo]:
     return [_carrier_info(c) for c in Carrier.objects.order_by("code")]
 

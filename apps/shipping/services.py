@@ -11,11 +11,19 @@ from apps.orders.models import Order
 from apps.orders.selectors import order_get_for_fulfillment
 from apps.orders.services import order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
-from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
+from apps.resources.exceptions import WarehouseNotFound
+from apps.resources.selectors import warehouse_get
+from apps.resources.types import STRATEGIES, RouteOption, RoutingResult, WarehouseStock
 from apps.scheduling.services import lane_requeue
-from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible, UnknownStrategy
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, UnknownStrategy
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
+from apps.warehouse.exceptions import OutOfStock
+from apps.warehouse.selectors import stock_available
+from apps.warehouse.services import warehouse_order_create
+
+# `order_submit(warehouse=ANY_WAREHOUSE)`: ship from whichever warehouse routing finds best.
+ANY_WAREHOUSE = "any"
 
 
 def _normalized(draft: OrderDraft) -> OrderDraft:
@@ -76,13 +84,27 @@ def order_submit(
     channel: str,
     chosen_route: tuple[str, str] | None = None,
     strategy: str | None = None,
+    warehouse: str | None = None,
 ) -> Order:
     """Validate, route and record an order. The merchant gets it back at once; carriers and
     warehouses are reached later, from workers, through the scheduling center.
 
     `chosen_route` (carrier code, service code) is the merchant's pick from a quote: it must be
     eligible for the order, else `RouteNotEligible` with the reason. Without it the platform takes
-    the best option by `strategy` (the merchant's default strategy when None, else cheapest)."""
+    the best option by `strategy` (the merchant's default strategy when None, else cheapest).
+
+    `warehouse` ships the order from the merchant's stock: a warehouse's code, or `ANY_WAREHOUSE`
+    for the best warehouse routing finds (`_submit_from_stock`). Without it the order goes direct."""
+    if warehouse:
+        return _submit_from_stock(
+            merchant_id=merchant_id,
+            draft=draft,
+            actor=actor,
+            channel=channel,
+            chosen_route=chosen_route,
+            strategy=strategy,
+            warehouse=warehouse,
+        )
     draft, quote = _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)
     option = _chosen_option(quote=quote, chosen_route=chosen_route)
     if option is None:
@@ -165,3 +187,157 @@ def _order_route(option: RouteOption, *, explanation: dict) -> OrderRoute:
         warehouse_code=option.warehouse_code,
         explanation=explanation,
     )
+
+
+def _stock_wanted(draft: OrderDraft) -> dict[str, int]:
+    """Units per SKU the order takes from stock; every item must name its SKU."""
+    wanted: dict[str, int] = {}
+    missing = {}
+    for p, parcel in enumerate(draft.parcels):
+        for i, item in enumerate(parcel.items):
+            if not item.sku.strip():
+                missing[f"parcels[{p}].items[{i}].sku"] = ["Name the SKU to ship it from stock."]
+            else:
+                wanted[item.sku.strip()] = wanted.get(item.sku.strip(), 0) + item.quantity
+    if missing or not wanted:
+        raise InvalidOrder(
+            "An order from stock needs items with SKUs.",
+            extra={"fields": missing or {"parcels[0].items": ["Add the items to ship from stock."]}},
+        )
+    return wanted
+
+
+def _checked_warehouse(warehouse: str) -> None:
+    if warehouse == ANY_WAREHOUSE:
+        return
+    try:
+        active = warehouse_get(code=warehouse).is_active
+    except WarehouseNotFound:
+        active = False
+    if not active:
+        message = f"No warehouse {warehouse!r} takes orders; name one you hold stock in, or {ANY_WAREHOUSE!r}."
+        raise InvalidOrder(message, extra={"fields": {"warehouse": [message]}})
+
+
+def _shortest(wanted: dict[str, int], held: dict[str, dict[str, int]], warehouse: str) -> dict:
+    """What the order lacks at the named warehouse, or at the warehouse that lacks least."""
+    candidates = [warehouse] if warehouse != ANY_WAREHOUSE else sorted(held) or [""]
+    shortages = [
+        (
+            code,
+            {
+                sku: qty - held.get(code, {}).get(sku, 0)
+                for sku, qty in wanted.items()
+                if qty > held.get(code, {}).get(sku, 0)
+            },
+        )
+        for code in candidates
+    ]
+    code, short = min(shortages, key=lambda pair: sum(pair[1].values()))
+    return {"warehouse_code": code, "short": short}
+
+
+def _ship_to(address: AddressDraft) -> dict:
+    """The recipient in the WMS's terms (the warehouse center's `ship_to`)."""
+    return {
+        "name": address.name,
+        "company": address.company,
+        "street1": address.line1,
+        "street2": address.line2,
+        "city": address.city,
+        "state": address.state,
+        "postcode": address.postal_code,
+        "country": address.country,
+        "phone": address.phone,
+        "email": address.email,
+    }
+
+
+def _submit_from_stock(
+    *,
+    merchant_id: int,
+    draft: OrderDraft,
+    actor: str,
+    channel: str,
+    chosen_route: tuple[str, str] | None,
+    strategy: str | None,
+    warehouse: str,
+) -> Order:
+    """An order shipped from a warehouse: routed only among warehouses holding every unit
+    (available, not reserved), and recorded with its warehouse order in one transaction, whose
+    reservation is the last word on stock: units taken meanwhile refuse the order
+    (`OutOfStock`, 409, with the units short per SKU) and nothing is recorded."""
+    _checked_strategy(strategy)
+    _checked_warehouse(warehouse)
+    draft = _normalized(draft)
+    validate_draft(draft)
+    wanted = _stock_wanted(draft)
+    held = {
+        code: units
+        for code, units in stock_available(merchant_id=merchant_id, skus=wanted).items()
+        if warehouse in (ANY_WAREHOUSE, code)
+    }
+    fits = {code for code, units in held.items() if all(units.get(sku, 0) >= qty for sku, qty in wanted.items())}
+    if not fits:
+        detail = _shortest(wanted, held, warehouse)
+        skus = ", ".join(sorted(detail["short"]))
+        where = f"at {warehouse}" if warehouse != ANY_WAREHOUSE else "in any one warehouse"
+        raise OutOfStock(f"Not enough stock {where} for {skus}.", extra=detail)
+    stock = tuple(WarehouseStock(code, sku, qty) for code in sorted(fits) for sku, qty in held[code].items())
+    quote = order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
+    option = _chosen_stock_option(quote=quote, chosen_route=chosen_route)
+    route = _order_route(
+        option,
+        explanation={
+            "strategy": quote.strategy,
+            "chosen_by": "merchant" if chosen_route else "platform",
+            "score": option.score,
+            "breakdown": option.breakdown,
+            "warehouse": option.warehouse_code,
+            "warehouse_named": warehouse != ANY_WAREHOUSE,
+        },
+    )
+    with transaction.atomic():
+        order = order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
+        warehouse_order_create(
+            order_id=order.id,
+            merchant_id=merchant_id,
+            warehouse_code=option.warehouse_code,
+            lines=sorted(wanted.items()),
+            ship_to=_ship_to(draft.recipient),
+            allow_backorder=False,
+            actor=actor,
+        )
+    return order
+
+
+def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] | None) -> RouteOption:
+    """The best route from a stocked warehouse, or the merchant's pick among them."""
+    from_stock = (o for o in quote.options if o.warehouse_code)
+    if chosen_route:
+        option = next((o for o in from_stock if _key(o) == tuple(chosen_route)), None)
+        if option is None:
+            message = f"{chosen_route[0]}/{chosen_route[1]} does not ship this order from stock."
+            raise RouteNotEligible(
+                message,
+                extra={
+                    "carrier": chosen_route[0],
+                    "service": chosen_route[1],
+                    "reason": "not offered from a warehouse holding the stock",
+                    "fields": {"carrier_service": [message]},
+                },
+            )
+        return option
+    option = next(from_stock, None)
+    if option is None:
+        raise NoRouteAvailable(
+            "No carrier service ships this order from a warehouse holding its stock.",
+            extra={
+                "exclusions": [
+                    {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason}
+                    for e in quote.exclusions
+                    if e.warehouse_code
+                ]
+            },
+        )
+    return option

@@ -1,14 +1,16 @@
-"""Reads of the warehouse center: stock available per warehouse (for routing), stock lists,
-warehouse orders and ASNs."""
+"""Reads of the warehouse center: stock available per warehouse (for routing), stock lists and
+positions (with what open ASNs still bring), warehouse orders with their history, and ASNs."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Greatest
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
-from apps.warehouse.models import Asn, Stock, WarehouseOrder, WarehouseOrderLine
+from apps.warehouse.models import Asn, AsnLine, Stock, WarehouseOrder, WarehouseOrderLine, WarehouseOrderTransition
 
 
 def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -77,3 +79,64 @@ def asn_list(*, merchant_id: int, warehouse_code: str | None = None) -> QuerySet
     if warehouse_code:
         asns = asns.filter(warehouse_code=warehouse_code)
     return asns.order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class StockPosition:
+    """A merchant's SKU at one warehouse as the merchant sees it: what can be promised
+    (available), what orders hold (reserved), and what open ASNs still bring (inbound)."""
+
+    warehouse_code: str
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    inbound: int
+    updated_at: datetime | None
+
+
+def stock_inbound(*, merchant_id: int, warehouse_code: str | None = None) -> dict[tuple[str, str], int]:
+    """{(warehouse_code, sku): units} still expected in the merchant's open ASNs: expected less
+    what arrived (accepted or damaged), never below zero; closed ASNs bring nothing more."""
+    lines = AsnLine.objects.filter(asn__merchant_id=merchant_id).exclude(asn__status=Asn.Status.CLOSED)
+    if warehouse_code:
+        lines = lines.filter(asn__warehouse_code=warehouse_code)
+    outstanding = Greatest(F("expected") - F("accepted") - F("damaged"), Value(0))
+    rows = (
+        lines.annotate(outstanding=outstanding)
+        .values("asn__warehouse_code", "sku")
+        .annotate(units=Sum("outstanding"))
+        .filter(units__gt=0)
+    )
+    return {(row["asn__warehouse_code"], row["sku"]): row["units"] for row in rows}
+
+
+def stock_positions(*, merchant_id: int, warehouse_code: str | None = None) -> list[StockPosition]:
+    """Every SKU of the merchant per warehouse, on the shelves or on its way, by warehouse and
+    SKU (two queries)."""
+    inbound = stock_inbound(merchant_id=merchant_id, warehouse_code=warehouse_code)
+    positions = {
+        (row.warehouse_code, row.sku): StockPosition(
+            warehouse_code=row.warehouse_code,
+            sku=row.sku,
+            on_hand=row.on_hand,
+            reserved=row.reserved,
+            available=row.available,
+            inbound=inbound.get((row.warehouse_code, row.sku), 0),
+            updated_at=row.updated_at,
+        )
+        for row in stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code)
+    }
+    for (code, sku), units in inbound.items():
+        if (code, sku) not in positions:
+            positions[code, sku] = StockPosition(code, sku, 0, 0, 0, units, None)
+    return [positions[key] for key in sorted(positions)]
+
+
+def warehouse_order_history(*, order_id: int) -> QuerySet[WarehouseOrderTransition]:
+    """Every step of an order's warehouse orders (remainders included), oldest first."""
+    return (
+        WarehouseOrderTransition.objects.filter(warehouse_order__order_id=order_id)
+        .select_related("warehouse_order")
+        .order_by("occurred_at", "id")
+    )
