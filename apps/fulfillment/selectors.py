@@ -8,6 +8,8 @@ from apps.distribution.selectors import tracking_events_for_order
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder
 from apps.orders.models import ArchivedOrder, Order, OrderState
 from apps.orders.selectors import order_find_for_buyer, order_history
+from apps.warehouse.models import WarehouseOrderState
+from apps.warehouse.selectors import warehouse_order_history
 
 
 def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
@@ -31,16 +33,18 @@ def fulfillment_for_order(*, order_id: int) -> FulfillmentOrder | None:
 
 class TimelineKind(StrEnum):
     STATE_CHANGED = "state_changed"
+    WAREHOUSE = "warehouse"
     TRACKING = "tracking"
 
 
-# At the same instant, the order's own step comes before the carrier's news of it.
-_KIND_RANK = {TimelineKind.STATE_CHANGED: 0, TimelineKind.TRACKING: 1}
+# At the same instant, the order's own step comes first, then the warehouse's, then the carrier's news.
+_KIND_RANK = {TimelineKind.STATE_CHANGED: 0, TimelineKind.WAREHOUSE: 1, TimelineKind.TRACKING: 2}
 
 
 @dataclass(frozen=True)
 class OrderTimelineEntry:
-    """One line of an order's timeline: a state the order reached, or a carrier tracking event.
+    """One line of an order's timeline: a state the order reached, a stage of its warehouse order
+    (`state` is then the warehouse order's, `location` its warehouse), or a carrier tracking event.
 
     `actor` and `reason` are internal (who moved the order and why): for the merchant and the
     ERP, never for the buyer.
@@ -64,9 +68,10 @@ class OrderTimelineEntry:
 
 
 def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry, ...]:
-    """Each state the order reached and each carrier tracking event, live or archived, in event
-    time (a scan that arrives late sorts where it happened); ties go state change first, then row
-    id, so the same rows always read in the same order. At most four queries, however long the timeline."""
+    """Each state the order reached, each stage of its warehouse orders (picking, packed, shipped...)
+    and each carrier tracking event, live or archived, in event time (a scan that arrives late
+    sorts where it happened); ties go state change first, then warehouse, then row id, so the same
+    rows always read in the same order. At most five queries, however long the timeline."""
     labels = dict(OrderState.choices)
     entries = [
         OrderTimelineEntry(
@@ -80,6 +85,21 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
             reason=step.reason,
         )
         for step in order_history(order_id=order.id)
+    ]
+    warehouse_labels = dict(WarehouseOrderState.choices)
+    entries += [
+        OrderTimelineEntry(
+            occurred_at=step.occurred_at,
+            kind=TimelineKind.WAREHOUSE,
+            title=f"Warehouse: {warehouse_labels.get(step.to_state, step.to_state)}",
+            row_id=step.id,
+            state=step.to_state,
+            previous_state=step.from_state,
+            location=step.warehouse_order.warehouse_code,
+            actor=step.actor,
+            reason=step.reason,
+        )
+        for step in warehouse_order_history(order_id=order.id)
     ]
     entries += [
         OrderTimelineEntry(
@@ -137,5 +157,7 @@ def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: 
         timeline=tuple(
             BuyerTimelineEntry(occurred_at=entry.occurred_at, label=entry.title, location=entry.location)
             for entry in order_timeline(order=order)
+            # The warehouse's stages are the merchant's business; the buyer follows the parcel.
+            if entry.kind is not TimelineKind.WAREHOUSE
         ),
     )

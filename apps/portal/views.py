@@ -26,6 +26,7 @@ from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
 from apps.shipping.services import order_rates, order_submit
+from apps.warehouse.selectors import warehouse_order_list
 
 PAGE_SIZE = 50
 
@@ -207,6 +208,7 @@ def order_detail_view(request, order_id):
             "has_label": has_label,
             "can_cancel": not order.is_archived and order.state in CANCELLABLE,
             "wait": None if order.is_archived else order_wait(order_id=order.id),
+            "warehouse_orders": [] if order.is_archived else warehouse_order_list(order_id=order.id),
             "wait_words": WAIT_WORDS,
         },
     )
