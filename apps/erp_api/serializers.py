@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.text import refuse_control_characters
-from apps.erp_api.fast_input import CARRIER_SERVICE, OrderRequest, chosen_route
+from apps.erp_api.fast_input import CARRIER_SERVICE, WAREHOUSE_MAX_LENGTH, OrderRequest, chosen_route
 from apps.erp_api.schema import ErrorOutput
 from apps.fulfillment.selectors import TimelineKind
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
@@ -97,10 +97,25 @@ class OrderInput(serializers.Serializer):
         "merchant's default strategy, else cheapest.",
     )
 
+    warehouse = serializers.CharField(
+        max_length=WAREHOUSE_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[refuse_control_characters],
+        help_text="Ship the order from your stock: a warehouse's code (GET /api/v1/stock/ lists yours), or `any` "
+        "for the warehouse routing finds best. Every item then needs its `sku`; the units are reserved with the "
+        "order, or it is refused (409 `out_of_stock`, `extra.short`: units short per SKU). Empty or absent: "
+        "shipped direct from the sender.",
+    )
+
     def to_request(self) -> OrderRequest:
         data = self.validated_data
         return OrderRequest(
-            draft=self.to_draft(), chosen_route=chosen_route(data["carrier_service"]), strategy=data.get("strategy")
+            draft=self.to_draft(),
+            chosen_route=chosen_route(data["carrier_service"]),
+            strategy=data.get("strategy"),
+            warehouse=data["warehouse"] or None,
         )
 
     def to_draft(self) -> OrderDraft:
@@ -187,10 +202,15 @@ class OrderOutput(serializers.Serializer):
     tracking_number = serializers.CharField()
     quoted_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     quoted_currency = serializers.CharField()
+    warehouse = serializers.SerializerMethodField(help_text="The warehouse shipping it from stock; null: direct.")
     sender = serializers.SerializerMethodField()
     recipient = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_warehouse(self, order) -> str | None:
+        return order.warehouse_code or None
 
     @extend_schema_field(AddressOutput)
     def get_sender(self, order) -> dict:

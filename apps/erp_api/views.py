@@ -84,6 +84,7 @@ def _submit(principal: ApiPrincipal, data, *, channel: str = "api") -> dict:
         channel=channel,
         chosen_route=request.chosen_route,
         strategy=request.strategy,
+        warehouse=request.warehouse,
     )
     return order_detail(order, request.draft.parcels)  # what was recorded, without reading it back
 
