@@ -4,7 +4,8 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     """Owns merchants' webhook endpoints, the deliveries of order events to them, and each attempt.
 
-    Subscribes to `orders.order.<what>` (the types in `catalog.EVENT_TYPES`) and fans each event
+    Subscribes to `orders.order.<what>` and `warehouse.order.changed` (the types in
+    `catalog.EVENT_TYPES`) and fans each event
     out to the merchant's enabled endpoints that want it; a beat-driven sweeper
     (`tasks.send_due_deliveries`) sends due deliveries, signed in the Standard Webhooks way, and
     retries failures with backoff for at least 24 hours.
