@@ -19,8 +19,9 @@ from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEli
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
 from apps.warehouse.exceptions import OutOfStock
-from apps.warehouse.selectors import stock_available
-from apps.warehouse.services import warehouse_order_create
+from apps.warehouse.models import BEFORE_WMS
+from apps.warehouse.selectors import stock_available, warehouse_order_list
+from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
 
 # `order_submit(warehouse=ANY_WAREHOUSE)`: ship from whichever warehouse routing finds best.
 ANY_WAREHOUSE = "any"
@@ -341,3 +342,15 @@ def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] 
             },
         )
     return option
+
+
+def order_stock_release(*, order_id: int, actor: str, reason: str) -> list[int]:
+    """A cancelled order gives back the stock intake reserved for it: each of its warehouse
+    orders the WMS does not have yet is cancelled (its reservation released); one at the WMS is
+    the fulfilment plan's to call back. Idempotent; returns the ids cancelled."""
+    cancelled = []
+    for warehouse_order in warehouse_order_list(order_id=order_id):
+        if warehouse_order.state in BEFORE_WMS:
+            warehouse_order_cancel(warehouse_order_id=warehouse_order.pk, actor=actor, reason=reason)
+            cancelled.append(warehouse_order.pk)
+    return cancelled

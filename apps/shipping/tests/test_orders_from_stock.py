@@ -100,3 +100,22 @@ def test_a_warehouse_no_carrier_serves_gives_no_route(merchant, cn_de_service):
     with pytest.raises(NoRouteAvailable):
         _submit(merchant, _draft(), "sz-1")
     assert Stock.objects.get(merchant_id=merchant.pk, sku="TS-1").reserved == 0
+
+
+def test_cancelling_the_order_gives_its_stock_back(merchant, cn_de_service, django_capture_on_commit_callbacks):
+    from apps.common import outbox
+    from apps.common.models import OutboxEvent
+    from apps.orders.services import order_cancel
+
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+    order = _submit(merchant, _draft(), "sz-1")
+
+    order_cancel(merchant_id=merchant.pk, order_id=order.id, actor="user:1", reason="changed my mind")
+    event = OutboxEvent.objects.get(event_type="orders.order.cancelled")
+    for _ in range(2):  # delivered twice: the second changes nothing
+        outbox.run_subscription(event_id=event.id, name="apps.shipping.handlers.release_stock_of_cancelled_order")
+
+    warehouse_order = WarehouseOrder.objects.get(order_id=order.id)
+    assert warehouse_order.state == "cancelled"
+    assert [line.cancelled for line in warehouse_order.lines.all()] == [2]
+    assert Stock.objects.get(merchant_id=merchant.pk, sku="TS-1").reserved == 0
