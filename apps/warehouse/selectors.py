@@ -10,7 +10,15 @@ from django.db.models import F, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
-from apps.warehouse.models import Asn, AsnLine, Stock, WarehouseOrder, WarehouseOrderLine, WarehouseOrderTransition
+from apps.warehouse.models import (
+    Asn,
+    AsnLine,
+    Stock,
+    WarehouseOrder,
+    WarehouseOrderLine,
+    WarehouseOrderState,
+    WarehouseOrderTransition,
+)
 
 
 def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -133,10 +141,13 @@ def stock_positions(*, merchant_id: int, warehouse_code: str | None = None) -> l
     return [positions[key] for key in sorted(positions)]
 
 
-def warehouse_order_history(*, order_id: int) -> QuerySet[WarehouseOrderTransition]:
-    """Every step of an order's warehouse orders (remainders included), oldest first."""
-    return (
+def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransition]:
+    """Every step of an order's warehouse orders, oldest first (for the order's timeline)."""
+    return list(
         WarehouseOrderTransition.objects.filter(warehouse_order__order_id=order_id)
         .select_related("warehouse_order")
         .order_by("occurred_at", "id")
     )
+
+
+WAREHOUSE_STATE_LABELS = dict(WarehouseOrderState.choices)
