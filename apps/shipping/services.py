@@ -61,11 +61,29 @@ def _checked_strategy(strategy: str | None) -> None:
         )
 
 
-def order_rates(*, merchant_id: int | None, draft: OrderDraft, strategy: str | None = None) -> RoutingResult:
+def order_rates(
+    *, merchant_id: int | None, draft: OrderDraft, strategy: str | None = None, warehouse: str | None = None
+) -> RoutingResult:
     """The quote intake would route the order by, without recording anything: the order is
     normalised and validated as `order_submit` does (`InvalidOrder` names every problem), then
-    every option ranked by `strategy` (the merchant's default, else cheapest) and every exclusion."""
-    return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
+    every option ranked by `strategy` (the merchant's default, else cheapest) and every exclusion.
+
+    With `warehouse` (a code, or `ANY_WAREHOUSE`) the routes from the merchant's stock there are
+    quoted too, each naming its warehouse; a warehouse short of stock is an exclusion saying so."""
+    if not warehouse or merchant_id is None:
+        return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
+    _checked_strategy(strategy)
+    _checked_warehouse(warehouse)
+    draft = _normalized(draft)
+    validate_draft(draft)
+    wanted = _stock_wanted(draft)
+    stock = tuple(
+        WarehouseStock(code, sku, units)
+        for code, held in sorted(stock_available(merchant_id=merchant_id, skus=wanted).items())
+        if warehouse in (ANY_WAREHOUSE, code)
+        for sku, units in held.items()
+    )
+    return order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
 
 
 def _validated_quote(

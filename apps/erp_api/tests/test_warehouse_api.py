@@ -208,3 +208,15 @@ def test_a_warehouse_orders_changes_go_out_as_webhooks_to_endpoints_that_want_th
     assert bodies[0]["data"]["lines"] == [{"sku": "TS-1", "ordered": 2, "shipped": 0, "cancelled": 0}]
     assert bodies[1]["data"]["reason"] == "address check"
     assert api_client.get("/api/v1/webhooks/deliveries/", {"endpoint": str(wants.pk)}).status_code == 200
+
+
+def test_a_quote_naming_a_warehouse_adds_its_routes_and_says_why_a_short_one_cannot(api_client, merchant, stocked):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 1}, code="sz-2")
+
+    body = api_client.post("/api/v1/rates/", order_payload() | {"warehouse": "any"}, format="json").json()
+
+    assert {o["warehouse"] for o in body["options"]} == {None, "sz-1"}
+    short = [e for e in body["exclusions"] if e["warehouse"] == "sz-2"]
+    assert short and "lacks stock of TS-1" in short[0]["reason"]
+    direct = api_client.post("/api/v1/rates/", order_payload(), format="json").json()
+    assert {o["warehouse"] for o in direct["options"]} == {None}
