@@ -239,11 +239,13 @@ def _ship(order: SandboxWmsOrder) -> str:
     return PARTIALLY_SHIPPED if any(line["short"] for line in order.lines) else SHIPPED
 
 
-def order_advance(code: str, reference: str, *, now=None) -> SandboxWmsOrder | None:
+def order_advance(code: str, reference: str) -> SandboxWmsOrder | None:
     """Move an order one stage on now (the simulation's step; tests and demos call it directly)."""
-    now = now or timezone.now()
     with transaction.atomic():
         warehouse = _locked(code)
+        # Timed under the lock: a snapshot taken before this shipment has an earlier `taken_at`,
+        # one taken after it a later one (the platform counts shipments by that comparison).
+        now = timezone.now()
         order = SandboxWmsOrder.objects.select_for_update().filter(warehouse_code=code, external_reference=reference)
         order = order.first()
         if order is None or order.stage in FINAL:
@@ -269,7 +271,7 @@ def advance_due_orders(*, now=None, limit: int = 500) -> int:
             warehouse_code=warehouse.code, stage__in=[RECEIVED, PICKING, PACKED]
         ).filter(stage_changed_at__lte=now - timedelta(seconds=seconds))
         for reference in due.order_by("stage_changed_at").values_list("external_reference", flat=True)[:limit]:
-            order_advance(warehouse.code, reference, now=now)
+            order_advance(warehouse.code, reference)
             moved += 1
     return moved
 
