@@ -214,7 +214,10 @@ CELERY_BEAT_SCHEDULE = {
     # Tracking polls are lane work too: beat only queues one per carrier with deliveries due.
     "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 2.0},
     "sweep-lanes": {"task": "apps.scheduling.tasks.sweep_lanes", "schedule": 5.0},
-    "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
+    "close-containers": {"task": "apps.fulfillment.tasks.close_containers", "schedule": 60.0},
+    "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
+    # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
+    "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
     # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one run at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
@@ -243,13 +246,13 @@ OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default
 # How long the breaker's callers wait before asking again when Redis cannot say whether a
 # carrier's circuit is open (they hold rather than call the carrier blind).
 CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
-# Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 # Reconciling a WMS stock snapshot (docs/warehouse.md): drift within this many units, or this
 # percentage of on hand, is corrected automatically; more is held for operations. A snapshot that
 # would zero more than this percentage of the stocked SKUs is refused.
 WAREHOUSE_DRIFT_TOLERANCE_UNITS = env.int("WAREHOUSE_DRIFT_TOLERANCE_UNITS", default=2)
 WAREHOUSE_DRIFT_TOLERANCE_PERCENT = env.float("WAREHOUSE_DRIFT_TOLERANCE_PERCENT", default=1.0)
 WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT = env.float("WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT", default=5.0)
+# Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
 ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)
 ORDER_ARCHIVE_MAX_BATCHES = env.int("ORDER_ARCHIVE_MAX_BATCHES", default=100)

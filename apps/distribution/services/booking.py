@@ -7,6 +7,7 @@ same key, answers with the same shipment. The order is read once per attempt, as
 `Shipment`, and both the booking request and the label and customs documents are made from it.
 """
 
+import dataclasses
 import logging
 import random
 from datetime import timedelta
@@ -40,12 +41,23 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def distribution_order_create(
-    *, order_id: int, merchant_id: int, carrier_code: str, service_code: str, actor: str
+    *,
+    order_id: int,
+    merchant_id: int,
+    carrier_code: str,
+    service_code: str,
+    actor: str,
+    deliver_to: dict[str, str] | None = None,
 ) -> DistributionOrder:
-    """Create the delivery leg in the caller's transaction; its `created` event starts booking."""
+    """Create the delivery leg in the caller's transaction; its `created` event starts booking.
+    `deliver_to` (party fields) sends it somewhere else than the order's recipient: a hub."""
     with transaction.atomic():
         distribution_order = DistributionOrder.objects.create(
-            order_id=order_id, merchant_id=merchant_id, carrier_code=carrier_code, service_code=service_code
+            order_id=order_id,
+            merchant_id=merchant_id,
+            carrier_code=carrier_code,
+            service_code=service_code,
+            deliver_to=deliver_to or {},
         )
         distribution_order.history.create(
             merchant_id=merchant_id, transition="create", from_state="", to_state=S.CREATED, actor=actor
@@ -107,6 +119,8 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             distribution_order, "start_booking", actor=ACTOR, reason=f"attempt {distribution_order.booking_attempts}"
         )
     shipment = shipment_of_order(order_id=distribution_order.order_id)
+    if distribution_order.deliver_to:  # a first mile: to the hub, and the hub's address on the label
+        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
     request = _booking_request(distribution_order, shipment)
     gateway = gateway or carrier_gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
     try:
