@@ -2,6 +2,7 @@
 sometimes out of order. The sandbox WMS moves its orders on and pushes its own webhooks."""
 
 from celery import shared_task
+from django.conf import settings
 
 from apps.sandbox.simulation import send_due_webhooks
 from apps.sandbox.wms_simulation import run_step
@@ -15,4 +16,5 @@ def send_webhooks() -> None:
 @shared_task(ignore_result=True)
 def run_wms() -> None:
     """One step of the sandbox WMS: stages, stock drift, webhooks (one step at a time)."""
-    run_step()
+    if settings.SANDBOX_ENABLED:
+        run_step()

@@ -62,6 +62,9 @@ def warehouse_get(code: str) -> SandboxWarehouse:
             "latency_ms": settings.SANDBOX_LATENCY_MS,
             "error_rate": settings.SANDBOX_ERROR_RATE,
             "timeout_rate": settings.SANDBOX_TIMEOUT_RATE,
+            "lost_reply_rate": settings.SANDBOX_WMS_LOST_REPLY_RATE,
+            "short_pick_rate": settings.SANDBOX_WMS_SHORT_PICK_RATE,
+            "drift_rate": settings.SANDBOX_WMS_DRIFT_RATE,
             "webhook_url": (
                 settings.SANDBOX_WMS_WEBHOOK_URL.format(code=code) if settings.SANDBOX_WMS_WEBHOOK_URL else ""
             ),
@@ -131,11 +134,11 @@ def _order_lines(raw) -> list[dict]:
     return lines
 
 
-def _date(raw, what: str) -> str | None:
+def _date(raw, what: str) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw).isoformat()
+        return date.fromisoformat(raw)
     except (TypeError, ValueError) as exc:
         raise Invalid(f"{what} must be a date (YYYY-MM-DD)") from exc
 
@@ -149,9 +152,10 @@ def order_create(code: str, body) -> tuple[SandboxWmsOrder, bool]:
     ship_to = body.get("ship_to")
     if not isinstance(ship_to, dict) or not all(isinstance(ship_to.get(f, ""), str) for f in ADDRESS_FIELDS):
         raise Invalid(f"ship_to must be an object of text fields {', '.join(ADDRESS_FIELDS)}")
+    ship_by = _date(body.get("ship_by"), "ship_by")
     request = {
         "ship_to": {f: ship_to.get(f, "") for f in ADDRESS_FIELDS},
-        "ship_by": _date(body.get("ship_by"), "ship_by"),
+        "ship_by": ship_by.isoformat() if ship_by else None,
     }
     with transaction.atomic():
         warehouse = _locked(code)
@@ -235,11 +239,13 @@ def _ship(order: SandboxWmsOrder) -> str:
     return PARTIALLY_SHIPPED if any(line["short"] for line in order.lines) else SHIPPED
 
 
-def order_advance(code: str, reference: str, *, now=None) -> SandboxWmsOrder | None:
+def order_advance(code: str, reference: str) -> SandboxWmsOrder | None:
     """Move an order one stage on now (the simulation's step; tests and demos call it directly)."""
-    now = now or timezone.now()
     with transaction.atomic():
         warehouse = _locked(code)
+        # Timed under the lock: a snapshot taken before this shipment has an earlier `taken_at`,
+        # one taken after it a later one (the platform counts shipments by that comparison).
+        now = timezone.now()
         order = SandboxWmsOrder.objects.select_for_update().filter(warehouse_code=code, external_reference=reference)
         order = order.first()
         if order is None or order.stage in FINAL:
@@ -260,12 +266,12 @@ def advance_due_orders(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     moved = 0
     for warehouse in SandboxWarehouse.objects.all():
-        seconds = warehouse.stage_seconds or settings.SANDBOX_WMS_STAGE_SECONDS
+        seconds = settings.SANDBOX_WMS_STAGE_SECONDS if warehouse.stage_seconds is None else warehouse.stage_seconds
         due = SandboxWmsOrder.objects.filter(
             warehouse_code=warehouse.code, stage__in=[RECEIVED, PICKING, PACKED]
         ).filter(stage_changed_at__lte=now - timedelta(seconds=seconds))
         for reference in due.order_by("stage_changed_at").values_list("external_reference", flat=True)[:limit]:
-            order_advance(warehouse.code, reference, now=now)
+            order_advance(warehouse.code, reference)
             moved += 1
     return moved
 

@@ -218,7 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
     # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
-    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one run at a time.
+    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
@@ -274,6 +274,11 @@ SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TI
 # The sandbox WMS (apps/sandbox/wms.py): seconds an order spends in each stage before the next,
 # and where its signed order and receipt webhooks go (with {code}; empty sends none).
 SANDBOX_WMS_STAGE_SECONDS = env.int("SANDBOX_WMS_STAGE_SECONDS", default=20)
+# Defaults of a new sandbox warehouse's own failure knobs (latency, errors and timeouts share the
+# carriers' SANDBOX_* defaults); the admin or its behaviour/ endpoint changes them per warehouse.
+SANDBOX_WMS_LOST_REPLY_RATE = env.float("SANDBOX_WMS_LOST_REPLY_RATE", default=0.0)
+SANDBOX_WMS_SHORT_PICK_RATE = env.float("SANDBOX_WMS_SHORT_PICK_RATE", default=0.0)
+SANDBOX_WMS_DRIFT_RATE = env.float("SANDBOX_WMS_DRIFT_RATE", default=0.0)
 SANDBOX_WMS_WEBHOOK_URL = env("SANDBOX_WMS_WEBHOOK_URL", default=SITE_URL + "/warehouse/wms-webhooks/{code}/")
 # Warehouses' WMS (apps/warehouse/wms/): the API key sent as bearer token and the secret their
 # webhooks are signed with, each per warehouse code ("code=value,code=value") or the default for

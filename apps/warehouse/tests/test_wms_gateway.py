@@ -3,6 +3,7 @@ whatever the network does, failures classified for the breaker, cancels refused 
 started, complete paged snapshots, each change once in order, and only genuine webhooks believed."""
 
 import time
+import uuid
 from datetime import date
 from types import SimpleNamespace
 
@@ -85,7 +86,8 @@ class Wms:
         return response.json()
 
     def webhooks_to(self, receiver: str) -> str:
-        url = f"{self.live_server.url}/sandbox/receivers/{receiver}/"
+        # The receivers keep what they got in Redis across runs: a fresh name per test.
+        url = f"{self.live_server.url}/sandbox/receivers/{receiver}-{uuid.uuid4().hex[:12]}/"
         self.knobs(
             webhook_url=url,
             webhook_secret=settings.WMS_WEBHOOK_SECRET,
@@ -308,5 +310,27 @@ def test_an_asn_is_created_once_and_its_receipts_come_back_by_poll_and_webhook(l
     assert isinstance(pushed, Receipt) and pushed == receipt
     snapshot = {item.sku: item.on_hand for item in wms.gateway.stock_snapshot().items}
     assert snapshot == {"SKU-1": 11, "SKU-2": 3}
+    assert {c.outcome for c in wms.calls} == {"ok"}  # no create had to be looked up
     with pytest.raises(WmsRefused):
         wms.gateway.receipts("ASN-unknown")
+
+
+def test_an_unreliable_wms_still_gets_one_order_per_warehouse_order(live_server, settings):
+    """Lost replies, 503s and timeouts on a third of the calls: each order is retried as a task
+    would (same reference) until it goes through, and the WMS ends up with exactly one each."""
+    settings.SANDBOX_HANG_SECONDS = 0.6
+    wms = Wms(live_server, "wms-chaos", timeout=0.3)
+    wms.knobs(lost_reply_rate=0.3, error_rate=0.15, timeout_rate=0.1)
+    references = [f"WO-{n}" for n in range(30)]
+
+    for reference in references:
+        for _ in range(20):
+            try:
+                wms.gateway.create_order(_order(reference, wms.code))
+                break
+            except WmsUnavailable:
+                continue
+
+    orders = httpx.get(f"{wms.url}orders/", headers=sandbox_headers()).json()["orders"]
+    assert sorted(o["external_reference"] for o in orders) == sorted(references)  # 1.00 per warehouse order
+    assert any(c.timed_out for c in wms.calls) and any(c.status_code == 503 for c in wms.calls)

@@ -137,7 +137,7 @@ class HttpWmsGateway:
         webhook_secret: str,
         timeout: float | None = None,
         observer: WmsCallObserver | None = None,
-        snapshot_page_size: int = 1000,
+        snapshot_page_size: int = 5000,
         changes_page_size: int = 100,
     ) -> None:
         self.warehouse_code = warehouse_code
