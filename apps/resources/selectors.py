@@ -44,6 +44,19 @@ def carrier_get(*, code: str) -> CarrierInfo:
     return _carrier_info(carrier)
 
 
+def warehouse_get(*, code: str) -> Warehouse:
+    """A warehouse's row (its WMS endpoint for `apps.warehouse.wms.wms_gateway_for`)."""
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        raise WarehouseNotFound(f"Warehouse {code!r} does not exist.")
+    return warehouse
+
+
+def warehouse_list() -> list[Warehouse]:
+    """The active warehouses merchants can hold stock in and ship from, by code."""
+    return list(Warehouse.objects.filter(is_active=True).order_by("code"))
+
+
 def _line_haul_info(haul: LineHaul) -> LineHaulInfo:
     return LineHaulInfo(
         code=haul.code,
@@ -82,19 +95,6 @@ def line_haul_for_service(*, carrier_code: str, service_code: str) -> LineHaulIn
 
 def line_haul_get(*, code: str) -> LineHaulInfo:
     return _line_haul_info(LineHaul.objects.select_related("last_mile_carrier").get(code=code))
-
-
-def warehouse_get(*, code: str) -> Warehouse:
-    """A warehouse's row (its WMS endpoint for `apps.warehouse.wms.wms_gateway_for`)."""
-    warehouse = Warehouse.objects.filter(code=code).first()
-    if warehouse is None:
-        raise WarehouseNotFound(f"Warehouse {code!r} does not exist.")
-    return warehouse
-
-
-def warehouse_list() -> list[Warehouse]:
-    """The active warehouses merchants can hold stock in and ship from, by code."""
-    return list(Warehouse.objects.filter(is_active=True).order_by("code"))
 
 
 def carrier_list() -> list[CarrierInfo]:

@@ -161,3 +161,17 @@ def test_the_snapshot_is_read_page_by_page_over_http_and_a_second_run_adjusts_no
     assert (first.skus, first.adjusted) == (2500, 50)
     assert (second.adjusted, second.held) == (0, 2450)  # SKUs the merchant never told us about stay held
     assert levels("SKU00000")[0] == 20
+
+
+def test_the_demo_books_agree_with_the_demo_warehouses_shelves(live_server, settings):
+    from django.core.management import call_command
+
+    settings.SITE_URL = live_server.url
+    for _ in range(2):  # seeding twice counts the goods once
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    reports = [warehouse_stock_snapshot_reconcile(warehouse_code=code) for code in ("sz-fulfil", "rtm-fulfil")]
+
+    assert all(r.outcome == "applied" and r.skus and (r.adjusted, r.held) == (0, 0) for r in reports)
+    assert StockMovement.objects.filter(kind="adjustment").count() == sum(r.skus for r in reports)
+    assert stock_check().differences == []
