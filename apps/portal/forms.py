@@ -193,6 +193,7 @@ AsnLineFormSet = forms.formset_factory(
 
 class StockFilterForm(forms.Form):
     warehouse = forms.ChoiceField(choices=[], required=False)
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False, label="SKU")
 
     def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

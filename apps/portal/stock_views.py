@@ -24,6 +24,9 @@ from apps.warehouse.exceptions import AsnNotFound, InvalidAsn, OutOfStock
 from apps.warehouse.selectors import asn_get, asn_list, stock_list, stock_positions
 from apps.warehouse.services import asn_create
 
+# A page a merchant can read; more rows are found with the filters (or the API's paged list).
+STOCK_ROWS_SHOWN = 500
+
 
 def _warehouse_choices(codes=None) -> list[tuple[str, str]]:
     return [
@@ -39,8 +42,16 @@ def stock_view(request):
     filters = StockFilterForm(request.GET, warehouses=_warehouse_choices())
     if not filters.is_valid():
         return render(request, "portal/stock.html", {"filters": filters, "positions": []}, status=400)
-    positions = stock_positions(merchant_id=request.merchant.pk, warehouse_code=filters.cleaned_data["warehouse"])
-    return render(request, "portal/stock.html", {"filters": filters, "positions": positions})
+    positions = stock_positions(
+        merchant_id=request.merchant.pk,
+        warehouse_code=filters.cleaned_data["warehouse"],
+        sku=filters.cleaned_data["sku"].strip(),
+    )
+    return render(
+        request,
+        "portal/stock.html",
+        {"filters": filters, "positions": positions[:STOCK_ROWS_SHOWN], "more": len(positions) - STOCK_ROWS_SHOWN},
+    )
 
 
 def _available_by_warehouse(merchant_id: int) -> dict[str, dict[str, int]]:

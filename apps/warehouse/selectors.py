@@ -103,12 +103,16 @@ class StockPosition:
     updated_at: datetime | None
 
 
-def stock_inbound(*, merchant_id: int, warehouse_code: str | None = None) -> dict[tuple[str, str], int]:
+def stock_inbound(
+    *, merchant_id: int, warehouse_code: str | None = None, sku: str | None = None
+) -> dict[tuple[str, str], int]:
     """{(warehouse_code, sku): units} still expected in the merchant's open ASNs: expected less
     what arrived (accepted or damaged), never below zero; closed ASNs bring nothing more."""
     lines = AsnLine.objects.filter(asn__merchant_id=merchant_id).exclude(asn__status=Asn.Status.CLOSED)
     if warehouse_code:
         lines = lines.filter(asn__warehouse_code=warehouse_code)
+    if sku:
+        lines = lines.filter(sku=sku)
     outstanding = Greatest(F("expected") - F("accepted") - F("damaged"), Value(0))
     rows = (
         lines.annotate(outstanding=outstanding)
@@ -119,10 +123,12 @@ def stock_inbound(*, merchant_id: int, warehouse_code: str | None = None) -> dic
     return {(row["asn__warehouse_code"], row["sku"]): row["units"] for row in rows}
 
 
-def stock_positions(*, merchant_id: int, warehouse_code: str | None = None) -> list[StockPosition]:
-    """Every SKU of the merchant per warehouse, on the shelves or on its way, by warehouse and
-    SKU (two queries)."""
-    inbound = stock_inbound(merchant_id=merchant_id, warehouse_code=warehouse_code)
+def stock_positions(
+    *, merchant_id: int, warehouse_code: str | None = None, sku: str | None = None
+) -> list[StockPosition]:
+    """Every SKU of the merchant per warehouse (or one warehouse, one SKU), on the shelves or on
+    its way, by warehouse and SKU (two queries)."""
+    inbound = stock_inbound(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
     positions = {
         (row.warehouse_code, row.sku): StockPosition(
             warehouse_code=row.warehouse_code,
@@ -133,7 +139,7 @@ def stock_positions(*, merchant_id: int, warehouse_code: str | None = None) -> l
             inbound=inbound.get((row.warehouse_code, row.sku), 0),
             updated_at=row.updated_at,
         )
-        for row in stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code)
+        for row in stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
     }
     for (code, sku), units in inbound.items():
         if (code, sku) not in positions:

@@ -168,3 +168,14 @@ def test_an_asn_without_lines_is_refused(portal, merchant, stocked):
     response = portal.post("/inbound/new/", {"warehouse": "sz-1", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0"})
 
     assert response.status_code == 400 and not Asn.objects.exists()
+
+
+def test_the_stock_page_filters_by_sku_and_shows_at_most_a_page_of_rows(portal, merchant, stocked, monkeypatch):
+    from apps.portal import stock_views
+
+    monkeypatch.setattr(stock_views, "STOCK_ROWS_SHOWN", 1)
+
+    text = portal.get("/stock/").content.decode()
+    assert text.count('id="stock-sz-1-') == 1 and 'id="more">1 more rows' in text
+    only = portal.get("/stock/", {"sku": "TS-1"}).content.decode()
+    assert 'id="stock-sz-1-TS-1"' in only and 'id="stock-sz-1-MUG"' not in only and 'id="more"' not in only
