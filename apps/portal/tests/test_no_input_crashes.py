@@ -247,8 +247,10 @@ def test_the_inbound_shipment_form_never_crashes(portal, merchant, cn_de_service
 
 
 @PROPERTY
-@given(warehouse=NASTY)
-def test_the_stock_filter_never_crashes(portal, merchant, cn_de_service, warehouse):
-    response = portal.get("/stock/", {"warehouse": warehouse})
+@given(params=st.dictionaries(st.sampled_from(["warehouse", "sku"]), st.one_of(NASTY, st.just("sz-1")), min_size=1))
+def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+
+    response = portal.get("/stock/", params)
 
     assert response.status_code in (200, 400)
