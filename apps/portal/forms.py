@@ -145,11 +145,17 @@ class StockOrderForm(OrderForm):
 
 
 class StockLineForm(ItemForm):
-    """A line shipped from stock: a SKU with available units, and what customs needs to know of it."""
+    """A line shipped from stock: a SKU with available units, and what customs needs to know of it.
 
-    def __init__(self, *args, skus: list[str], **kwargs):
+    The SKUs are offered as a list when there are few enough to read (`skus`); with more (None),
+    the SKU is typed, and `stock_lines_check` refuses one with no units available."""
+
+    def __init__(self, *args, skus: list[str] | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sku"] = forms.ChoiceField(choices=[("", "—"), *((sku, sku) for sku in skus)], label="SKU")
+        if skus is None:
+            self.fields["sku"] = _text(limits.ITEM_MAX_LENGTH["sku"], label="SKU")
+        else:
+            self.fields["sku"] = forms.ChoiceField(choices=[("", "—"), *((sku, sku) for sku in skus)], label="SKU")
         self.order_fields(["sku"])
 
 
@@ -166,8 +172,11 @@ def stock_lines_check(lines: StockLineFormSet, available: dict[str, int]) -> boo
     ok = True
     for form in lines.forms:
         sku = form.cleaned_data.get("sku") if form.cleaned_data else None
-        if sku and wanted[sku] > available.get(sku, 0):
-            form.add_error("quantity", f"Only {available.get(sku, 0)} of {sku} available here.")
+        if sku and sku not in available:
+            form.add_error("sku", f"No units of {sku} are available here.")
+            ok = False
+        elif sku and wanted[sku] > available[sku]:
+            form.add_error("quantity", f"Only {available[sku]} of {sku} available here.")
             ok = False
     return ok
 

@@ -26,6 +26,8 @@ from apps.warehouse.services import asn_create
 
 # A page a merchant can read; more rows are found with the filters (or the API's paged list).
 STOCK_ROWS_SHOWN = 500
+# Up to this many SKUs are offered in a list on the order form; with more, the SKU is typed.
+SKUS_OFFERED_MAX = 300
 
 
 def _warehouse_choices(codes=None) -> list[tuple[str, str]]:
@@ -69,16 +71,28 @@ def stock_order_view(request):
     reservation has the last word (units taken meanwhile come back as errors on their lines)."""
     available = _available_by_warehouse(request.merchant.pk)
     warehouses = _warehouse_choices(set(available))
-    skus = sorted({sku for units in available.values() for sku in units})
     if not warehouses:
         return render(request, "portal/stock_order_form.html", {"no_stock": True})
+    # The SKUs offered are the chosen warehouse's (the one posted, else the one asked for).
+    chosen = request.POST.get("warehouse") or request.GET.get("warehouse") or ""
+    if chosen not in available:
+        chosen = warehouses[0][0]
+    skus = sorted(available[chosen])
     form = StockOrderForm(
         request.POST or None,
         warehouses=warehouses,
-        initial={"sender_name": request.merchant.name, "warehouse": request.GET.get("warehouse", "")},
+        initial={"sender_name": request.merchant.name, "warehouse": chosen},
     )
-    lines = StockLineFormSet(request.POST or None, prefix="lines", form_kwargs={"skus": skus})
-    context = {"form": form, "items": lines, "available": available}
+    offered = skus if len(skus) <= SKUS_OFFERED_MAX else None
+    lines = StockLineFormSet(request.POST or None, prefix="lines", form_kwargs={"skus": offered})
+    context = {
+        "form": form,
+        "items": lines,
+        "warehouses": warehouses,
+        "chosen": chosen,
+        "available": [(sku, available[chosen][sku]) for sku in skus[:SKUS_OFFERED_MAX]],
+        "more": len(skus) - SKUS_OFFERED_MAX,
+    }
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         code = form.cleaned_data["warehouse"]
         if stock_lines_check(lines, available.get(code, {})):

@@ -179,3 +179,25 @@ def test_the_stock_page_filters_by_sku_and_shows_at_most_a_page_of_rows(portal, 
     assert text.count('id="stock-sz-1-') == 1 and 'id="more">1 more rows' in text
     only = portal.get("/stock/", {"sku": "TS-1"}).content.decode()
     assert 'id="stock-sz-1-TS-1"' in only and 'id="stock-sz-1-MUG"' not in only and 'id="more"' not in only
+
+
+def test_with_many_skus_the_sku_is_typed_and_one_without_units_is_refused(portal, merchant, stocked, monkeypatch):
+    from apps.portal import stock_views
+
+    monkeypatch.setattr(stock_views, "SKUS_OFFERED_MAX", 0)
+    assert '<select name="lines-0-sku"' not in portal.get("/stock/order/").content.decode()
+
+    refused = portal.post("/stock/order/", stock_order(**{"lines-0-sku": "MUG"}))
+    assert refused.status_code == 400 and "No units of MUG are available here." in refused.content.decode()
+
+    assert portal.post("/stock/order/", stock_order()).status_code == 302
+
+
+def test_the_order_form_offers_the_chosen_warehouses_skus(portal, merchant, stocked):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"CAP": 3}, code="sz-2")
+
+    first = portal.get("/stock/order/").content.decode()
+    second = portal.get("/stock/order/", {"warehouse": "sz-2"}).content.decode()
+
+    assert '<option value="TS-1">' in first and '<option value="CAP">' not in first
+    assert '<option value="CAP">' in second and '<option value="TS-1">' not in second
