@@ -307,6 +307,7 @@ def test_snapshot_pages_cover_every_sku_once_and_a_bad_token_is_a_400(live_serve
             "orders/",
             b'{"external_reference": "R", "lines": [{"sku": "A", "quantity": 1}], "ship_to": {}, "ship_by": "soon"}',
         ),
+        ("post", "orders/", b'{"external_reference": "R/1", "lines": [{"sku": "A", "quantity": 1}], "ship_to": {}}'),
         ("post", "asns/", b'{"external_reference": "R", "lines": [{"sku": "A", "expected": "many"}]}'),
         ("post", "stock/", b'{"items": [{"sku": "A", "on_hand": -3}]}'),
         ("post", "stock/", b"[1, 2]"),
