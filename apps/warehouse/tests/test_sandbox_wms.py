@@ -175,3 +175,40 @@ def test_the_demo_books_agree_with_the_demo_warehouses_shelves(live_server, sett
     assert all(r.outcome == "applied" and r.skus and (r.adjusted, r.held) == (0, 0) for r in reports)
     assert StockMovement.objects.filter(kind="adjustment").count() == sum(r.skus for r in reports)
     assert stock_check().differences == []
+
+
+def test_webhooks_twice_shuffled_and_dropped_then_one_poll_end_every_order_where_the_wms_has_it(live_server):
+    """The sandbox WMS sends every change twice, in shuffled order, drops a fifth, and picks some
+    lines short; after one poll of changes every warehouse order is where the WMS has it, and
+    every shipped unit has left our stock once."""
+    wms = SandboxWarehouse(live_server, "hk-1")
+    wms.knobs(webhook_shuffle=True, webhook_drop_rate=0.2, short_pick_rate=0.3)
+    wms.stock({"A": 500, "B": 500})
+    stock("A", 500)
+    stock("B", 500)
+    orders = [
+        warehouse_order_submit(warehouse_order_id=create([("A", 3), ("B", 2), ("A", 1)], order_id=i).pk)
+        for i in range(12)
+    ]
+    for warehouse_order in orders:
+        for _ in range(3):
+            wms.advance(f"WO-{warehouse_order.pk}")
+    wms.step()
+
+    warehouse_poll_changes(warehouse_code="hk-1")
+
+    expected_state = {"shipped": "shipped", "partially_shipped": "incomplete", "rejected": "rejected"}
+    shipped = {"A": 0, "B": 0}
+    for warehouse_order in orders:
+        [at_wms] = wms.orders(f"WO-{warehouse_order.pk}")
+        warehouse_order.refresh_from_db()
+        assert warehouse_order.state == expected_state[at_wms["stage"]], at_wms
+        for line in at_wms["lines"]:
+            shipped[line["sku"]] += line.get("shipped", 0)
+        assert sum(line.shipped for line in warehouse_order.lines.all()) == sum(
+            line.get("shipped", 0) for line in at_wms["lines"]
+        )
+    assert levels("A") == (500 - shipped["A"], 0, 500 - shipped["A"])
+    assert levels("B") == (500 - shipped["B"], 0, 500 - shipped["B"])
+    assert StockMovement.objects.filter(kind="shipped").count() <= 3 * len(orders)
+    assert stock_check().differences == []
