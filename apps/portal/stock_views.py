@@ -44,15 +44,14 @@ def stock_view(request):
     filters = StockFilterForm(request.GET, warehouses=_warehouse_choices())
     if not filters.is_valid():
         return render(request, "portal/stock.html", {"filters": filters, "positions": []}, status=400)
-    positions = stock_positions(
+    positions, total = stock_positions(
         merchant_id=request.merchant.pk,
         warehouse_code=filters.cleaned_data["warehouse"],
         sku=filters.cleaned_data["sku"].strip(),
+        limit=STOCK_ROWS_SHOWN,
     )
     return render(
-        request,
-        "portal/stock.html",
-        {"filters": filters, "positions": positions[:STOCK_ROWS_SHOWN], "more": len(positions) - STOCK_ROWS_SHOWN},
+        request, "portal/stock.html", {"filters": filters, "positions": positions, "more": total - len(positions)}
     )
 
 

@@ -123,28 +123,43 @@ def stock_inbound(
     return {(row["asn__warehouse_code"], row["sku"]): row["units"] for row in rows}
 
 
+def _position(row: Stock, inbound: dict[tuple[str, str], int]) -> StockPosition:
+    return StockPosition(
+        warehouse_code=row.warehouse_code,
+        sku=row.sku,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        available=row.available,
+        inbound=inbound.get((row.warehouse_code, row.sku), 0),
+        updated_at=row.updated_at,
+    )
+
+
 def stock_positions(
-    *, merchant_id: int, warehouse_code: str | None = None, sku: str | None = None
-) -> list[StockPosition]:
-    """Every SKU of the merchant per warehouse (or one warehouse, one SKU), on the shelves or on
-    its way, by warehouse and SKU (two queries)."""
+    *, merchant_id: int, warehouse_code: str | None = None, sku: str | None = None, limit: int | None = None
+) -> tuple[list[StockPosition], int]:
+    """The merchant's SKUs per warehouse (or one warehouse, one SKU), on the shelves or on their
+    way, by warehouse and SKU: the first `limit` (all without one) and how many there are in all.
+    Open ASNs are few, so their SKUs are read whole; stock rows only as far as `limit` (at most
+    four queries however many SKUs)."""
     inbound = stock_inbound(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
-    positions = {
-        (row.warehouse_code, row.sku): StockPosition(
-            warehouse_code=row.warehouse_code,
-            sku=row.sku,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-            available=row.available,
-            inbound=inbound.get((row.warehouse_code, row.sku), 0),
-            updated_at=row.updated_at,
+    rows = stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
+    positions = {(row.warehouse_code, row.sku): _position(row, inbound) for row in (rows[:limit] if limit else rows)}
+    total = len(positions) if not limit or len(positions) < limit else rows.count()
+    if missing := [key for key in inbound if key not in positions]:
+        # On their way: some may have stock rows past the limit; the others are only inbound.
+        held = stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku).filter(
+            sku__in={sku for _, sku in missing}
         )
-        for row in stock_list(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
-    }
-    for (code, sku), units in inbound.items():
-        if (code, sku) not in positions:
-            positions[code, sku] = StockPosition(code, sku, 0, 0, 0, units, None)
-    return [positions[key] for key in sorted(positions)]
+        found = {(row.warehouse_code, row.sku): row for row in held if (row.warehouse_code, row.sku) in inbound}
+        for key in missing:
+            if key in found:
+                positions[key] = _position(found[key], inbound)
+            else:
+                positions[key] = StockPosition(key[0], key[1], 0, 0, 0, inbound[key], None)
+                total += 1
+    ordered = [positions[key] for key in sorted(positions)]
+    return (ordered[:limit] if limit else ordered), total
 
 
 def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransition]:
