@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
     "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
     # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
+    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one run at a time.
+    "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
@@ -259,6 +261,24 @@ SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="dev-only-sandbox
 # carrier's `api_key`); staff sessions pass too. The demo's carriers are seeded with it.
 SANDBOX_API_KEY = env("SANDBOX_API_KEY", default="dev-only-sandbox-api-key")
 SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 5)
+# The sandbox WMS (apps/sandbox/wms.py): seconds an order spends in each stage before the next,
+# and where its signed order and receipt webhooks go (with {code}; empty sends none).
+SANDBOX_WMS_STAGE_SECONDS = env.int("SANDBOX_WMS_STAGE_SECONDS", default=20)
+# Defaults of a new sandbox warehouse's own failure knobs (latency, errors and timeouts share the
+# carriers' SANDBOX_* defaults); the admin or its behaviour/ endpoint changes them per warehouse.
+SANDBOX_WMS_LOST_REPLY_RATE = env.float("SANDBOX_WMS_LOST_REPLY_RATE", default=0.0)
+SANDBOX_WMS_SHORT_PICK_RATE = env.float("SANDBOX_WMS_SHORT_PICK_RATE", default=0.0)
+SANDBOX_WMS_DRIFT_RATE = env.float("SANDBOX_WMS_DRIFT_RATE", default=0.0)
+SANDBOX_WMS_WEBHOOK_URL = env("SANDBOX_WMS_WEBHOOK_URL", default=SITE_URL + "/warehouse/wms-webhooks/{code}/")
+# Warehouses' WMS (apps/warehouse/wms/): the API key sent as bearer token and the secret their
+# webhooks are signed with, each per warehouse code ("code=value,code=value") or the default for
+# all; the development defaults are the sandbox's. Short timeouts: a slow WMS holds a worker.
+WMS_API_KEY = env("WMS_API_KEY", default=SANDBOX_API_KEY)
+WMS_API_KEYS = env.dict("WMS_API_KEYS", default={})
+WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", default=SANDBOX_WEBHOOK_SECRET)
+WMS_WEBHOOK_SECRETS = env.dict("WMS_WEBHOOK_SECRETS", default={})
+WMS_WEBHOOK_TOLERANCE_SECONDS = env.int("WMS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+WMS_HTTP_TIMEOUT_SECONDS = env.float("WMS_HTTP_TIMEOUT_SECONDS", default=5.0)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
