@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/docs/", _docs(SpectacularSwaggerSplitView), name="api-docs"),
     path("api/redoc/", _docs(SpectacularRedocView), name="api-redoc"),
     path("webhooks/", include("apps.distribution.urls")),
+    path("warehouse/", include("apps.warehouse.urls")),
     path("", include("apps.portal.urls")),
 ]
 

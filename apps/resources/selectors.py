@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
-from apps.resources.exceptions import CarrierNotFound
-from apps.resources.models import Carrier, LineHaul, RateBreak
+from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
+from apps.resources.models import Carrier, LineHaul, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -82,6 +82,14 @@ def line_haul_for_service(*, carrier_code: str, service_code: str) -> LineHaulIn
 
 def line_haul_get(*, code: str) -> LineHaulInfo:
     return _line_haul_info(LineHaul.objects.select_related("last_mile_carrier").get(code=code))
+
+
+def warehouse_get(*, code: str) -> Warehouse:
+    """A warehouse's row (its WMS endpoint for `apps.warehouse.wms.wms_gateway_for`)."""
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        raise WarehouseNotFound(f"Warehouse {code!r} does not exist.")
+    return warehouse
 
 
 def carrier_list() -> list[CarrierInfo]:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -224,6 +225,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
     # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
     "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
+    # The warehouse center's nightly ledger check (docs/warehouse.md) and expired stock holds.
+    "warehouse-stock-check": {"task": "apps.warehouse.tasks.check_stock", "schedule": crontab(hour=3, minute=17)},
+    "warehouse-expire-reservations": {"task": "apps.warehouse.tasks.expire_reservations", "schedule": 60.0},
     "purge-webhook-deliveries": {"task": "apps.webhooks.tasks.purge_deliveries", "schedule": 3600.0},
 }
 
@@ -243,6 +247,12 @@ OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default
 # carrier's circuit is open (they hold rather than call the carrier blind).
 CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
 # Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
+# Reconciling a WMS stock snapshot (docs/warehouse.md): drift within this many units, or this
+# percentage of on hand, is corrected automatically; more is held for operations. A snapshot that
+# would zero more than this percentage of the stocked SKUs is refused.
+WAREHOUSE_DRIFT_TOLERANCE_UNITS = env.int("WAREHOUSE_DRIFT_TOLERANCE_UNITS", default=2)
+WAREHOUSE_DRIFT_TOLERANCE_PERCENT = env.float("WAREHOUSE_DRIFT_TOLERANCE_PERCENT", default=1.0)
+WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT = env.float("WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT", default=5.0)
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
 ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)
 ORDER_ARCHIVE_MAX_BATCHES = env.int("ORDER_ARCHIVE_MAX_BATCHES", default=100)

@@ -1,0 +1,79 @@
+"""Reads of the warehouse center: stock available per warehouse (for routing), stock lists,
+warehouse orders and ASNs."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import F, Prefetch, QuerySet
+
+from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
+from apps.warehouse.models import Asn, Stock, WarehouseOrder, WarehouseOrderLine
+
+
+def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[str, int]]:
+    """{warehouse_code: {sku: available}} for a merchant's SKUs, in one query; a SKU with nothing
+    available in a warehouse is left out of it."""
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Stock.objects.filter(merchant_id=merchant_id, sku__in=list(skus), on_hand__gt=F("reserved"))
+        .annotate(free=F("on_hand") - F("reserved"))
+        .values_list("warehouse_code", "sku", "free")
+    )
+    for warehouse_code, sku, available in rows:
+        found[warehouse_code][sku] = available
+    return dict(found)
+
+
+def stock_list(
+    *,
+    merchant_id: int,
+    warehouse_code: str | None = None,
+    sku: str | None = None,
+    changed_since: datetime | None = None,
+) -> QuerySet[Stock]:
+    stock = Stock.objects.filter(merchant_id=merchant_id)
+    if warehouse_code:
+        stock = stock.filter(warehouse_code=warehouse_code)
+    if sku:
+        stock = stock.filter(sku=sku)
+    if changed_since:
+        stock = stock.filter(updated_at__gt=changed_since)
+    return stock.order_by("warehouse_code", "sku")
+
+
+def warehouse_order_get(*, warehouse_order_id: int, merchant_id: int | None = None) -> WarehouseOrder:
+    """A warehouse order with its lines (and, given a merchant, only that merchant's)."""
+    orders = WarehouseOrder.objects.prefetch_related(
+        Prefetch("lines", queryset=WarehouseOrderLine.objects.order_by("id"))
+    )
+    if merchant_id is not None:
+        orders = orders.filter(merchant_id=merchant_id)
+    warehouse_order = orders.filter(pk=warehouse_order_id).first()
+    if warehouse_order is None:
+        raise WarehouseOrderNotFound(
+            f"Warehouse order {warehouse_order_id} does not exist.", extra={"warehouse_order_id": warehouse_order_id}
+        )
+    return warehouse_order
+
+
+def warehouse_order_list(*, order_id: int) -> QuerySet[WarehouseOrder]:
+    """An order's warehouse orders (a short-shipped one's remainder included), oldest first."""
+    return WarehouseOrder.objects.filter(order_id=order_id).prefetch_related("lines").order_by("id")
+
+
+def asn_get(*, asn_id: int, merchant_id: int | None = None) -> Asn:
+    asns = Asn.objects.prefetch_related("lines", "discrepancies", "receipts")
+    if merchant_id is not None:
+        asns = asns.filter(merchant_id=merchant_id)
+    asn = asns.filter(pk=asn_id).first()
+    if asn is None:
+        raise AsnNotFound(f"ASN {asn_id} does not exist.", extra={"asn_id": asn_id})
+    return asn
+
+
+def asn_list(*, merchant_id: int, warehouse_code: str | None = None) -> QuerySet[Asn]:
+    asns = Asn.objects.filter(merchant_id=merchant_id)
+    if warehouse_code:
+        asns = asns.filter(warehouse_code=warehouse_code)
+    return asns.order_by("-created_at")
