@@ -18,6 +18,16 @@ def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
     return fulfillment.legs.filter(kind="distribution").order_by("-sequence").values_list("leg_id", flat=True).first()
 
 
+def fulfillment_current_warehouse_order_id(*, order_id: int) -> int | None:
+    """The warehouse order of the order's latest warehouse leg, if it has one."""
+    return (
+        FulfillmentLeg.objects.filter(fulfillment_order__order_id=order_id, kind=FulfillmentLeg.Kind.WAREHOUSE)
+        .order_by("-sequence")
+        .values_list("leg_id", flat=True)
+        .first()
+    )
+
+
 def fulfillment_leg_is_last_mile(*, distribution_order_id: int) -> bool:
     """Whether the delivery is the last mile of a line haul (a new route from the origin cannot help it)."""
     return FulfillmentLeg.objects.filter(

@@ -84,6 +84,11 @@ def line_haul_get(*, code: str) -> LineHaulInfo:
     return _line_haul_info(LineHaul.objects.select_related("last_mile_carrier").get(code=code))
 
 
+def warehouse_codes() -> list[str]:
+    """Codes of the active warehouses."""
+    return list(Warehouse.objects.filter(is_active=True).order_by("code").values_list("code", flat=True))
+
+
 def warehouse_get(*, code: str) -> Warehouse:
     """A warehouse's row (its WMS endpoint for `apps.warehouse.wms.wms_gateway_for`)."""
     warehouse = Warehouse.objects.filter(code=code).first()

@@ -17,16 +17,19 @@ from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
 from apps.scheduling.models import WorkKind
 from apps.scheduling.services import (
+    lane_asn_enqueue,
     lane_book_retry,
     lane_call_enqueue,
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
     lane_leg_enqueue,
+    lane_warehouse_order_enqueue,
     lane_work_plan,
     order_reroute_request,
 )
 from apps.scheduling.tasks import run_lane_work
+from apps.warehouse.events import WAREHOUSE_ASN_CREATED, WAREHOUSE_ORDER_CHANGED
 
 
 @outbox.on(ORDER_ACCEPTED)
@@ -67,6 +70,31 @@ def reroute_after_failed_booking(event: outbox.Event) -> None:
         order_id=order_id,
         merchant_id=event.merchant_id,
         reason=f"booking at {event.payload['carrier_code']} failed: {reason}",
+    )
+
+
+# What a warehouse order's state asks of its WMS.
+_WMS_CALL_FOR = {"allocated": WorkKind.WMS_SUBMIT, "cancel_requested": WorkKind.WMS_CANCEL}
+
+
+@outbox.on(WAREHOUSE_ORDER_CHANGED)
+def call_the_wms(event: outbox.Event) -> None:
+    kind = _WMS_CALL_FOR.get(event.payload["state"])
+    if kind is not None:
+        lane_warehouse_order_enqueue(
+            warehouse_order_id=int(event.payload["warehouse_order_id"]),
+            kind=kind,
+            actor=event.actor or "system:scheduling",
+        )
+
+
+@outbox.on(WAREHOUSE_ASN_CREATED)
+def announce_asn(event: outbox.Event) -> None:
+    lane_asn_enqueue(
+        asn_id=int(event.payload["asn_id"]),
+        warehouse_code=event.payload["warehouse_code"],
+        merchant_id=int(event.payload["merchant_id"]),
+        actor=event.actor or "system:scheduling",
     )
 
 

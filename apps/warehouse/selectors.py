@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import F, Prefetch, QuerySet
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
-from apps.warehouse.models import Asn, Stock, WarehouseOrder, WarehouseOrderLine
+from apps.warehouse.models import AT_WMS, Asn, ReconciliationReport, Stock, WarehouseOrder, WarehouseOrderLine
 
 
 def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -77,3 +77,38 @@ def asn_list(*, merchant_id: int, warehouse_code: str | None = None) -> QuerySet
     if warehouse_code:
         asns = asns.filter(warehouse_code=warehouse_code)
     return asns.order_by("-created_at")
+
+
+def warehouses_to_poll() -> list[str]:
+    """Warehouses with orders at their WMS or ASNs announced and not closed: their news is due (a
+    webhook may have been lost)."""
+    at_wms = WarehouseOrder.objects.filter(state__in=AT_WMS).values_list("warehouse_code", flat=True).distinct()
+    receiving = (
+        Asn.objects.filter(status__in=[Asn.Status.ANNOUNCED, Asn.Status.RECEIVING])
+        .values_list("warehouse_code", flat=True)
+        .distinct()
+    )
+    return sorted(set(at_wms) | set(receiving))
+
+
+def asns_receiving(*, warehouse_code: str) -> list[int]:
+    """ASNs announced to the warehouse's WMS and not closed: their receipts may come."""
+    return list(
+        Asn.objects.filter(
+            warehouse_code=warehouse_code, status__in=[Asn.Status.ANNOUNCED, Asn.Status.RECEIVING]
+        ).values_list("pk", flat=True)
+    )
+
+
+def warehouse_snapshot_due(*, warehouse_code: str, older_than: datetime) -> bool:
+    """Whether the warehouse's stock was last reconciled before `older_than` (or never)."""
+    return not ReconciliationReport.objects.filter(warehouse_code=warehouse_code, created_at__gte=older_than).exists()
+
+
+def fulfillment_lines_of(*, warehouse_order_id: int) -> list[tuple[str, int]]:
+    """(sku, units shipped) of a warehouse order, for the carrier leg that follows it."""
+    return list(
+        WarehouseOrderLine.objects.filter(warehouse_order_id=warehouse_order_id, shipped__gt=0)
+        .order_by("id")
+        .values_list("sku", "shipped")
+    )
