@@ -238,8 +238,10 @@ ORDER_EVENT_TYPES = [kind.value for kind in TimelineKind]
 class OrderEventOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=ORDER_EVENT_TYPES)
     occurred_at = serializers.DateTimeField()
-    state = serializers.CharField(help_text="The order's state reached (state_changed); empty for tracking.")
-    previous_state = serializers.CharField(help_text="The state left (state_changed); empty for tracking.")
+    state = serializers.CharField(
+        help_text="The order's state reached (state_changed), or its warehouse order's (warehouse); empty for tracking."
+    )
+    previous_state = serializers.CharField(help_text="The state left (state_changed, warehouse); empty for tracking.")
     milestone = serializers.CharField(help_text="The carrier milestone (tracking); empty for state changes.")
     carrier_status = serializers.CharField(help_text="The carrier's own status code (tracking).")
     description = serializers.CharField()

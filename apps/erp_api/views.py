@@ -325,7 +325,7 @@ class OrderEventsApi(ErpApiView):
                 "previous_state": entry.previous_state,
                 "milestone": entry.milestone,
                 "carrier_status": entry.carrier_status,
-                "description": entry.reason if entry.kind is TimelineKind.STATE_CHANGED else entry.title,
+                "description": entry.title if entry.kind is TimelineKind.TRACKING else entry.reason,
                 "location": entry.location,
             }
             for entry in order_timeline(order=order)

@@ -8,7 +8,16 @@ from datetime import datetime
 from django.db.models import F, Prefetch, QuerySet
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
-from apps.warehouse.models import AT_WMS, Asn, ReconciliationReport, Stock, WarehouseOrder, WarehouseOrderLine
+from apps.warehouse.models import (
+    AT_WMS,
+    Asn,
+    ReconciliationReport,
+    Stock,
+    WarehouseOrder,
+    WarehouseOrderLine,
+    WarehouseOrderState,
+    WarehouseOrderTransition,
+)
 
 
 def stock_available(*, merchant_id: int, skus: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -105,10 +114,13 @@ def warehouse_snapshot_due(*, warehouse_code: str, older_than: datetime) -> bool
     return not ReconciliationReport.objects.filter(warehouse_code=warehouse_code, created_at__gte=older_than).exists()
 
 
-def fulfillment_lines_of(*, warehouse_order_id: int) -> list[tuple[str, int]]:
-    """(sku, units shipped) of a warehouse order, for the carrier leg that follows it."""
+def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransition]:
+    """Every step of an order's warehouse orders, oldest first (for the order's timeline)."""
     return list(
-        WarehouseOrderLine.objects.filter(warehouse_order_id=warehouse_order_id, shipped__gt=0)
-        .order_by("id")
-        .values_list("sku", "shipped")
+        WarehouseOrderTransition.objects.filter(warehouse_order__order_id=order_id)
+        .select_related("warehouse_order")
+        .order_by("occurred_at", "id")
     )
+
+
+WAREHOUSE_STATE_LABELS = dict(WarehouseOrderState.choices)
