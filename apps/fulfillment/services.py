@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.common.exceptions import DomainError
 from apps.common.fsm import take_transition
 from apps.distribution.exceptions import DistributionNotCancellable
 from apps.distribution.selectors import distribution_order_get
@@ -39,7 +40,13 @@ from apps.fulfillment.models import (
 )
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_advance, order_flag_exception, order_record_booking, order_start_fulfillment
+from apps.orders.services import (
+    order_advance,
+    order_cancel,
+    order_flag_exception,
+    order_record_booking,
+    order_start_fulfillment,
+)
 from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_get
 from apps.warehouse.exceptions import WarehouseOrderNotCancellable
 from apps.warehouse.selectors import warehouse_order_get
@@ -211,7 +218,7 @@ def _in_grams_and_millimetres(parcel: dict[str, str]) -> dict[str, int]:
 
 
 # What a warehouse order's end means for the plan: the WMS could not fulfil it.
-_WAREHOUSE_FAILED = frozenset({"rejected", "cancelled", "incomplete"})
+_WAREHOUSE_FAILED = frozenset({"rejected", "incomplete"})
 
 
 def fulfillment_warehouse_leg_changed(
@@ -241,6 +248,18 @@ def fulfillment_warehouse_leg_changed(
             _plan_carrier_leg_from_warehouse(
                 fulfillment, order_id=fulfillment.order_id, warehouse_order_id=warehouse_order_id
             )
+        elif state == "cancelled" and not has_carrier_leg:
+            # Only a cancel someone asked for ends here (the WMS rejects, it does not cancel): now
+            # that the WMS confirmed it, the order is cancelled too.
+            try:
+                order_cancel(
+                    merchant_id=fulfillment.merchant_id,
+                    order_id=fulfillment.order_id,
+                    actor=ACTOR,
+                    reason=f"cancelled at the warehouse: {reason}" if reason else "cancelled at the warehouse",
+                )
+            except DomainError as exc:
+                logger.warning("order %s cannot follow its cancelled warehouse order: %s", fulfillment.order_id, exc)
         elif state in _WAREHOUSE_FAILED and not has_carrier_leg:
             take_transition(fulfillment, "fail", actor=ACTOR, reason=f"warehouse order {state}: {reason}")
             _flag(fulfillment.order_id, f"the warehouse could not fulfil it ({state}: {reason or 'no reason given'})")

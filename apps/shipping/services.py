@@ -2,20 +2,25 @@
 booking fails for good, is taken here and only here."""
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 
 from apps.distribution.selectors import distribution_orders_for_order
+from apps.fulfillment.selectors import fulfillment_current_warehouse_order_id
+from apps.orders.exceptions import OrderStateConflict
 from apps.orders.models import Order
-from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_create, order_flag_exception, order_reroute
+from apps.orders.selectors import order_get, order_get_for_fulfillment
+from apps.orders.services import order_cancel, order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
 from apps.scheduling.services import lane_requeue
 from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible, UnknownStrategy
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
+from apps.warehouse.models import BEFORE_WMS, WarehouseOrderState
+from apps.warehouse.selectors import warehouse_order_get
+from apps.warehouse.services import warehouse_order_cancel
 
 
 def _normalized(draft: OrderDraft) -> OrderDraft:
@@ -165,3 +170,42 @@ def _order_route(option: RouteOption, *, explanation: dict) -> OrderRoute:
         warehouse_code=option.warehouse_code,
         explanation=explanation,
     )
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What a cancel did: the order cancelled, or (shipped from a warehouse whose WMS has it) the
+    cancel asked of the WMS, which answers later and may still refuse."""
+
+    order: Order
+    requested: bool
+
+
+def order_cancel_request(
+    *, merchant_id: int, order_id: int, actor: str, reason: str = "", expected_version: int | None = None
+) -> CancelOutcome:
+    """Call an order back before hand-over. An order whose warehouse order is at the WMS is not
+    cancelled here: the cancel is asked of the WMS (`requested`, an API's 202) and the order is
+    cancelled when the WMS confirms; once picking started it is refused (409 `not_cancellable`
+    with the reason). So no order reads cancelled while its WMS goes on to ship it."""
+    with transaction.atomic():
+        order = order_get(merchant_id=merchant_id, order_id=order_id)
+        warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=order.id)
+        if warehouse_order_id is not None:
+            warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+            if warehouse_order.state not in (*BEFORE_WMS, WarehouseOrderState.CANCELLED):
+                if expected_version is not None and expected_version != order.version:
+                    raise OrderStateConflict(
+                        f"Order {order.number} changed since version {expected_version}; "
+                        f"it is now version {order.version}.",
+                        code="version_conflict",
+                        extra={"order_id": str(order.id), "state": order.state, "version": order.version},
+                    )
+                warehouse_order = warehouse_order_cancel(
+                    warehouse_order_id=warehouse_order_id, actor=actor, reason=reason or "cancelled by merchant"
+                )
+                return CancelOutcome(order=order, requested=warehouse_order.state == "cancel_requested")
+        order = order_cancel(
+            merchant_id=merchant_id, order_id=order_id, actor=actor, reason=reason, expected_version=expected_version
+        )
+    return CancelOutcome(order=order, requested=False)
