@@ -47,7 +47,7 @@ from apps.orders.services import (
     order_record_booking,
     order_start_fulfillment,
 )
-from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_get
+from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_get, warehouse_ship_by
 from apps.warehouse.exceptions import WarehouseOrderNotCancellable
 from apps.warehouse.selectors import warehouse_order_get
 from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
@@ -159,6 +159,7 @@ def _plan_from_warehouse(fulfillment: FulfillmentOrder, order) -> None:
             warehouse_code=order.warehouse_code,
             lines=sorted(units.items()),
             ship_to=_recipient_of(order),
+            ship_by=warehouse_ship_by(code=order.warehouse_code, now=order.created_at),
             actor=ACTOR,
         )
         _add_leg(

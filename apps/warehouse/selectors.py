@@ -3,13 +3,14 @@ warehouse orders and ASNs."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import F, Prefetch, QuerySet
 
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
 from apps.warehouse.models import (
     AT_WMS,
+    FINAL,
     Asn,
     ReconciliationReport,
     Stock,
@@ -124,3 +125,9 @@ def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransiti
 
 
 WAREHOUSE_STATE_LABELS = dict(WarehouseOrderState.choices)
+
+
+def warehouse_orders_late(*, today: date) -> QuerySet[WarehouseOrder]:
+    """Warehouse orders whose ship-by day has passed without their goods leaving (for operations)."""
+    open_states = [state for state in WarehouseOrderState.values if state not in FINAL]
+    return WarehouseOrder.objects.filter(ship_by__lt=today, state__in=open_states).order_by("ship_by", "id")
