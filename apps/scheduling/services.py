@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from apps.common import logs
 from apps.common.fsm import take_transition
 from apps.distribution.exceptions import BookingDeferred, CarrierPermanentError, CarrierTransientError
 from apps.distribution.selectors import carrier_circuit, distribution_order_get, tracking_carriers_due, tracking_due
@@ -255,6 +256,7 @@ def _enqueue(
         flow=flow,
         priority=min(priority, PRIORITY_MAX),
         virtual_start=max(lane_clock, flow_last) + 1,
+        request_id=logs.current_request_id(),
     )
     entry.history.create(
         merchant_id=merchant_id, transition="enqueue", from_state="", to_state=entry.state, actor=actor, reason=reason

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0006_label_work'),
+        ('scheduling', '0007_request_id'),
     ]
 
     operations = [
