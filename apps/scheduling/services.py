@@ -294,12 +294,16 @@ def _new_warehouse_submission(order, *, actor: str) -> LaneEntry:
     )
 
 
-def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
+def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry | None:
     """Put an accepted order's first work on its lane (order → `scheduled`): its booking on its
     carrier's lane, or, shipped from a warehouse, its submission on the WMS's lane. Then let
-    through what fits."""
+    through what fits. An order no longer `accepted` (cancelled before its news was handled) is
+    left as it is: None."""
     with transaction.atomic():
         order = order_get_for_fulfillment(order_id=order_id)
+        if order.state != "accepted":
+            logger.info("order %s is %s: nothing to schedule", order_id, order.state)
+            return None
         if order.warehouse_code:
             entry = _new_warehouse_submission(order, actor=actor)
         else:
