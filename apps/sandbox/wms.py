@@ -107,6 +107,14 @@ def _record_change(warehouse: SandboxWarehouse, order: SandboxWmsOrder) -> None:
     )
 
 
+def _reference(value) -> str:
+    reference = _text(value, "external_reference")
+    if "/" in reference or reference.strip() != reference:
+        # It is part of the order's URL (orders/<reference>/): a slash would make it unreachable.
+        raise Invalid("external_reference must not contain '/' or surrounding spaces")
+    return reference
+
+
 def _positive_int(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise Invalid(f"{what} must be a positive whole number")
@@ -147,7 +155,7 @@ def order_create(code: str, body) -> tuple[SandboxWmsOrder, bool]:
     """Take an order, or count one more attempt at an order it already has (same reference)."""
     if not isinstance(body, dict):
         raise Invalid("send a JSON object")
-    reference = _text(body.get("external_reference"), "external_reference")
+    reference = _reference(body.get("external_reference"))
     lines = _order_lines(body.get("lines"))
     ship_to = body.get("ship_to")
     if not isinstance(ship_to, dict) or not all(isinstance(ship_to.get(f, ""), str) for f in ADDRESS_FIELDS):
@@ -239,11 +247,13 @@ def _ship(order: SandboxWmsOrder) -> str:
     return PARTIALLY_SHIPPED if any(line["short"] for line in order.lines) else SHIPPED
 
 
-def order_advance(code: str, reference: str, *, now=None) -> SandboxWmsOrder | None:
+def order_advance(code: str, reference: str) -> SandboxWmsOrder | None:
     """Move an order one stage on now (the simulation's step; tests and demos call it directly)."""
-    now = now or timezone.now()
     with transaction.atomic():
         warehouse = _locked(code)
+        # Timed under the lock: a snapshot taken before this shipment has an earlier `taken_at`,
+        # one taken after it a later one (the platform counts shipments by that comparison).
+        now = timezone.now()
         order = SandboxWmsOrder.objects.select_for_update().filter(warehouse_code=code, external_reference=reference)
         order = order.first()
         if order is None or order.stage in FINAL:
@@ -269,7 +279,7 @@ def advance_due_orders(*, now=None, limit: int = 500) -> int:
             warehouse_code=warehouse.code, stage__in=[RECEIVED, PICKING, PACKED]
         ).filter(stage_changed_at__lte=now - timedelta(seconds=seconds))
         for reference in due.order_by("stage_changed_at").values_list("external_reference", flat=True)[:limit]:
-            order_advance(warehouse.code, reference, now=now)
+            order_advance(warehouse.code, reference)
             moved += 1
     return moved
 
@@ -426,7 +436,7 @@ def asn_json(asn: SandboxAsn) -> dict:
 def asn_create(code: str, body) -> tuple[SandboxAsn, bool]:
     if not isinstance(body, dict):
         raise Invalid("send a JSON object")
-    reference = _text(body.get("external_reference"), "external_reference")
+    reference = _reference(body.get("external_reference"))
     raw = body.get("lines")
     if not isinstance(raw, list) or not raw or len(raw) > 1000:
         raise Invalid("lines must be a list of 1 to 1000 {sku, expected}")

@@ -81,7 +81,7 @@ def _order_create(request, code):
     except wms.Invalid as exc:
         return _error(422 if request.body else 400, str(exc))
     except IntegrityError:
-        return _error(409, "the same reference is being created right now; ask again")
+        return _error(503, "the same reference is being created right now; ask again")
     return _lose_reply(warehouse) or _slowly(
         warehouse, JsonResponse(wms.order_json(order), status=201 if created else 200)
     )
@@ -187,7 +187,7 @@ def asns(request, code):
     except wms.Invalid as exc:
         return _error(422 if request.body else 400, str(exc))
     except IntegrityError:
-        return _error(409, "the same reference is being created right now; ask again")
+        return _error(503, "the same reference is being created right now; ask again")
     return _lose_reply(warehouse) or _slowly(warehouse, JsonResponse(wms.asn_json(asn), status=201 if created else 200))
 
 

@@ -229,7 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
     # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
-    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one run at a time.
+    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},

@@ -307,6 +307,7 @@ def test_snapshot_pages_cover_every_sku_once_and_a_bad_token_is_a_400(live_serve
             "orders/",
             b'{"external_reference": "R", "lines": [{"sku": "A", "quantity": 1}], "ship_to": {}, "ship_by": "soon"}',
         ),
+        ("post", "orders/", b'{"external_reference": "R/1", "lines": [{"sku": "A", "quantity": 1}], "ship_to": {}}'),
         ("post", "asns/", b'{"external_reference": "R", "lines": [{"sku": "A", "expected": "many"}]}'),
         ("post", "stock/", b'{"items": [{"sku": "A", "on_hand": -3}]}'),
         ("post", "stock/", b"[1, 2]"),
@@ -349,3 +350,22 @@ def test_without_the_api_key_the_sandbox_wms_answers_nothing(live_server):
     assert [a.status_code for a in answers] == [401] * len(answers)
     assert "Ms Private" not in "".join(a.text for a in answers)
     assert SandboxWarehouse.objects.get(code="sb-locked").outage is False
+
+
+def test_the_admin_lists_and_changes_the_sandbox_wms_without_showing_its_secret(client, django_user_model, live_server):
+    wms = Sandbox(live_server, "sb-admin")
+    wms.post("behaviour/", {"webhook_secret": "admin-must-not-show"})
+    wms.order("WO-1", ("MUG", 1))
+    wms.post("asns/", {"external_reference": "ASN-1", "lines": [{"sku": "MUG", "expected": 1}]})
+    wms.post("asns/ASN-1/receive/")
+    client.force_login(django_user_model.objects.create_superuser(username="root", password="pw-root-123456"))
+    warehouse = SandboxWarehouse.objects.get(code="sb-admin")
+
+    pages = [
+        client.get(f"/admin/sandbox/{model}/")
+        for model in ("sandboxwarehouse", "sandboxwmsorder", "sandboxstock", "sandboxasn")
+    ]
+    change = client.get(f"/admin/sandbox/sandboxwarehouse/{warehouse.pk}/change/")
+
+    assert [p.status_code for p in pages] == [200] * 4 and change.status_code == 200
+    assert all("admin-must-not-show" not in p.content.decode() for p in [*pages, change])
