@@ -3,6 +3,7 @@ discrepancies, warehouse orders with their history and WMS calls, and the reconc
 reports whose held drift operations accept or hold. Actions call services and are logged."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -193,13 +194,6 @@ class WarehouseOrderAdmin(ReadOnlyAdmin):
         )
 
 
-class StockMovementInline(ReadOnlyInline):
-    model = StockMovement
-    fields = ["occurred_at", "kind", "quantity", "reference", "actor", "created_at"]
-    ordering = ["-occurred_at", "-id"]
-    max_num = 0
-
-
 class StockReservationInline(ReadOnlyInline):
     model = StockReservation
     fields = ["owner", "line", "quantity", "expires_at", "created_at", "released_at"]
@@ -214,9 +208,25 @@ class StockAdmin(ReadOnlyAdmin):
     list_display = ["warehouse_code", "merchant_id", "sku", "on_hand", "reserved", "available", "updated_at"]
     list_filter = ["warehouse_code"]
     search_fields = ["sku", "=merchant_id"]
-    fields = ["warehouse_code", "merchant_id", "sku", "on_hand", "reserved", "available", "updated_at"]
+    fields = ["warehouse_code", "merchant_id", "sku", "on_hand", "reserved", "available", "updated_at", "ledger"]
     readonly_fields = fields
-    inlines = [StockReservationInline, StockMovementInline]
+    inlines = [StockReservationInline]
+
+    @admin.display(description="ledger (latest 50)")
+    def ledger(self, obj):
+        movements = StockMovement.objects.filter(stock=obj).order_by("-occurred_at", "-id")[:50]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (m.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), m.kind, f"{m.quantity:+d}", m.reference, m.actor)
+                for m in movements
+            ),
+        )
+        header = "".join(f"<th>{t}</th>" for t in ("at", "kind", "units", "reference", "by"))
+        every = reverse("admin:warehouse_stockmovement_changelist") + f"?stock__id__exact={obj.pk}"
+        table = format_html("<table><tr>{}</tr>{}</table>", mark_safe(header), rows)  # noqa: S308
+        return format_html('{}<a href="{}">every movement</a>', table, every) if movements else "—"
 
 
 @admin.register(StockMovement)

@@ -1,6 +1,6 @@
 """Refusals of the warehouse center."""
 
-from apps.common.exceptions import Conflict, DomainError, NotFound
+from apps.common.exceptions import Conflict, DomainError, NotFound, TransientError
 
 
 class OutOfStock(Conflict):
@@ -37,3 +37,11 @@ class InvalidAsn(DomainError):
 
 class DriftAlreadyDecided(Conflict):
     code = "drift_already_decided"
+
+
+class WarehouseCallDeferred(TransientError):
+    """The call must wait (a submit to the WMS may still be on its way): try again in `retry_in` s."""
+
+    def __init__(self, message: str, *, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in

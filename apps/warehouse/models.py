@@ -77,6 +77,9 @@ class WarehouseOrder(ConcurrentTransitionMixin, models.Model):
     # The highest WMS change counter applied: news at or below it is stale or a duplicate.
     wms_sequence = models.BigIntegerField(default=0)
     wms_changed_at = models.DateTimeField(null=True, blank=True)
+    # Until when a create call to the WMS may still be on its way: a cancel waits for it rather
+    # than conclude the WMS never had the order.
+    submitting_until = models.DateTimeField(null=True, blank=True)
     parcels = models.JSONField(default=list, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

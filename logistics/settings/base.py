@@ -257,13 +257,13 @@ OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default
 # How long the breaker's callers wait before asking again when Redis cannot say whether a
 # carrier's circuit is open (they hold rather than call the carrier blind).
 CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
-# Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 # Reconciling a WMS stock snapshot (docs/warehouse.md): drift within this many units, or this
 # percentage of on hand, is corrected automatically; more is held for operations. A snapshot that
 # would zero more than this percentage of the stocked SKUs is refused.
 WAREHOUSE_DRIFT_TOLERANCE_UNITS = env.int("WAREHOUSE_DRIFT_TOLERANCE_UNITS", default=2)
 WAREHOUSE_DRIFT_TOLERANCE_PERCENT = env.float("WAREHOUSE_DRIFT_TOLERANCE_PERCENT", default=1.0)
 WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT = env.float("WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT", default=5.0)
+# Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
 ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)
 ORDER_ARCHIVE_MAX_BATCHES = env.int("ORDER_ARCHIVE_MAX_BATCHES", default=100)

@@ -370,5 +370,10 @@ class Migration(migrations.Migration):
             model_name='stockreservation',
             index=models.Index(condition=models.Q(('expires_at__isnull', False), ('released_at__isnull', True)), fields=['expires_at'], name='reservation_expiring'),
         ),
+        migrations.AddField(
+            model_name="warehouseorder",
+            name="submitting_until",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.RunPython(map_old_states, migrations.RunPython.noop),
     ]

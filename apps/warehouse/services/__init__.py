@@ -19,6 +19,7 @@ from apps.warehouse.services.reconcile import (
 from apps.warehouse.services.stock import (
     stock_adjust,
     stock_check,
+    stock_count,
     stock_release,
     stock_reservations_expire,
     stock_reserve,
@@ -41,6 +42,7 @@ __all__ = [
     "reconciliation_drift_hold",
     "stock_adjust",
     "stock_check",
+    "stock_count",
     "stock_release",
     "stock_reservations_expire",
     "stock_reserve",

@@ -260,6 +260,24 @@ def stock_adjust(*, merchant_id: int, warehouse_code: str, sku: str, quantity: i
 
 
 @transaction.atomic
+def stock_count(*, merchant_id: int, warehouse_code: str, sku: str, on_hand: int, reason: str, actor: str) -> Stock:
+    """Set on hand to a counted figure (an opening count, a stocktake): the difference goes into
+    the ledger as an adjustment; the same count twice changes nothing."""
+    stock = stock_row(merchant_id=merchant_id, warehouse_code=warehouse_code, sku=sku)
+    stock = Stock.objects.select_for_update().get(pk=stock.pk)
+    if on_hand != stock.on_hand:
+        return stock_adjust(
+            merchant_id=merchant_id,
+            warehouse_code=warehouse_code,
+            sku=sku,
+            quantity=on_hand - stock.on_hand,
+            reason=reason,
+            actor=actor,
+        )
+    return stock
+
+
+@transaction.atomic
 def stock_reserve(
     *,
     merchant_id: int,

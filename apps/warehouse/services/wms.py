@@ -16,12 +16,15 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.common.fsm import forward_path
 from apps.warehouse import events
+from apps.warehouse.exceptions import WarehouseCallDeferred
 from apps.warehouse.models import (
     FINAL,
     WMS_RANK,
@@ -55,7 +58,9 @@ STATE_OF_STAGE = {
     WmsStage.CANCELLED: S.CANCELLED,
     WmsStage.REJECTED: S.REJECTED,
 }
-ENDING_STAGES = {WmsStage.SHIPPED, WmsStage.CANCELLED, WmsStage.REJECTED}
+# How long a create call may take at most (the gateway's attempts, each with its timeout, and its
+# look-ups by reference), for a cancel to wait out a submit that may still reach the WMS.
+SUBMIT_LEASE_SECONDS = 6 * settings.WMS_HTTP_TIMEOUT_SECONDS + 5
 
 
 def _request(warehouse_order: WarehouseOrder) -> WmsOrderRequest:
@@ -86,12 +91,15 @@ def warehouse_order_submit(*, warehouse_order_id: int) -> WarehouseOrder:
         elif warehouse_order.state != S.SUBMITTED:
             return warehouse_order
         request = _request(warehouse_order)
+        warehouse_order.submitting_until = timezone.now() + timedelta(seconds=SUBMIT_LEASE_SECONDS)
+        warehouse_order.save(update_fields=["submitting_until", "updated_at"])
     code = warehouse_order.warehouse_code
     try:
         wms_order = gateway(
             code, warehouse_order_id=warehouse_order.pk, reference=request.external_reference
         ).create_order(request)
     except WmsRefused as exc:
+        WarehouseOrder.objects.filter(pk=warehouse_order_id).update(submitting_until=None)
         with transaction.atomic():
             warehouse_order = locked(warehouse_order_id)
             if warehouse_order.state in (S.SUBMITTED, S.CANCEL_REQUESTED):
@@ -117,6 +125,11 @@ def warehouse_order_request_cancel(*, warehouse_order_id: int) -> WarehouseOrder
     if not warehouse_order.wms_order_id:
         found = wms.get_order(reference)
         if found is None:
+            if warehouse_order.submitting_until and warehouse_order.submitting_until > timezone.now():
+                raise WarehouseCallDeferred(
+                    f"{reference}: a submit to the WMS may still be on its way; cancel after it",
+                    retry_in=(warehouse_order.submitting_until - timezone.now()).total_seconds(),
+                )
             with transaction.atomic():
                 warehouse_order = locked(warehouse_order_id)
                 if warehouse_order.state == S.CANCEL_REQUESTED:
@@ -184,6 +197,7 @@ def warehouse_apply_wms_order(*, warehouse_code: str, wms_order: WmsOrder) -> Wa
             logger.warning("WMS news about %s, which was never submitted: ignored", warehouse_order)
             return warehouse_order
         warehouse_order.wms_sequence = wms_order.sequence
+        warehouse_order.submitting_until = None
         warehouse_order.wms_order_id = wms_order.wms_order_id[:64]
         warehouse_order.wms_stage = wms_order.stage
         warehouse_order.wms_changed_at = wms_order.changed_at

@@ -161,3 +161,54 @@ def test_the_snapshot_is_read_page_by_page_over_http_and_a_second_run_adjusts_no
     assert (first.skus, first.adjusted) == (2500, 50)
     assert (second.adjusted, second.held) == (0, 2450)  # SKUs the merchant never told us about stay held
     assert levels("SKU00000")[0] == 20
+
+
+def test_the_demo_books_agree_with_the_demo_warehouses_shelves(live_server, settings):
+    from django.core.management import call_command
+
+    settings.SITE_URL = live_server.url
+    for _ in range(2):  # seeding twice counts the goods once
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    reports = [warehouse_stock_snapshot_reconcile(warehouse_code=code) for code in ("sz-fulfil", "rtm-fulfil")]
+
+    assert all(r.outcome == "applied" and r.skus and (r.adjusted, r.held) == (0, 0) for r in reports)
+    assert StockMovement.objects.filter(kind="adjustment").count() == sum(r.skus for r in reports)
+    assert stock_check().differences == []
+
+
+def test_webhooks_twice_shuffled_and_dropped_then_one_poll_end_every_order_where_the_wms_has_it(live_server):
+    """The sandbox WMS sends every change twice, in shuffled order, drops a fifth, and picks some
+    lines short; after one poll of changes every warehouse order is where the WMS has it, and
+    every shipped unit has left our stock once."""
+    wms = SandboxWarehouse(live_server, "hk-1")
+    wms.knobs(webhook_shuffle=True, webhook_drop_rate=0.2, short_pick_rate=0.3)
+    wms.stock({"A": 500, "B": 500})
+    stock("A", 500)
+    stock("B", 500)
+    orders = [
+        warehouse_order_submit(warehouse_order_id=create([("A", 3), ("B", 2), ("A", 1)], order_id=i).pk)
+        for i in range(12)
+    ]
+    for warehouse_order in orders:
+        for _ in range(3):
+            wms.advance(f"WO-{warehouse_order.pk}")
+    wms.step()
+
+    warehouse_poll_changes(warehouse_code="hk-1")
+
+    expected_state = {"shipped": "shipped", "partially_shipped": "incomplete", "rejected": "rejected"}
+    shipped = {"A": 0, "B": 0}
+    for warehouse_order in orders:
+        [at_wms] = wms.orders(f"WO-{warehouse_order.pk}")
+        warehouse_order.refresh_from_db()
+        assert warehouse_order.state == expected_state[at_wms["stage"]], at_wms
+        for line in at_wms["lines"]:
+            shipped[line["sku"]] += line.get("shipped", 0)
+        assert sum(line.shipped for line in warehouse_order.lines.all()) == sum(
+            line.get("shipped", 0) for line in at_wms["lines"]
+        )
+    assert levels("A") == (500 - shipped["A"], 0, 500 - shipped["A"])
+    assert levels("B") == (500 - shipped["B"], 0, 500 - shipped["B"])
+    assert StockMovement.objects.filter(kind="shipped").count() <= 3 * len(orders)
+    assert stock_check().differences == []

@@ -1,6 +1,7 @@
 """Warehouse orders at the WMS: submitting, cancelling, and following its news, however it comes."""
 
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -295,3 +296,30 @@ def test_archiving_an_order_moves_its_warehouse_orders_and_leaves_the_stock_whol
     assert documents[0]["lines"][0]["shipped"] == 2 and documents[0]["history"]
     assert levels("MUG") == (3, 0, 3)
     assert stock_check().differences == []
+
+
+@pytest.mark.clock
+def test_a_cancel_waits_for_a_submit_that_may_still_reach_the_wms(wms):
+    import time_machine
+    from django.utils import timezone
+
+    from apps.warehouse.exceptions import WarehouseCallDeferred
+
+    stock("MUG", 5)
+    warehouse_order = create([("MUG", 2)])
+    wms.down = True
+    with pytest.raises(WmsUnavailable):  # the create timed out: it may still land at the WMS
+        warehouse_order_submit(warehouse_order_id=warehouse_order.pk)
+    wms.down = False
+    warehouse_order_cancel(warehouse_order_id=warehouse_order.pk, actor="merchant:7", reason="oops")
+
+    with pytest.raises(WarehouseCallDeferred) as deferred:
+        warehouse_order_request_cancel(warehouse_order_id=warehouse_order.pk)
+    assert WarehouseOrder.objects.get(pk=warehouse_order.pk).state == "cancel_requested"
+    assert deferred.value.retry_in > 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=deferred.value.retry_in + 1)):
+        cancelled = warehouse_order_request_cancel(warehouse_order_id=warehouse_order.pk)
+
+    assert cancelled.state == "cancelled"
+    assert "never had" in cancelled.history.last().reason
+    assert levels("MUG") == (5, 0, 5)

@@ -32,6 +32,7 @@ from apps.resources.services import (
     surcharge_set,
     warehouse_upsert,
 )
+from apps.warehouse.services import stock_count
 
 DEMO_MERCHANT = "Shenzhen Gadgets"
 DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"
@@ -272,6 +273,15 @@ class Command(BaseCommand):
                 # The sandbox WMS is another system: reached by its own command, never imported.
                 pairs = [f"{sku}={units}" for sku, units in spec["stock"].items()]
                 call_command("sandbox_wms_stock", spec["code"], "--set", *pairs, stdout=self.stdout)
+            for sku, units in spec["stock"].items():  # the same goods in the platform's books
+                stock_count(
+                    merchant_id=merchant.pk,
+                    warehouse_code=spec["code"],
+                    sku=sku,
+                    on_hand=units,
+                    reason="demo opening count",
+                    actor="system:seed_demo",
+                )
         merchant_preferences_set(
             merchant_id=merchant.pk, preferred=["euro-post"], blocked=[], default_strategy="preferred"
         )
