@@ -57,6 +57,7 @@ from apps.scheduling.models import (
     WorkKind,
 )
 from apps.warehouse.breaker import wms_circuit
+from apps.warehouse.exceptions import WarehouseCallDeferred
 from apps.warehouse.selectors import (
     asns_receiving,
     warehouse_order_get,
@@ -889,7 +890,7 @@ def _run_call(entry: LaneEntry, call) -> LaneEntry | None:
     except (CarrierPermanentError, WmsRefused) as exc:
         refusal = getattr(exc, "message", None) or str(exc)
         return _settle(entry.pk, lambda e: _finish(e, "fail", reason=refusal))
-    except (CarrierTransientError, WmsUnavailable) as exc:
+    except (CarrierTransientError, WmsUnavailable, WarehouseCallDeferred) as exc:
         error, retry_in = str(exc), getattr(exc, "retry_in", None)
         circuit_open = retry_in is not None  # the breaker's CircuitOpen: no call was made
         latency = None if circuit_open else (time.monotonic() - started) * 1000
