@@ -5,7 +5,9 @@ one row past their end instead), filters that ride indexes, a fixed number of qu
 import json
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation, helpers
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.urls import reverse
@@ -14,16 +16,24 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from apps.backoffice.selectors import order_operations
+from apps.backoffice.services import (
+    order_cancel_by_staff,
+    order_hold_by_staff,
+    order_release_by_staff,
+    order_reroute_by_staff,
+    order_retry_by_staff,
+)
 from apps.common.admin import TransitionHistoryInline
 from apps.common.exceptions import DomainError
-from apps.distribution.services import distribution_order_retry
 from apps.merchants.selectors import merchant_list
 from apps.orders.filters import first_id_at
 from apps.orders.models import ArchivedOrder, Order, OrderTransition
 from apps.orders.selectors import parse_order_id
-from apps.orders.services import order_cancel
 from apps.resources.selectors import carrier_list, destination_countries
 from apps.scheduling.selectors import order_wait
+
+# Every order action is offered on the list (for the selected orders) and on the order's page.
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 def staff_actor(request) -> str:
@@ -134,6 +144,22 @@ class OrderTransitionInline(TransitionHistoryInline):
     verbose_name_plural = "history"
 
 
+class OrderActionForm(helpers.ActionForm):
+    """The admin's action picker with a note: the reason recorded with a cancel, re-route or hold,
+    and for a re-route optionally the carrier service to go to ("carrier/service")."""
+
+    note = forms.CharField(required=False, max_length=300, label="Note")
+    route = forms.CharField(required=False, max_length=101, label="Re-route to (carrier/service, optional)")
+
+
+def _posted(request, name: str) -> str:
+    # The page's action form posts its fields with the change form's prefix.
+    for key in (name, f"{ActionLocation.CHANGE_FORM.value}-{name}"):
+        if request.POST.get(key, "").strip():
+            return request.POST[key].strip()[:300]
+    return ""
+
+
 def _table(headers: list[str], rows: list[tuple]) -> str:
     if not rows:
         return "—"
@@ -153,12 +179,17 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
     search_help_text = "Order id or number, reference, tracking number, recipient name or email."
     ordering = ["-id"]
     inlines = [OrderTransitionInline]
-    actions = ["cancel_orders", "retry_bookings"]
+    actions = ["cancel_orders", "reroute_orders", "retry_bookings", "hold_orders", "release_orders"]
+    action_form = OrderActionForm
     fieldsets = [
         (None, {"fields": ["number", "merchant", "state", "version", "channel", "reference", "created_at"]}),
         ("Route", {"fields": ["service_level", "carrier_code", "service_code", "warehouse_code", "quoted", "route"]}),
         ("Parties", {"fields": ["sender", "recipient", "tracking_number"]}),
-        ("Across the centers", {"fields": ["lane", "fulfilment", "distribution", "carrier_calls", "webhooks_sent"]}),
+        (
+            "Across the centers",
+            {"fields": ["lane", "lane_history", "fulfilment", "distribution", "carrier_calls", "webhooks_sent"]},
+        ),
+        ("Operations", {"fields": ["staff_actions", "assignments"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -212,6 +243,50 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
             estimate = "unknown" if wait.estimate_seconds is None else f"~{wait.estimate_seconds} s"
             text += f"; place {wait.place}, held by {wait.held_by}: {wait.reason}; estimate {estimate}"
         return text
+
+    @admin.display(description="lane history")
+    def lane_history(self, order: Order) -> str:
+        return _table(
+            ["when", "step", "from", "to", "actor", "reason"],
+            [
+                (f"{h.occurred_at:%Y-%m-%d %H:%M:%S}", h.transition, h.from_state, h.to_state, h.actor, h.reason)
+                for h in self._operations.lane_history
+            ],
+        )
+
+    @admin.display(description="staff actions")
+    def staff_actions(self, order: Order) -> str:
+        return _table(
+            ["when", "staff", "action", "on", "outcome", "note"],
+            [
+                (
+                    f"{r.occurred_at:%Y-%m-%d %H:%M:%S}",
+                    r.actor,
+                    r.action,
+                    f"{r.subject_kind} {r.subject_id}",
+                    r.outcome,
+                    r.note,
+                )
+                for r in self._operations.staff_actions
+            ],
+        )
+
+    @admin.display(description="handed to")
+    def assignments(self, order: Order) -> str:
+        return _table(
+            ["since", "person", "work", "note", "by", "closed"],
+            [
+                (
+                    f"{a.assigned_at:%Y-%m-%d %H:%M:%S}",
+                    a.assignee.get_username(),
+                    f"{a.subject_kind} {a.subject_id}",
+                    a.note,
+                    a.assigned_by,
+                    f"{a.closed_at:%Y-%m-%d %H:%M}" if a.closed_at else "open",
+                )
+                for a in self._operations.assignments
+            ],
+        )
 
     @admin.display(description="fulfilment legs")
     def fulfilment(self, order: Order) -> str:
@@ -267,29 +342,71 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("backoffice.retry_work")
 
-    @admin.action(description="Cancel the selected orders (before hand-over)", permissions=["cancel"])
+    def has_reroute_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.reroute_order")
+
+    def has_hold_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.hold_order")
+
+    @admin.action(description="Cancel (before hand-over)", permissions=["cancel"], location=BOTH)
     def cancel_orders(self, request, queryset):
+        reason = _posted(request, "note") or "cancelled by operations"
         self._each(
             request,
             queryset,
-            lambda order: order_cancel(
-                merchant_id=order.merchant_id,
-                order_id=order.id,
-                actor=staff_actor(request),
-                reason="cancelled by operations",
-            ),
+            lambda order: order_cancel_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
             done="cancelled",
         )
 
-    @admin.action(description="Retry the booking or tracking of the selected orders", permissions=["retry"])
-    def retry_bookings(self, request, queryset):
-        def retry(order):
-            legs = order_operations(order_id=order.id).distribution_orders
-            if not legs:
-                raise DomainError(f"Order {order.number} has no distribution order to retry.", code="nothing_to_retry")
-            distribution_order_retry(distribution_order_id=legs[-1].id, actor=staff_actor(request))
+    @admin.action(
+        description="Re-route to another carrier (before a carrier has the parcel)",
+        permissions=["reroute"],
+        location=BOTH,
+    )
+    def reroute_orders(self, request, queryset):
+        reason = _posted(request, "note") or "re-routed by operations"
+        route = _posted(request, "route")
+        chosen = tuple(route.split("/", 1)) if "/" in route else None
+        if route and chosen is None:
+            self.message_user(request, "Give the route as carrier/service, e.g. euro-post/standard.", messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda order: order_reroute_by_staff(
+                order_id=order.id, actor=staff_actor(request), reason=reason, chosen_route=chosen
+            ),
+            done="re-routed",
+        )
 
-        self._each(request, queryset, retry, done="retried")
+    @admin.action(description="Retry the booking or tracking", permissions=["retry"], location=BOTH)
+    def retry_bookings(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda order: order_retry_by_staff(order_id=order.id, actor=staff_actor(request)),
+            done="retried",
+        )
+
+    @admin.action(description="Hold the booking on its lane", permissions=["hold"], location=BOTH)
+    def hold_orders(self, request, queryset):
+        reason = _posted(request, "note") or "held by operations"
+        self._each(
+            request,
+            queryset,
+            lambda order: order_hold_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
+            done="held",
+        )
+
+    @admin.action(description="Release a held booking", permissions=["hold"], location=BOTH)
+    def release_orders(self, request, queryset):
+        reason = _posted(request, "note")
+        self._each(
+            request,
+            queryset,
+            lambda order: order_release_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
+            done="released",
+        )
 
     def _each(self, request, queryset, act, *, done: str) -> None:
         succeeded = 0

@@ -336,3 +336,19 @@ def drain(*, run_tasks: bool = True, max_rounds: int = 50) -> int:
                     run_subscription(event_id=row.id, name=sub.name)
             handled += 1
     raise RuntimeError(f"events still pending after {max_rounds} rounds")
+
+
+@dataclass(frozen=True)
+class RelayLag:
+    unrelayed: int  # stops counting at `cap`
+    oldest_seconds: float | None  # age of the oldest event not yet relayed; None when none waits
+
+
+def relay_lag(*, cap: int = 10_000) -> RelayLag:
+    """How far the relay is behind: on the unrelayed partial index, two bounded queries."""
+    waiting = OutboxEvent.objects.filter(relayed_at__isnull=True)
+    oldest = waiting.order_by("id").values_list("created_at", flat=True).first()
+    return RelayLag(
+        unrelayed=waiting.order_by()[:cap].count(),
+        oldest_seconds=(timezone.now() - oldest).total_seconds() if oldest else None,
+    )

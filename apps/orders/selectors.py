@@ -1,7 +1,12 @@
 """Reads of the order center."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import timedelta
 
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
+
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.orders import numbers
 from apps.orders.exceptions import OrderNotFound
 from apps.orders.models import ArchivedOrder, Order, OrderTransition, Parcel
@@ -73,3 +78,52 @@ def order_find_for_buyer(
     if order is None or order.recipient_postal_code.replace(" ", "").upper() != wanted:
         return None
     return order
+
+
+def orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Orders that need a person or never reached a lane: flagged `exception`, or still `accepted`
+    past `older_than` (the outbox relay or the scheduling center is not taking them). Orders on
+    a lane or with a carrier are reported by those centers. Rides the state index."""
+    cutoff = timezone.now() - older_than
+    return stuck_groups(
+        center="orders",
+        kind="order",
+        queryset=Order.objects.all(),
+        reasons=[
+            ("flagged for a person (exception)", Q(state="exception")),
+            ("accepted, never put on a lane", Q(state="accepted", updated_at__lt=cutoff)),
+        ],
+        since_field="updated_at",
+        detail=lambda order: f"{order.number} {order.state}, {order.carrier_code or 'no carrier'}",
+        sample=sample,
+    )
+
+
+# Ids are time-ordered (apps.orders.filters): "since" is an id range read on the primary key, so
+# these cost what the window holds, never the whole table.
+
+
+def _first_id_at(moment):
+    from apps.orders.filters import first_id_at  # filters builds on order_list above: import late
+
+    return first_id_at(moment)
+
+
+def orders_accepted_per_minute(*, since) -> list[tuple]:
+    """(minute, orders accepted in it) since `since`, oldest first; minutes with none are left out."""
+    rows = (
+        Order.objects.filter(id__gte=_first_id_at(since), created_at__gte=since)
+        .annotate(minute=TruncMinute("created_at"))
+        .values("minute")
+        .annotate(n=Count("id"))
+        .order_by("minute")
+    )
+    return [(row["minute"], row["n"]) for row in rows]
+
+
+def orders_count_by(*, field: str, since) -> list[tuple[str, int]]:
+    """Orders made since `since` by `state` or `carrier_code`, most first."""
+    if field not in ("state", "carrier_code"):
+        raise ValueError(f"orders are not counted by {field}")
+    rows = Order.objects.filter(id__gte=_first_id_at(since)).values(field).annotate(n=Count("id")).order_by("-n", field)
+    return [(row[field] or "—", row["n"]) for row in rows]
