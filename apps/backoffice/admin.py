@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from apps.backoffice.models import StaffActionRecord, WorkAssignment
 from apps.backoffice.selectors import order_operations
 from apps.backoffice.services import (
     order_cancel_by_staff,
@@ -22,6 +23,7 @@ from apps.backoffice.services import (
     order_release_by_staff,
     order_reroute_by_staff,
     order_retry_by_staff,
+    work_assignment_close,
 )
 from apps.common.admin import TransitionHistoryInline
 from apps.common.exceptions import DomainError
@@ -453,3 +455,53 @@ class ArchivedOrderAdmin(_WithoutCount, admin.ModelAdmin):
                 for s in order.history()
             ],
         )
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffActionRecord)
+class StaffActionRecordAdmin(_WithoutCount, _ReadOnly):
+    """The audit trail: written by the back office's services alone, never edited."""
+
+    list_display = ["occurred_at", "actor", "action", "subject_kind", "subject_id", "order_id", "outcome", "note"]
+    list_filter = ["action", "outcome", "subject_kind"]
+    search_fields = ["=actor", "=order_id", "=subject_id"]
+    ordering = ["-occurred_at", "-id"]
+
+
+@admin.register(WorkAssignment)
+class WorkAssignmentAdmin(_ReadOnly):
+    """Stuck work handed to a person (from *Stuck work*); its assignee closes it when done."""
+
+    list_display = [
+        "assigned_at",
+        "assignee",
+        "subject_kind",
+        "subject_id",
+        "order_id",
+        "note",
+        "assigned_by",
+        "closed_at",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter), "subject_kind"]
+    list_select_related = ["assignee"]
+    search_fields = ["=order_id", "=subject_id", "assignee__username"]
+    actions = ["close"]
+
+    def has_assign_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.assign_work")
+
+    @admin.action(description="Close the selected assignments (done)", permissions=["assign"])
+    def close(self, request, queryset):
+        for assignment in queryset[:500]:
+            work_assignment_close(assignment_id=assignment.pk, actor=staff_actor(request))
+        self.message_user(request, "Closed.", messages.SUCCESS)

@@ -51,8 +51,14 @@ def queue_depths(*, queues: list[str]) -> dict[str, int] | None:
         return None
 
 
+# A worker silent for longer than this is taken as gone for good (killed, its host replaced) and
+# no longer shown; one that stopped cleanly removed itself.
+FORGOTTEN_AFTER_SECONDS = 3600
+
+
 def worker_heartbeats() -> list[WorkerHeartbeat] | None:
-    """Every worker that wrote a heartbeat (alive or silent), or None when Redis does not answer."""
+    """Every worker that wrote a heartbeat in the last hour (alive or silent), or None when Redis
+    does not answer."""
     try:
         raw = _redis().hgetall(HEARTBEATS_KEY)
     except redis.RedisError as exc:
@@ -60,6 +66,7 @@ def worker_heartbeats() -> list[WorkerHeartbeat] | None:
         return None
     now = time.time()
     beats = [WorkerHeartbeat(hostname=k.decode(), seconds_ago=max(0.0, now - float(v))) for k, v in raw.items()]
+    beats = [beat for beat in beats if beat.seconds_ago <= FORGOTTEN_AFTER_SECONDS]
     return sorted(beats, key=lambda beat: beat.hostname)
 
 

@@ -23,3 +23,13 @@ def staff(db):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def no_heartbeats():
+    """Heartbeats written by one test (as a worker would) are not seen by the next."""
+    from apps.common.workers import HEARTBEATS_KEY, _redis
+
+    _redis().delete(HEARTBEATS_KEY)
+    yield
+    _redis().delete(HEARTBEATS_KEY)

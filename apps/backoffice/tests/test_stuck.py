@@ -222,3 +222,25 @@ def test_distribution_order_is_untouched_by_a_refused_retry(client, stuck):
 
     assert "has no delivery to retry yet" in answer.content.decode()
     assert not DistributionOrder.objects.filter(order_id=flagged.pk).exists()
+
+
+def test_an_assignment_is_closed_from_the_admin_and_the_closing_is_audited(client, stuck):
+    user = _member(client, "support")
+    leg = stuck["leg"]
+    client.post(
+        STUCK,
+        {
+            "action": "assign",
+            "items": [f"distribution_order:{leg.pk}:{leg.order_id}:"],
+            "assignee": user.pk,
+            "note": "x",
+        },
+    )
+    assignment = WorkAssignment.objects.get()
+
+    client.post("/admin/backoffice/workassignment/", {"action": "close", "_selected_action": [assignment.pk]})
+
+    assignment.refresh_from_db()
+    assert assignment.closed_at is not None
+    assert StaffActionRecord.objects.filter(action="close_assignment", actor="staff:support-1").exists()
+    assert client.get("/admin/backoffice/staffactionrecord/").status_code == 200
