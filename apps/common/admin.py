@@ -57,3 +57,8 @@ class OutboxEventAdmin(admin.ModelAdmin):
 class IdWorkerLeaseAdmin(admin.ModelAdmin):
     list_display = ["worker_id", "holder", "expires_at"]
     search_fields = ["holder"]
+
+
+def staff_actor(request) -> str:
+    """How a staff member's action is recorded in histories and change logs."""
+    return f"staff:{request.user.get_username()}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline, staff_actor
 from apps.distribution.models import (
     CarrierCall,
     CarrierWebhookConfig,
@@ -18,7 +18,7 @@ from apps.distribution.models import (
     TrackingEvent,
 )
 from apps.distribution.selectors import carrier_health_report, distribution_orders_stuck
-from apps.distribution.services import distribution_order_retry
+from apps.distribution.services import distribution_order_request_label, distribution_order_retry
 from apps.resources.selectors import carrier_list
 
 HEALTH_WINDOW = timedelta(hours=1)
@@ -63,7 +63,7 @@ class DistributionOrderAdmin(admin.ModelAdmin):
     ]
     list_filter = [StuckFilter, "state", "carrier_code"]
     search_fields = ["=id", "=order_id", "tracking_number"]
-    actions = ["retry_now"]
+    actions = ["retry_now", "fetch_label"]
     change_list_template = "admin/distribution/distributionorder_change_list.html"
     readonly_fields = [
         "order_id",
@@ -99,8 +99,20 @@ class DistributionOrderAdmin(admin.ModelAdmin):
     @admin.action(description="Retry now (book again, or poll the carrier now)")
     def retry_now(self, request, queryset):
         for distribution_order in queryset:
-            distribution_order_retry(distribution_order_id=distribution_order.pk, actor=f"staff:{request.user.pk}")
+            distribution_order_retry(distribution_order_id=distribution_order.pk, actor=staff_actor(request))
         self.message_user(request, f"Asked {queryset.count()} distribution order(s) to retry.", messages.SUCCESS)
+
+    @admin.action(description="Fetch the carrier's label again (through the carrier's lane)")
+    def fetch_label(self, request, queryset):
+        asked = sum(
+            distribution_order_request_label(
+                distribution_order_id=d.pk, actor=staff_actor(request), reason="operations asked for the label again"
+            )
+            for d in queryset
+        )
+        skipped = len(queryset) - asked
+        note = f"; {skipped} not booked or already delivered" if skipped else ""
+        self.message_user(request, f"Asked the carrier for {asked} label(s){note}.", messages.SUCCESS)
 
     def get_urls(self):
         label = path("<int:pk>/label.pdf", self.admin_site.admin_view(self.label_view), name="distribution_label")

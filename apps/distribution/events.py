@@ -19,6 +19,8 @@ DISTRIBUTION_ORDER_CANCELLED = distribution_state_event(DistributionState.CANCEL
 DISTRIBUTION_ORDER_RETRY_REQUESTED = "distribution.order.retry_requested"
 # The carrier booked a delivery that was cancelled meanwhile: its shipment must be voided.
 DISTRIBUTION_ORDER_VOID_REQUESTED = "distribution.order.void_requested"
+# The carrier's label is to be fetched (its booking answer had none, or operations asked again).
+DISTRIBUTION_ORDER_LABEL_REQUESTED = "distribution.order.label_requested"
 
 
 def distribution_event(

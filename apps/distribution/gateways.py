@@ -193,7 +193,8 @@ class SandboxGateway:
             headers={"Idempotency-Key": request.idempotency_key},
         )
         body = response.json()
-        return Booking(tracking_number=body["tracking_number"], label_pdf=base64.b64decode(body["label_pdf"]))
+        # Some carriers make the label after the booking: then the answer has none and it is fetched later.
+        return Booking(tracking_number=body["tracking_number"], label_pdf=base64.b64decode(body.get("label_pdf") or ""))
 
     def cancel(self, tracking_number: str) -> None:
         self._call("cancel", "POST", f"shipments/{tracking_number}/cancel/")

@@ -1,11 +1,18 @@
-from django.contrib import admin, messages
-from django.db.models import Count, Min, Q
+from datetime import timedelta
 
-from apps.common.admin import ReadOnlyInline, TransitionHistoryInline
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Min, Q
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+
+from apps.common.admin import ReadOnlyInline, TransitionHistoryInline, staff_actor
 from apps.scheduling.models import Lane, LaneChange, LaneEntry, LaneEntryTransition, MerchantPriority
-from apps.scheduling.selectors import order_wait
+from apps.scheduling.selectors import lane_overview, order_wait
 from apps.scheduling.services import (
     LIMIT_FIELDS,
+    lane_drain,
     lane_entry_raise,
     lane_limits_follow_carrier,
     lane_limits_set,
@@ -19,10 +26,6 @@ class LaneChangeInline(ReadOnlyInline):
     fields = ["changed_at", "actor", "old", "new"]
 
 
-def _actor(request) -> str:
-    return f"user:{request.user.pk}"
-
-
 @admin.register(Lane)
 class LaneAdmin(admin.ModelAdmin):
     list_display = [
@@ -32,9 +35,11 @@ class LaneAdmin(admin.ModelAdmin):
         "max_in_flight",
         "limits_set_by",
         "paused",
+        "draining",
         "hold_reason",
         "queued",
         "in_flight",
+        "released_last_minute",
         "oldest_waiting",
     ]
     list_filter = ["downstream_kind", "paused"]
@@ -48,6 +53,7 @@ class LaneAdmin(admin.ModelAdmin):
         "max_in_flight",
         "limits_set_by",
         "paused",
+        "draining",
         "hold_reason",
         "held_since",
         "virtual_clock",
@@ -57,23 +63,54 @@ class LaneAdmin(admin.ModelAdmin):
         "downstream_kind",
         "downstream_code",
         "limits_set_by",
+        "draining",
         "hold_reason",
         "held_since",
         "virtual_clock",
     ]
     inlines = [LaneChangeInline]
-    actions = ["pause", "resume", "follow_carrier"]
+    actions = ["pause", "resume", "drain", "follow_carrier"]
+    # The lane page: depth, pace, gate, breaker and health, and each merchant's share, above the limits form.
+    change_form_template = "admin/scheduling/lane/change_form.html"
 
     def get_queryset(self, request):
+        minute_ago = timezone.now() - timedelta(minutes=1)
         return (
             super()
             .get_queryset(request)
             .annotate(
                 queued_count=Count("entries", filter=Q(entries__state="queued")),
                 in_flight_count=Count("entries", filter=Q(entries__state="released")),
+                released_count=Count("entries", filter=Q(entries__released_at__gte=minute_ago)),
                 oldest_queued=Min("entries__enqueued_at", filter=Q(entries__state="queued")),
             )
         )
+
+    def get_urls(self):
+        control = self.admin_site.admin_view(self.control_view)
+        return [path("<int:lane_id>/change/control/", control, name="scheduling_lane_control"), *super().get_urls()]
+
+    def control_view(self, request, lane_id: int):
+        """Pause, resume or drain one lane from its page (POST only, staff who may change lanes)."""
+        lane = self.get_object(request, str(lane_id))
+        if request.method != "POST" or lane is None or not self.has_change_permission(request, lane):
+            raise PermissionDenied
+        operation = request.POST.get("operation")
+        if operation == "drain":
+            lane_drain(lane_id=lane.pk, actor=staff_actor(request))
+            messages.success(request, f"{lane} drains: it pauses by itself once nothing waits.")
+        elif operation in ("pause", "resume"):
+            lane_pause(lane_id=lane.pk, paused=operation == "pause", actor=staff_actor(request))
+            messages.success(request, f"{lane} {'paused' if operation == 'pause' else 'resumed'}.")
+        else:
+            messages.error(request, "Unknown lane operation.")
+        return redirect("admin:scheduling_lane_change", lane.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        lane = self.get_object(request, object_id)
+        if lane is not None:
+            extra_context = {**(extra_context or {}), "overview": lane_overview(lane=lane)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False  # lanes come from the resource center's carriers
@@ -82,9 +119,9 @@ class LaneAdmin(admin.ModelAdmin):
         # Limits go through the service, which records the edit and keeps it over the carrier's values.
         edited = {field: form.cleaned_data[field] for field in LIMIT_FIELDS if field in form.changed_data}
         if edited:
-            lane_limits_set(lane_id=obj.pk, actor=_actor(request), **edited)
+            lane_limits_set(lane_id=obj.pk, actor=staff_actor(request), **edited)
         if "paused" in form.changed_data:
-            lane_pause(lane_id=obj.pk, paused=form.cleaned_data["paused"], actor=_actor(request))
+            lane_pause(lane_id=obj.pk, paused=form.cleaned_data["paused"], actor=staff_actor(request))
 
     @admin.display(ordering="queued_count")
     def queued(self, obj):
@@ -94,6 +131,10 @@ class LaneAdmin(admin.ModelAdmin):
     def in_flight(self, obj):
         return obj.in_flight_count
 
+    @admin.display(ordering="released_count", description="released in the last minute")
+    def released_last_minute(self, obj):
+        return obj.released_count
+
     @admin.display(ordering="oldest_queued", description="oldest waiting since")
     def oldest_waiting(self, obj):
         return obj.oldest_queued
@@ -101,17 +142,23 @@ class LaneAdmin(admin.ModelAdmin):
     @admin.action(description="Pause the selected lanes (hold all their work)")
     def pause(self, request, queryset):
         for lane in queryset:
-            lane_pause(lane_id=lane.pk, paused=True, actor=_actor(request))
+            lane_pause(lane_id=lane.pk, paused=True, actor=staff_actor(request))
 
     @admin.action(description="Resume the selected lanes")
     def resume(self, request, queryset):
         for lane in queryset:
-            lane_pause(lane_id=lane.pk, paused=False, actor=_actor(request))
+            lane_pause(lane_id=lane.pk, paused=False, actor=staff_actor(request))
+
+    @admin.action(description="Drain the selected lanes (let their waiting work go, then pause)")
+    def drain(self, request, queryset):
+        for lane in queryset:
+            lane_drain(lane_id=lane.pk, actor=staff_actor(request))
+        messages.success(request, "The selected lanes pause by themselves once their waiting work has gone.")
 
     @admin.action(description="Let the limits follow the carrier again")
     def follow_carrier(self, request, queryset):
         for lane in queryset:
-            lane_limits_follow_carrier(lane_id=lane.pk, actor=_actor(request))
+            lane_limits_follow_carrier(lane_id=lane.pk, actor=staff_actor(request))
         messages.success(request, "The selected lanes follow their carriers' limits again.")
 
 
@@ -162,7 +209,7 @@ class LaneEntryAdmin(admin.ModelAdmin):
     @admin.action(description="Raise the selected waiting work one priority level")
     def raise_priority(self, request, queryset):
         for entry in queryset.filter(state="queued"):
-            lane_entry_raise(entry_id=entry.pk, actor=_actor(request))
+            lane_entry_raise(entry_id=entry.pk, actor=staff_actor(request))
 
 
 @admin.register(MerchantPriority)
@@ -171,4 +218,4 @@ class MerchantPriorityAdmin(admin.ModelAdmin):
     fields = ["merchant_id", "boost"]
 
     def save_model(self, request, obj, form, change):
-        merchant_priority_set(merchant_id=obj.merchant_id, boost=obj.boost, actor=_actor(request))
+        merchant_priority_set(merchant_id=obj.merchant_id, boost=obj.boost, actor=staff_actor(request))

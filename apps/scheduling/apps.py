@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class SchedulingConfig(AppConfig):
     """Owns lanes (one per downstream system, with its limits) and lane work (`LaneEntry`: every
-    call to a downstream, book, void or track, waits and runs as one), and the global gate in
+    call to a downstream, book, void, label or track, waits and runs as one), and the global gate in
     Redis (`gate`: rate, in-flight slots, adaptive concurrency) that every worker shares.
 
     Public API: `services.lane_release_all`, `lane_sweep`, `lane_track_enqueue_due` (run by
@@ -12,7 +12,7 @@ class SchedulingConfig(AppConfig):
     `services.lane_entry_withdraw_for_reroute` (shipping), `selectors.lane_entry_for_order`,
     `selectors.lane_figures` and `selectors.lane_work_stuck` (the back office). Subscribes to `orders.order.accepted`,
     `orders.order.cancelled`, `distribution.order.{booked,booking_failed,cancelled,
-    retry_requested,void_requested}` and its own `scheduling.work.released`; when booking failed
+    retry_requested,void_requested,label_requested}` and its own `scheduling.work.released`; when booking failed
     for good it asks for a new route with `scheduling.order.reroute_requested` (shipping chooses it).
     """
 

@@ -6,18 +6,20 @@ from apps.distribution.events import (
     DISTRIBUTION_ORDER_BOOKED,
     DISTRIBUTION_ORDER_BOOKING_FAILED,
     DISTRIBUTION_ORDER_CANCELLED,
+    DISTRIBUTION_ORDER_LABEL_REQUESTED,
     DISTRIBUTION_ORDER_RETRY_REQUESTED,
     DISTRIBUTION_ORDER_VOID_REQUESTED,
 )
 from apps.orders.events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDERS_ARCHIVED
 from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
+from apps.scheduling.models import WorkKind
 from apps.scheduling.services import (
     lane_book_retry,
+    lane_call_enqueue,
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
-    lane_void_enqueue,
     lane_work_plan,
     order_reroute_request,
 )
@@ -83,24 +85,31 @@ def free_slot_after_cancellation(event: outbox.Event) -> None:
     )
 
 
-def _void(event: outbox.Event) -> None:
-    if event.payload.get("tracking_number"):  # nothing was booked at the carrier, nothing to void
-        lane_void_enqueue(
+def _call_about_delivery(event: outbox.Event, kind: str) -> None:
+    if event.payload.get("tracking_number"):  # nothing was booked at the carrier: nothing to ask it
+        lane_call_enqueue(
+            kind=kind,
             distribution_order_id=int(event.payload["distribution_order_id"]),
             order_id=int(event.payload["order_id"]),
             merchant_id=event.merchant_id or 0,
             carrier_code=event.payload["carrier_code"],
+            actor=event.actor or "system:scheduling",
         )
 
 
 @outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def void_cancelled_delivery(event: outbox.Event) -> None:
-    _void(event)
+    _call_about_delivery(event, WorkKind.VOID)
 
 
 @outbox.on(DISTRIBUTION_ORDER_VOID_REQUESTED)
 def void_late_booking(event: outbox.Event) -> None:
-    _void(event)
+    _call_about_delivery(event, WorkKind.VOID)
+
+
+@outbox.on(DISTRIBUTION_ORDER_LABEL_REQUESTED)
+def fetch_carrier_label(event: outbox.Event) -> None:
+    _call_about_delivery(event, WorkKind.LABEL)
 
 
 @outbox.on(ORDERS_ARCHIVED)

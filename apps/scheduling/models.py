@@ -23,6 +23,9 @@ class Lane(models.Model):
         max_length=150, blank=True, help_text="Who set the limits by hand; empty while they follow the carrier."
     )
     paused = models.BooleanField(default=False, help_text="Hold every entry (set by operations).")
+    draining = models.BooleanField(
+        default=False, help_text="Let the waiting work go at the lane's pace, then pause (set by operations)."
+    )
     # Start-time fair queueing: the virtual start of the last released work.
     virtual_clock = models.BigIntegerField(default=0)
     hold_reason = models.CharField(max_length=100, blank=True, help_text="Why the last release let nothing through.")
@@ -74,6 +77,7 @@ class WorkKind(models.TextChoices):
     BOOK = "book", "Book at the carrier"
     VOID = "void", "Void at the carrier"
     TRACK = "track", "Poll the carrier's tracking"
+    LABEL = "label", "Fetch the carrier's label"
     # The warehouse center's calls (wms_create, wms_cancel, ...) take their place here.
 
 

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.common.stuck import StuckGroup, stuck_groups
+from apps.distribution.selectors import CarrierHealth, carrier_health_report
 from apps.scheduling import gate
 from apps.scheduling.models import Lane, LaneEntry, LaneEntryState, LaneEntryTransition, WorkKind
 
@@ -171,3 +172,86 @@ def lane_figures(*, since: datetime) -> list[LaneFigures]:
             )
         )
     return figures
+
+
+@dataclass(frozen=True)
+class MerchantShare:
+    """One merchant's part of a lane: work waiting now, and work let through lately."""
+
+    merchant_id: int
+    queued: int
+    queued_share: float
+    released_recently: int
+    released_share: float
+
+
+@dataclass(frozen=True)
+class LaneOverview:
+    """A lane as operations see it on its page: depth, pace, limits, health, who it serves."""
+
+    lane: Lane
+    queued: int
+    in_flight: int
+    released_last_minute: int
+    oldest_waiting_since: datetime | None
+    gate: gate.GateState | None  # None while Redis does not answer
+    health: CarrierHealth | None  # carrier lanes: circuit, success rate and latency over the last hour
+    merchants: tuple[MerchantShare, ...]
+
+
+SHARE_WINDOW = timedelta(minutes=10)
+
+
+def lane_overview(*, lane: Lane, now: datetime | None = None, top: int = 10) -> LaneOverview:
+    """Everything the lane page shows, in four queries and one Redis round trip. `merchants` are
+    the `top` merchants by waiting work, then by work released in the last ten minutes (merchant 0
+    is the platform's own work: tracking polls)."""
+    now = now or timezone.now()
+    entries = LaneEntry.objects.filter(lane=lane)
+    totals = entries.aggregate(
+        queued=Count("id", filter=Q(state=LaneEntryState.QUEUED)),
+        in_flight=Count("id", filter=Q(state=LaneEntryState.RELEASED)),
+        released_last_minute=Count("id", filter=Q(released_at__gte=now - timedelta(minutes=1))),
+        oldest=Min("enqueued_at", filter=Q(state=LaneEntryState.QUEUED)),
+    )
+    waiting = dict(
+        entries.filter(state=LaneEntryState.QUEUED)
+        .values_list("merchant_id")
+        .annotate(n=Count("id"))
+        .values_list("merchant_id", "n")
+    )
+    released = dict(
+        entries.filter(released_at__gte=now - SHARE_WINDOW)
+        .values_list("merchant_id")
+        .annotate(n=Count("id"))
+        .values_list("merchant_id", "n")
+    )
+    queued_total, released_total = sum(waiting.values()), sum(released.values())
+    ranked = sorted(set(waiting) | set(released), key=lambda m: (-waiting.get(m, 0), -released.get(m, 0), m))
+    merchants = tuple(
+        MerchantShare(
+            merchant_id=m,
+            queued=waiting.get(m, 0),
+            queued_share=waiting.get(m, 0) / queued_total if queued_total else 0.0,
+            released_recently=released.get(m, 0),
+            released_share=released.get(m, 0) / released_total if released_total else 0.0,
+        )
+        for m in ranked[:top]
+    )
+    try:
+        gate_now = gate.gate_state(lane_key=lane.key, max_in_flight=lane.max_in_flight)
+    except gate.GateUnavailable:
+        gate_now = None
+    health = None
+    if lane.downstream_kind == "carrier":
+        health = carrier_health_report(carrier_codes=[lane.downstream_code], since=now - timedelta(hours=1))[0]
+    return LaneOverview(
+        lane=lane,
+        queued=totals["queued"],
+        in_flight=totals["in_flight"],
+        released_last_minute=totals["released_last_minute"],
+        oldest_waiting_since=totals["oldest"],
+        gate=gate_now,
+        health=health,
+        merchants=merchants,
+    )

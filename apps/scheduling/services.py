@@ -1,6 +1,6 @@
 """Writes of the scheduling center: lane work, its release through the global gate, and its run.
 
-Every call to a downstream is lane work: a `LaneEntry` row first (kind book, void or track), a
+Every call to a downstream is lane work: a `LaneEntry` row first (kind book, void, label or track), a
 Celery message only a nudge to run it. The steps (docs/adr/0007):
 
 1. enqueue: a row, queued, with its priority and a fair virtual start (below);
@@ -35,6 +35,7 @@ from apps.distribution.selectors import carrier_circuit, distribution_order_get,
 from apps.distribution.services import (
     backoff_seconds,
     distribution_order_book,
+    distribution_order_fetch_label,
     distribution_order_void_at_carrier,
     tracking_poll,
 )
@@ -128,14 +129,46 @@ def lane_limits_follow_carrier(*, lane_id: int, actor: str) -> Lane:
 
 
 def lane_pause(*, lane_id: int, paused: bool, actor: str) -> Lane:
+    """Hold every work of the lane, or let it go again (which also ends a drain)."""
     with transaction.atomic():
         lane = Lane.objects.select_for_update().get(pk=lane_id)
-        LaneChange.objects.create(lane=lane, actor=actor, old={"paused": lane.paused}, new={"paused": paused})
-        lane.paused = paused
-        lane.save(update_fields=["paused"])
+        LaneChange.objects.create(
+            lane=lane,
+            actor=actor,
+            old={"paused": lane.paused, "draining": lane.draining},
+            new={"paused": paused, "draining": False},
+        )
+        lane.paused, lane.draining = paused, False
+        lane.save(update_fields=["paused", "draining"])
     if not paused:
         lane_release(lane_id=lane_id)
     return lane
+
+
+def lane_drain(*, lane_id: int, actor: str) -> Lane:
+    """Empty the lane before a downstream's maintenance: its waiting work goes at the lane's pace
+    and, once nothing waits or runs, the lane pauses by itself (recorded like every change).
+    New work that arrives meanwhile still queues and is let through too."""
+    with transaction.atomic():
+        lane = Lane.objects.select_for_update().get(pk=lane_id)
+        LaneChange.objects.create(
+            lane=lane,
+            actor=actor,
+            old={"paused": lane.paused, "draining": lane.draining},
+            new={"paused": False, "draining": True},
+        )
+        lane.paused, lane.draining = False, True
+        lane.save(update_fields=["paused", "draining"])
+    lane_release(lane_id=lane_id)
+    return lane
+
+
+def _pause_when_drained(lane: Lane) -> None:
+    if lane.draining and not lane.entries.filter(state__in=ACTIVE).exists():
+        LaneChange.objects.create(
+            lane=lane, actor=ACTOR, old={"paused": False, "draining": True}, new={"paused": True, "draining": False}
+        )
+        lane.paused, lane.draining = True, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,19 +280,22 @@ def lane_book_retry(*, distribution_order_id: int, actor: str) -> LaneEntry | No
     return entry
 
 
-def lane_void_enqueue(*, distribution_order_id: int, order_id: int | None, merchant_id: int, carrier_code: str) -> None:
-    """A cancelled delivery's shipment must be voided at its carrier: queue the call on its lane."""
+def lane_call_enqueue(
+    *, kind: str, distribution_order_id: int, order_id: int | None, merchant_id: int, carrier_code: str, actor: str
+) -> None:
+    """A call about one delivery (void its shipment, fetch its label) waits on its carrier's lane,
+    in the merchant's own flow for that kind of call."""
     with transaction.atomic():
         lane = _carrier_lane(carrier_code)
         _enqueue(
             lane,
-            kind=WorkKind.VOID,
+            kind=kind,
             order_id=order_id,
             merchant_id=merchant_id,
             distribution_order_id=distribution_order_id,
-            flow=f"{merchant_id}:void",
+            flow=f"{merchant_id}:{kind}",
             priority=PRIORITY_OF_SERVICE_LEVEL["standard"],
-            actor=ACTOR,
+            actor=actor,
         )
         lane_release(lane_id=lane.pk)
 
@@ -501,7 +537,8 @@ def lane_release(*, lane_id: int) -> int:
         lane = Lane.objects.select_for_update().get(pk=lane_id)
         _refresh_limits(lane)
         released = _release_queued(lane, now=timezone.now())
-        lane.save(update_fields=[*LIMIT_FIELDS, "virtual_clock", "hold_reason", "held_since"])
+        _pause_when_drained(lane)
+        lane.save(update_fields=[*LIMIT_FIELDS, "virtual_clock", "hold_reason", "held_since", "paused", "draining"])
     return released
 
 
@@ -688,6 +725,10 @@ def lane_work_run(*, work_id: int, version: int | None = None, gateway=None) -> 
     if entry.kind == WorkKind.VOID:
         return _run_call(
             entry, lambda: distribution_order_void_at_carrier(distribution_order_id=entry.distribution_order_id)
+        )
+    if entry.kind == WorkKind.LABEL:
+        return _run_call(
+            entry, lambda: distribution_order_fetch_label(distribution_order_id=entry.distribution_order_id)
         )
     if entry.kind == WorkKind.TRACK:
         return _run_call(entry, lambda: _poll(lane))

@@ -8,18 +8,24 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.common import workers
+from apps.common.testing import chromium_browser
 from apps.distribution.models import CarrierCall
 from apps.merchants.tests.factories import UserFactory
 from apps.orders.tests.factories import create_order
-from apps.portal.tests.test_browser import PASSWORD, browser  # noqa: F401 (the chromium fixture)
 from apps.scheduling.models import Lane
 from apps.scheduling.services import lane_enqueue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "secret-pass-123"  # what UserFactory sets
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium_browser()
 
 
 @pytest.fixture
-def page(browser, live_server):  # noqa: F811
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -1,5 +1,5 @@
 """Writes of the distribution center: booking (`booking`), cancelling and voiding at the carrier
-(`cancelling`), and tracking (`tracking`). Callers import from here."""
+(`cancelling`), the carrier's label (`labels`) and tracking (`tracking`). Callers import from here."""
 
 from apps.distribution.services.booking import (
     backoff_seconds,
@@ -9,6 +9,7 @@ from apps.distribution.services.booking import (
     distribution_order_retry,
 )
 from apps.distribution.services.cancelling import distribution_order_cancel, distribution_order_void_at_carrier
+from apps.distribution.services.labels import distribution_order_fetch_label, distribution_order_request_label
 from apps.distribution.services.tracking import (
     carrier_webhook_secret_set,
     tracking_apply,
@@ -23,6 +24,8 @@ __all__ = [
     "distribution_order_cancel",
     "distribution_order_create",
     "distribution_order_fail_booking",
+    "distribution_order_fetch_label",
+    "distribution_order_request_label",
     "distribution_order_retry",
     "distribution_order_void_at_carrier",
     "tracking_apply",

@@ -156,6 +156,13 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
         distribution_order.last_error = ""
         distribution_order.next_poll_at = now + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
         take_and_announce(distribution_order, "mark_booked", reason=f"tracking number {booking.tracking_number}")
+        if not booking.label_pdf:  # the carrier makes its label later: fetch it through its lane
+            events.distribution_event(
+                distribution_order,
+                actor=ACTOR,
+                reason="the booking answer carried no label",
+                event_type=events.DISTRIBUTION_ORDER_LABEL_REQUESTED,
+            )
     return distribution_order
 
 

@@ -1,4 +1,4 @@
-"""Voids and tracking polls go to the carrier through its lane, like bookings."""
+"""Voids, label fetches and tracking polls go to the carrier through its lane, like bookings."""
 
 import pytest
 
@@ -37,6 +37,27 @@ def test_a_cancelled_booking_is_voided_at_the_carrier_through_its_lane(merchant,
     assert (void.state, void.lane.key) == ("completed", "carrier:work-post")
     cancel_calls = CarrierCall.objects.filter(carrier_code="work-post", operation="cancel")
     assert list(cancel_calls.values_list("outcome", flat=True)) == ["ok"]
+
+
+def test_operations_fetch_a_carriers_label_again_through_its_lane(merchant, sandbox_carrier, admin_client):
+    order = _booked(merchant, "L-1")
+    leg = DistributionOrder.objects.get(order_id=order.pk)
+    label_from_booking = bytes(leg.carrier_label_pdf)
+    DistributionOrder.objects.filter(pk=leg.pk).update(carrier_label_pdf=b"")  # lost, or reissued by the carrier
+
+    admin_client.post(
+        "/admin/distribution/distributionorder/",
+        {"action": "fetch_label", "_selected_action": [leg.pk]},
+    )
+    outbox.drain()
+
+    work = LaneEntry.objects.get(kind="label", order_id=order.pk)
+    assert (work.state, work.lane.key) == ("completed", "carrier:work-post")
+    assert work.history.filter(to_state="queued").get().actor.startswith("staff:")
+    leg.refresh_from_db()
+    assert label_from_booking.startswith(b"%PDF")
+    assert bytes(leg.carrier_label_pdf) == label_from_booking
+    assert list(CarrierCall.objects.filter(operation="label").values_list("outcome", flat=True)) == ["ok"]
 
 
 def test_due_deliveries_are_polled_in_one_batch_per_carrier_through_its_lane(merchant, sandbox_carrier, settings):

@@ -1,6 +1,7 @@
 """Release order, limits and holding of a carrier's lane."""
 
 import contextlib
+import dataclasses
 import time
 from datetime import timedelta
 
@@ -230,5 +231,27 @@ def test_an_edit_in_the_admin_is_kept_and_audited(admin_client, admin_user, carr
 
     assert response.status_code == 302
     lane.refresh_from_db()
-    assert (lane.requests_per_second, lane.burst, lane.limits_set_by) == (4, 8, f"user:{admin_user.pk}")
+    assert (lane.requests_per_second, lane.burst, lane.limits_set_by) == (4, 8, f"staff:{admin_user.get_username()}")
     assert LaneChange.objects.get(lane=lane).new["requests_per_second"] == 4
+
+
+def test_a_booking_answer_without_a_label_queues_a_label_fetch_on_the_carriers_lane(
+    carrier, make_order, django_capture_on_commit_callbacks
+):
+    class LabelLaterGateway(FixedGateway):
+        """A carrier that makes its label after the booking."""
+
+        def book(self, request):
+            return dataclasses.replace(super().book(request), label_pdf=b"")
+
+    order = make_order(1)
+    lane_enqueue(order_id=order.pk)
+    work = LaneEntry.objects.get(order_id=order.pk, kind="book")
+    OutboxEvent.objects.update(relayed_at=timezone.now())  # what led here was handled
+    with django_capture_on_commit_callbacks(execute=True):
+        lane_work_run(work_id=work.pk, gateway=LabelLaterGateway())
+    outbox.drain(run_tasks=False)
+
+    fetch = LaneEntry.objects.get(order_id=order.pk, kind="label")
+    assert fetch.lane.key == "carrier:lane-post"
+    assert fetch.distribution_order_id == DistributionOrder.objects.get(order_id=order.pk).pk

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('scheduling', '0004_drop_row_token_bucket'),
+        ('scheduling', '0006_label_work'),
     ]
 
     operations = [
