@@ -5,6 +5,7 @@ pygal's output carries an inline `<script>` (its tooltips' configuration) and co
 home page; both are removed, so the image is only shapes and its own stylesheet."""
 
 import base64
+import functools
 from xml.etree import ElementTree
 
 import pygal
@@ -47,18 +48,31 @@ def _data_uri(chart) -> str:
 
 def bars(*, title: str, labels: list[str], series: dict[str, list], horizontal: bool = False, **options) -> str:
     """A bar chart (one series per key, a legend when there are several) as a `data:` URI."""
-    kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    chart = kind(title=title, **{**_OPTIONS, "show_legend": len(series) > 1, **options})
-    chart.x_labels = labels
-    for name, values in series.items():
-        chart.add(name, values)
-    return _data_uri(chart)
+    return _render(
+        "hbar" if horizontal else "bar",
+        title,
+        tuple(labels),
+        tuple((name, tuple(values)) for name, values in series.items()),
+        tuple(sorted(options.items())),
+    )
 
 
 def line(*, title: str, labels: list[str], values: list, **options) -> str:
-    chart = pygal.Line(title=title, **{**_OPTIONS, "fill": True, "show_dots": False, **options})
-    chart.x_labels = labels
-    chart.x_labels_major_every = max(len(labels) // 6, 1)
-    chart.show_minor_x_labels = False
-    chart.add("orders", values)
+    return _render("line", title, tuple(labels), (("orders", tuple(values)),), tuple(sorted(options.items())))
+
+
+# Drawing costs ~20 ms a chart; the dashboard asks every few seconds for figures that mostly did
+# not change (idle lanes, queues at zero), so the same figures are drawn once.
+@functools.lru_cache(maxsize=256)
+def _render(kind: str, title: str, labels: tuple, series: tuple, options: tuple) -> str:
+    if kind == "line":
+        chart = pygal.Line(title=title, **{**_OPTIONS, "fill": True, "show_dots": False, **dict(options)})
+        chart.x_labels_major_every = max(len(labels) // 6, 1)
+        chart.show_minor_x_labels = False
+    else:
+        kind_class = pygal.HorizontalBar if kind == "hbar" else pygal.Bar
+        chart = kind_class(title=title, **{**_OPTIONS, "show_legend": len(series) > 1, **dict(options)})
+    chart.x_labels = list(labels)
+    for name, values in series:
+        chart.add(name, list(values))
     return _data_uri(chart)

@@ -18,7 +18,7 @@ from apps.distribution.selectors import (
     distribution_orders_stuck_groups,
 )
 from apps.fulfillment.selectors import fulfillment_for_order
-from apps.orders.selectors import orders_accepted_per_minute, orders_count_by, orders_stuck
+from apps.orders.selectors import orders_accepted_per_minute, orders_counts_recent, orders_stuck
 from apps.resources.selectors import carrier_list
 from apps.scheduling.selectors import (
     LaneFigures,
@@ -148,12 +148,13 @@ def dashboard_figures(*, now: datetime | None = None) -> DashboardFigures:
     Nothing counts the whole orders table."""
     now = now or timezone.now()
     lanes = lane_figures(since=now - RELEASE_WINDOW)
+    recent = orders_counts_recent(since=now - COUNT_WINDOW)
     return DashboardFigures(
         at=now,
         window_minutes=int(HEALTH_WINDOW.total_seconds() // 60),
         accepted_per_minute=orders_accepted_per_minute(since=now - HEALTH_WINDOW),
-        by_state=orders_count_by(field="state", since=now - COUNT_WINDOW),
-        by_carrier=orders_count_by(field="carrier_code", since=now - COUNT_WINDOW),
+        by_state=recent.by_state,
+        by_carrier=recent.by_carrier,
         lanes=lanes,
         release_window_minutes=int(RELEASE_WINDOW.total_seconds() // 60),
         downstreams=downstream_health(since=now - HEALTH_WINDOW, lanes=lanes),

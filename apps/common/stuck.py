@@ -44,9 +44,12 @@ def stuck_groups(
     since_field: str,
     detail: Callable[[object], str],
     sample: int = 10,
+    oldest_first_by: str | None = None,
 ) -> list[StuckGroup]:
     """One group per reason that has rows; each row falls in the first reason it matches, so the
-    groups never count a row twice. Two bounded queries per reason."""
+    groups never count a row twice. Two bounded queries per reason. The sample is the oldest rows
+    by `oldest_first_by` (default `since_field`); give an indexed column (a time-ordered id) where
+    a reason may hold many rows, so the sample is read off the index instead of sorted."""
     groups, earlier = [], Q()
     for reason, condition in reasons:
         rows = queryset.filter(condition).exclude(earlier) if earlier else queryset.filter(condition)
@@ -63,7 +66,7 @@ def stuck_groups(
                 since=getattr(row, since_field),
                 detail=detail(row),
             )
-            for row in rows.order_by(since_field, "pk")[:sample]
+            for row in rows.order_by(oldest_first_by or since_field, "pk")[:sample]
         )
         groups.append(
             StuckGroup(

@@ -1,5 +1,7 @@
 """Reads of the order center."""
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -82,18 +84,19 @@ def order_find_for_buyer(
 
 def orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
     """Orders that need a person or never reached a lane: flagged `exception`, or still `accepted`
-    past `older_than` (the outbox relay or the scheduling center is not taking them). Orders on
-    a lane or with a carrier are reported by those centers. Rides the state index."""
-    cutoff = timezone.now() - older_than
+    when made more than `older_than` ago (the outbox relay or the scheduling center is not taking
+    them). Orders on a lane or with a carrier are reported by those centers. Rides the state
+    index for the counts and the primary key (ids are time-ordered) for the oldest."""
     return stuck_groups(
         center="orders",
         kind="order",
         queryset=Order.objects.all(),
         reasons=[
             ("flagged for a person (exception)", Q(state="exception")),
-            ("accepted, never put on a lane", Q(state="accepted", updated_at__lt=cutoff)),
+            ("accepted, never put on a lane", Q(state="accepted", id__lt=_first_id_at(timezone.now() - older_than))),
         ],
         since_field="updated_at",
+        oldest_first_by="id",
         detail=lambda order: f"{order.number} {order.state}, {order.carrier_code or 'no carrier'}",
         sample=sample,
     )
@@ -121,9 +124,26 @@ def orders_accepted_per_minute(*, since) -> list[tuple]:
     return [(row["minute"], row["n"]) for row in rows]
 
 
-def orders_count_by(*, field: str, since) -> list[tuple[str, int]]:
-    """Orders made since `since` by `state` or `carrier_code`, most first."""
-    if field not in ("state", "carrier_code"):
-        raise ValueError(f"orders are not counted by {field}")
-    rows = Order.objects.filter(id__gte=_first_id_at(since)).values(field).annotate(n=Count("id")).order_by("-n", field)
-    return [(row[field] or "—", row["n"]) for row in rows]
+@dataclass(frozen=True)
+class RecentOrderCounts:
+    by_state: list[tuple[str, int]]  # most first
+    by_carrier: list[tuple[str, int]]
+
+
+def orders_counts_recent(*, since) -> RecentOrderCounts:
+    """Orders made since `since` by state and by carrier, most first: one pass over the window."""
+    rows = (
+        Order.objects.filter(id__gte=_first_id_at(since))
+        .values_list("state", "carrier_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_state, by_carrier = Counter(), Counter()
+    for state, carrier_code, n in rows:
+        by_state[state] += n
+        by_carrier[carrier_code or "—"] += n
+
+    def ranked(counter: Counter) -> list[tuple[str, int]]:
+        return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+    return RecentOrderCounts(by_state=ranked(by_state), by_carrier=ranked(by_carrier))

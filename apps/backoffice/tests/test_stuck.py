@@ -29,10 +29,12 @@ def _roles(staff_roles):
 
 
 @pytest.fixture
-def stuck(merchant, cn_de_service):
+def stuck(merchant, cn_de_service, settings):
     """Something stuck in each center: an order flagged for a person and one never put on a lane,
     lane work held and lane work waiting on a paused lane, a delivery whose booking never
-    finished, a webhook delivery that gave up."""
+    finished, a webhook delivery that gave up. Made two hours ago; an order's age is its id's,
+    which never goes back in time, so the threshold is 0 here (see the test of fresh work)."""
+    settings.STUCK_WORK_MINUTES = 0
     lane = Lane.objects.create(
         key="carrier:test-post", downstream_kind="carrier", downstream_code="test-post", paused=True
     )
@@ -63,6 +65,12 @@ def stuck(merchant, cn_de_service):
         "dead": dead,
         "lane": lane,
     }
+
+
+def test_fresh_work_is_not_stuck(merchant, cn_de_service):
+    create_order(merchant_id=merchant.pk, reference="fresh")  # accepted a moment ago
+
+    assert stuck_work() == []
 
 
 def _groups() -> dict[tuple[str, str], list[int]]:
