@@ -28,7 +28,7 @@ from apps.backoffice.services import (
 from apps.common.admin import TransitionHistoryInline
 from apps.common.exceptions import DomainError
 from apps.merchants.selectors import merchant_list
-from apps.orders.filters import first_id_at
+from apps.orders.filters import SERVICE_LEVELS, first_id_at
 from apps.orders.models import ArchivedOrder, Order, OrderTransition
 from apps.orders.selectors import parse_order_id
 from apps.resources.selectors import carrier_list, destination_countries
@@ -100,6 +100,20 @@ class DestinationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(recipient_country=self.value().upper()) if self.value() else queryset
+
+
+class ServiceLevelFilter(admin.SimpleListFilter):
+    """The known levels: the admin's own filter for a field would list them with a SELECT
+    DISTINCT over the whole table (300 ms at a million orders)."""
+
+    title = "service level"
+    parameter_name = "service_level"
+
+    def lookups(self, request, model_admin):
+        return SERVICE_LEVELS
+
+    def queryset(self, request, queryset):
+        return queryset.filter(service_level=self.value()) if self.value() else queryset
 
 
 # Ids are time-ordered: an age is an id range, read on the primary key.
@@ -175,7 +189,7 @@ def _table(headers: list[str], rows: list[tuple]) -> str:
 @admin.register(Order)
 class OrderAdmin(_WithoutCount, admin.ModelAdmin):
     list_display = ["number", "merchant", "state", "carrier_code", "recipient_country", "reference", "created_at"]
-    list_filter = ["state", MerchantFilter, CarrierFilter, DestinationFilter, AgeFilter, "service_level"]
+    list_filter = ["state", MerchantFilter, CarrierFilter, DestinationFilter, AgeFilter, ServiceLevelFilter]
     list_select_related = ["merchant"]
     search_fields = ["reference"]  # the search box; `get_search_results` decides what it matches
     search_help_text = "Order id or number, reference, tracking number, recipient name or email."
