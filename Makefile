@@ -37,7 +37,10 @@ run: db
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@mkdir -p var
-	WEB_PORT=$(PORT) $(BIN)/honcho start
+	@# prometheus_client's multiprocess files: every process writes its own, /metrics sums them;
+	@# they must not outlive the processes that wrote them, so each start wipes them.
+	@rm -rf var/prometheus && mkdir -p var/prometheus
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/prometheus WEB_PORT=$(PORT) $(BIN)/honcho start
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -90,7 +90,9 @@ def main() -> None:
         "orders list, last hour": "/admin/orders/order/?age=1h",
         "one order's page": f"/admin/orders/order/{order.pk}/change/",
     }
-    print(f"{'page':34} {'p50 ms':>8} {'max ms':>8} {'queries':>8}  COUNT(*) over orders_order")
+    # A count of orders is bounded when it reads an id window (ids are time-ordered) or the open
+    # states (few beside the closed, on the state index).
+    print(f"{'page':34} {'p50 ms':>8} {'max ms':>8} {'queries':>8}  counts of orders")
     for label, url in pages.items():
         timings, queries = [], []
         for _ in range(args.runs):
@@ -103,11 +105,9 @@ def main() -> None:
         unbounded = [
             sql for sql in queries if "COUNT(" in sql.upper() and '"orders_order"' in sql and " LIMIT " not in sql
         ]
-        windowed = [sql for sql in unbounded if '"orders_order"."id" >=' in sql]
-        print(
-            f"{label:34} {statistics.median(timings):8.1f} {max(timings):8.1f} {len(queries):8d}  "
-            f"{'none' if not unbounded else f'{len(windowed)} on an id window, {len(unbounded) - len(windowed)} not'}"
-        )
+        windowed = [sql for sql in unbounded if '"orders_order"."id" >=' in sql or '"state" IN (' in sql]
+        counted = "none" if not unbounded else f"{len(windowed)} bounded, {len(unbounded) - len(windowed)} not"
+        print(f"{label:34} {statistics.median(timings):8.1f} {max(timings):8.1f} {len(queries):8d}  {counted}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from apps.erp_api.errors import api_or_default
 from apps.portal.login import ThrottledAdminAuthenticationForm
 from apps.shipping.simulator import route_simulator_view
+from logistics.metrics import metrics_view
 from logistics.views import health
 
 admin.site.site_header = "Logistics operations"
@@ -31,6 +32,7 @@ def _docs(view):
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/route-simulator/", admin.site.admin_view(route_simulator_view), name="route-simulator"),
     path("admin/operations/", include("apps.backoffice.urls")),
     path("admin/", admin.site.urls),

@@ -29,6 +29,8 @@ def _ms(value) -> str:
 
 def panels(figures: DashboardFigures) -> list[Panel]:
     f = figures
+    oldest = f.outbox.oldest_unrelayed_at
+    oldest_waiting = (f.at - oldest).total_seconds() if oldest else 0.0
     minutes = [(m.strftime("%H:%M"), n) for m, n in f.accepted_per_minute]
     total = sum(n for _, n in minutes)
     result = [
@@ -42,17 +44,17 @@ def panels(figures: DashboardFigures) -> list[Panel]:
         ),
         Panel(
             "states",
-            "Orders by state, made in the last 24 hours",
+            "Orders by state: open ones counted, closed ones estimated",
             ["state", "orders"],
-            f.by_state,
+            [(state, n) for state, n in f.open_by_state.items()]
+            + [(state, f"about {n:,}") for state, n in f.closed_by_state.items() if n],
             charts.bars(
                 title="",
-                labels=[s for s, _ in f.by_state],
-                series={"orders": [n for _, n in f.by_state]},
+                labels=list(f.open_by_state),
+                series={"orders": list(f.open_by_state.values())},
                 horizontal=True,
-            )
-            if f.by_state
-            else None,
+            ),
+            note="Closed orders (delivered, cancelled, returned) as of PostgreSQL's last ANALYZE.",
         ),
         Panel(
             "carriers",
@@ -135,14 +137,16 @@ def panels(figures: DashboardFigures) -> list[Panel]:
         Panel(
             "outbox",
             "Outbox",
-            ["events not relayed", "oldest waiting"],
+            ["events not relayed", "oldest waiting", "deliveries not finished", "published again"],
             [
                 (
-                    f.relay.unrelayed,
-                    "—" if f.relay.oldest_seconds is None else f"{f.relay.oldest_seconds:.0f} s",
+                    f.outbox.unrelayed,
+                    "—" if f.outbox.oldest_unrelayed_at is None else f"{oldest_waiting:.0f} s",
+                    f.outbox.deliveries_waiting,
+                    f.outbox.deliveries_published_again,
                 )
             ],
-            alert=(f.relay.oldest_seconds or 0) > 60,
+            alert=oldest_waiting > 60,
         ),
     ]
     queues = f.queues or {}

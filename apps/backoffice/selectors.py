@@ -8,7 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.backoffice.models import StaffActionRecord, WorkAssignment
-from apps.common.outbox import RelayLag, relay_lag
+from apps.common.breaker import circuit_status
+from apps.common.outbox import OutboxLag, outbox_lag
 from apps.common.stuck import StuckGroup
 from apps.common.workers import WorkerHeartbeat, queue_depths, worker_heartbeats
 from apps.distribution.selectors import (
@@ -18,7 +19,13 @@ from apps.distribution.selectors import (
     distribution_orders_stuck_groups,
 )
 from apps.fulfillment.selectors import fulfillment_for_order
-from apps.orders.selectors import orders_accepted_per_minute, orders_counts_recent, orders_stuck
+from apps.orders.selectors import (
+    order_counts_closed_estimate,
+    order_counts_open,
+    orders_accepted_per_minute,
+    orders_by_carrier_recent,
+    orders_stuck,
+)
 from apps.resources.selectors import carrier_list
 from apps.scheduling.selectors import (
     LaneFigures,
@@ -76,12 +83,13 @@ class DownstreamHealth:
 
     Carriers are read from their calls (distribution's `CarrierCall`: outcome and latency
     percentiles) and their breaker; every other kind from its lane (work completed or failed, the
-    gate's moving average latency), so warehouse systems (WMS) appear here once their calls run
-    as lane work, with no change to the dashboard."""
+    gate's moving average latency) and the breaker of the same name (`warehouse:<code>`,
+    apps.common.breaker), so warehouse systems (WMS) appear here once their calls run as lane
+    work, with no change to the dashboard."""
 
     kind: str
     code: str
-    breaker: str  # closed, open, half-open, unknown; "—" where the kind has no breaker yet
+    breaker: str  # closed, open, half-open, or unknown while Redis does not answer
     calls: int
     success_rate: float | None
     latency_p50_ms: int | None
@@ -93,19 +101,20 @@ class DashboardFigures:
     at: datetime
     window_minutes: int
     accepted_per_minute: list[tuple[datetime, int]]
-    by_state: list[tuple[str, int]]
-    by_carrier: list[tuple[str, int]]
+    open_by_state: dict[str, int]  # exact
+    closed_by_state: dict[str, int]  # estimates from PostgreSQL's statistics
+    by_carrier: list[tuple[str, int]]  # orders made in the last 24 hours
     lanes: list[LaneFigures]
     release_window_minutes: int
     downstreams: list[DownstreamHealth]
-    relay: RelayLag
+    outbox: OutboxLag
     queues: dict[str, int] | None  # None: Redis did not answer
     workers: list[WorkerHeartbeat] | None
     stuck: list[StuckGroup]
 
     @property
     def open_breakers(self) -> list[DownstreamHealth]:
-        return [d for d in self.downstreams if d.breaker not in ("closed", "—")]
+        return [d for d in self.downstreams if d.breaker != "closed"]
 
 
 HEALTH_WINDOW = timedelta(hours=1)
@@ -130,7 +139,7 @@ def downstream_health(*, since: datetime, lanes: list[LaneFigures]) -> list[Down
         DownstreamHealth(
             kind=lane.kind,
             code=lane.code,
-            breaker="—",
+            breaker=circuit_status(lane.key).state,
             calls=lane.completed + lane.failed,
             success_rate=lane.success_rate,
             latency_p50_ms=int(lane.avg_latency_ms) if lane.avg_latency_ms is not None else None,
@@ -148,17 +157,17 @@ def dashboard_figures(*, now: datetime | None = None) -> DashboardFigures:
     Nothing counts the whole orders table."""
     now = now or timezone.now()
     lanes = lane_figures(since=now - RELEASE_WINDOW)
-    recent = orders_counts_recent(since=now - COUNT_WINDOW)
     return DashboardFigures(
         at=now,
         window_minutes=int(HEALTH_WINDOW.total_seconds() // 60),
         accepted_per_minute=orders_accepted_per_minute(since=now - HEALTH_WINDOW),
-        by_state=recent.by_state,
-        by_carrier=recent.by_carrier,
+        open_by_state=order_counts_open(),
+        closed_by_state=order_counts_closed_estimate(),
+        by_carrier=orders_by_carrier_recent(since=now - COUNT_WINDOW),
         lanes=lanes,
         release_window_minutes=int(RELEASE_WINDOW.total_seconds() // 60),
         downstreams=downstream_health(since=now - HEALTH_WINDOW, lanes=lanes),
-        relay=relay_lag(),
+        outbox=outbox_lag(),
         queues=queue_depths(queues=list(settings.OPERATIONS_QUEUES)),
         workers=worker_heartbeats(),
         stuck=stuck_work(sample=0),

@@ -24,7 +24,8 @@ def take_transition(
     instance.version += 1
     instance.save()
     instance.history.create(
-        merchant_id=instance.merchant_id,
+        # 0 for what no single merchant owns (a line haul container carries many merchants' parcels)
+        merchant_id=getattr(instance, "merchant_id", 0),
         transition=transition,
         from_state=source,
         to_state=instance.state,

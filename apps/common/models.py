@@ -23,6 +23,9 @@ class OutboxEvent(models.Model):
     merchant_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     actor = models.CharField(max_length=100, blank=True)
+    # The request (or the task acting for it) that caused the event: the relay hands it on to the
+    # subscribers' tasks, so their log lines carry it (apps/common/logs.py).
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     relayed_at = models.DateTimeField(null=True, blank=True)
 

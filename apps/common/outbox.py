@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.common import rows
+from apps.common import logs, rows
 from apps.common.models import OutboxDelivery, OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "outbox_events"
 # The message header naming the delivery a task runs for: [event id, subscription name].
 DELIVERY_HEADER = "outbox_delivery"
+# The message headers restoring the log context of the event's cause around its task
+# (apps.common.tasks): the request id and the order the event is about.
+REQUEST_ID_HEADER = "request_id"
+ORDER_ID_HEADER = "order_id"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,14 @@ class Event:
     payload: dict[str, Any]
     actor: str
     created_at: datetime
+    request_id: str = ""
+
+    @property
+    def order_id(self) -> str:
+        """The order the event is about, when it is about one (for the log context)."""
+        if self.aggregate_type == "order":
+            return self.aggregate_id
+        return str(self.payload.get("order_id") or "")
 
     @classmethod
     def from_row(cls, row: OutboxEvent) -> "Event":
@@ -58,6 +70,7 @@ class Event:
             payload=row.payload,
             actor=row.actor,
             created_at=row.created_at,
+            request_id=row.request_id,
         )
 
 
@@ -117,9 +130,11 @@ def new_event(
     merchant_id: int | None,
     payload: dict[str, Any],
     actor: str = "",
+    request_id: str | None = None,
 ) -> OutboxEvent:
     """The unsaved row of an event, for a caller that writes it in the same statement as the
-    change it reports (`rows.insert_sql`); everyone else calls `record()`."""
+    change it reports (`rows.insert_sql`); everyone else calls `record()`. It carries the
+    request id of the log context unless given one (work released long after its request)."""
     return OutboxEvent(
         event_type=event_type,
         aggregate_type=aggregate_type,
@@ -127,6 +142,7 @@ def new_event(
         merchant_id=merchant_id,
         payload=payload,
         actor=actor,
+        request_id=logs.current_request_id() if request_id is None else request_id,
     )
 
 
@@ -138,6 +154,7 @@ def record(
     merchant_id: int | None,
     payload: dict[str, Any],
     actor: str = "",
+    request_id: str | None = None,
 ) -> OutboxEvent:
     """Write an event in the current transaction. Outside a transaction this is a bug."""
     if not connection.in_atomic_block:
@@ -149,6 +166,7 @@ def record(
         merchant_id=merchant_id,
         payload=payload,
         actor=actor,
+        request_id=request_id,
     )
     rows.insert([row])
     return row
@@ -171,13 +189,19 @@ def relay_pending(*, limit: int = 500) -> int:
         deliveries = []
         for row in rows:
             event = Event.from_row(row)
-            for sub in subscriptions_for(row.event_type):
-                _publish(event, sub)
-                deliveries.append(
-                    OutboxDelivery(
-                        event_id=row.id, subscription=sub.name, published_at=now, check_at=now + _redeliver_after(1)
+            subscriptions = subscriptions_for(row.event_type)
+            with logs.bound(request_id=event.request_id, order_id=event.order_id):
+                for sub in subscriptions:
+                    _publish(event, sub)
+                    deliveries.append(
+                        OutboxDelivery(
+                            event_id=row.id,
+                            subscription=sub.name,
+                            published_at=now,
+                            check_at=now + _redeliver_after(1),
+                        )
                     )
-                )
+                logger.info("relayed %s #%s to %d subscribers", row.event_type, row.id, len(subscriptions))
         if rows:
             OutboxDelivery.objects.bulk_create(deliveries)
             OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(relayed_at=now)
@@ -238,7 +262,11 @@ def redeliver_due(*, limit: int = 500) -> int:
 def _publish(event: Event, sub: Subscription) -> None:
     from apps.common.tasks import run_handler
 
-    headers = {DELIVERY_HEADER: [event.id, sub.name]}
+    headers = {
+        DELIVERY_HEADER: [event.id, sub.name],
+        REQUEST_ID_HEADER: event.request_id,
+        ORDER_ID_HEADER: event.order_id,
+    }
     if sub.task is not None:
         sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=sub.queue, headers=headers)
     else:
@@ -303,8 +331,10 @@ def run_subscription(*, event_id: int, name: str) -> bool:
         except IntegrityError:
             logger.info("handler %s already ran for event %s", name, event_id)
             return False
-        row = OutboxEvent.objects.get(pk=event_id)
-        sub.handler(Event.from_row(row))
+        event = Event.from_row(OutboxEvent.objects.get(pk=event_id))
+        with logs.bound(request_id=event.request_id, order_id=event.order_id):
+            sub.handler(event)
+            logger.info("handler %s ran for %s #%s", name, event.event_type, event.id)
     return True
 
 
@@ -339,16 +369,25 @@ def drain(*, run_tasks: bool = True, max_rounds: int = 50) -> int:
 
 
 @dataclass(frozen=True)
-class RelayLag:
-    unrelayed: int  # stops counting at `cap`
-    oldest_seconds: float | None  # age of the oldest event not yet relayed; None when none waits
+class OutboxLag:
+    unrelayed: int
+    oldest_unrelayed_at: datetime | None
+    deliveries_waiting: int
+    deliveries_published_again: int
 
 
-def relay_lag(*, cap: int = 10_000) -> RelayLag:
-    """How far the relay is behind: on the unrelayed partial index, two bounded queries."""
-    waiting = OutboxEvent.objects.filter(relayed_at__isnull=True)
-    oldest = waiting.order_by("id").values_list("created_at", flat=True).first()
-    return RelayLag(
-        unrelayed=waiting.order_by()[:cap].count(),
-        oldest_seconds=(timezone.now() - oldest).total_seconds() if oldest else None,
+def outbox_lag() -> OutboxLag:
+    """How far the relay and the subscribers are behind: unrelayed events (on the partial index
+    of unrelayed rows) and their oldest, deliveries not yet checked off, and those published more
+    than once (their subscriber did not finish in time)."""
+    unrelayed = OutboxEvent.objects.filter(relayed_at__isnull=True)
+    oldest = unrelayed.order_by("id").values_list("created_at", flat=True).first()
+    waiting = OutboxDelivery.objects.aggregate(
+        total=models.Count("id"), again=models.Count("id", filter=models.Q(publish_count__gt=1))
+    )
+    return OutboxLag(
+        unrelayed=unrelayed.count(),
+        oldest_unrelayed_at=oldest,
+        deliveries_waiting=waiting["total"],
+        deliveries_published_again=waiting["again"],
     )

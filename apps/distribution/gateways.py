@@ -20,6 +20,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from apps.common import logs
 from apps.distribution.exceptions import CarrierPermanentError, CarrierTransientError
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,9 @@ class SandboxGateway:
     def _call(self, operation: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         started = time.monotonic()
         status, outcome, error = None, "ok", ""
+        request_id = logs.current_request_id()
+        if request_id:  # the carrier's logs (the sandbox's too) can then name the order's request
+            kwargs["headers"] = {**kwargs.get("headers", {}), logs.REQUEST_ID_HEADER: request_id}
         try:
             response = self.client.request(method, path, **kwargs)
             status = response.status_code

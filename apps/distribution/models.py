@@ -42,6 +42,8 @@ class DistributionOrder(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(
     # Sent with every booking call, so that a retried call finds the first shipment, not a new one.
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tracking_number = models.CharField(max_length=64, blank=True)
+    # Where this delivery goes when not to the order's recipient: a line haul's origin hub (first mile).
+    deliver_to = models.JSONField(default=dict, blank=True)
     # The platform's documents (a label per parcel, the customs declaration) and the carrier's own label.
     label_pdf = models.BinaryField(blank=True, default=b"")
     carrier_label_pdf = models.BinaryField(blank=True, default=b"")

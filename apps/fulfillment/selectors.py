@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from apps.distribution.selectors import tracking_events_for_order
-from apps.fulfillment.models import FulfillmentOrder
+from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder
 from apps.orders.models import ArchivedOrder, Order, OrderState
 from apps.orders.selectors import order_find_for_buyer, order_history
 
@@ -16,6 +16,13 @@ def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
     if fulfillment is None:
         return None
     return fulfillment.legs.filter(kind="distribution").order_by("-sequence").values_list("leg_id", flat=True).first()
+
+
+def fulfillment_leg_is_last_mile(*, distribution_order_id: int) -> bool:
+    """Whether the delivery is the last mile of a line haul (a new route from the origin cannot help it)."""
+    return FulfillmentLeg.objects.filter(
+        kind=FulfillmentLeg.Kind.DISTRIBUTION, leg_id=distribution_order_id, role=FulfillmentLeg.Role.LAST_MILE
+    ).exists()
 
 
 def fulfillment_for_order(*, order_id: int) -> FulfillmentOrder | None:

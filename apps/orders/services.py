@@ -1,6 +1,7 @@
 """Writes of the order center. Each takes the row lock, takes the transition, records the event."""
 
 import functools
+import logging
 
 from django.db import IntegrityError, connection, transaction
 from django_fsm import ConcurrentTransition
@@ -29,6 +30,8 @@ from apps.orders.models import (
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 
 S = OrderState
+
+logger = logging.getLogger(__name__)
 
 
 # Events are named after the state reached, except where the transition says more.
@@ -144,6 +147,16 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
             ) from exc
         raise
     rows.mark_saved(order)
+    # Ids and the route only: the parties' names, addresses, phones and emails are never logged.
+    logger.info(
+        "order %s accepted via %s for merchant %s (%s %s)",
+        order.id,
+        channel,
+        merchant_id,
+        route.carrier_code or route.warehouse_code,
+        route.service_code,
+        extra={"order_id": str(order.id)},
+    )
     return order
 
 

@@ -14,6 +14,7 @@ from apps.resources.models import (
     CarrierService,
     Coverage,
     ExchangeRate,
+    LineHaul,
     MerchantRoutingPreference,
     RateBreak,
     RateCard,
@@ -263,6 +264,12 @@ class RateCardAdmin(admin.ModelAdmin):
 class SurchargeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "postcode_prefixes", "postcode_ranges", "amount", "currency"]
     list_filter = ["carrier", "country"]
+
+
+@admin.register(LineHaul)
+class LineHaulAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "hub_city", "destination_hub", "departure_weekdays", "cutoff_time", "timezone"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(Warehouse)

@@ -74,6 +74,34 @@ class Carrier(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class LineHaul(models.Model):
+    """A consolidated trunk route. Parcels of its services go by first mile to the origin hub,
+    cross in one container per departure day to the destination hub, and a destination carrier
+    delivers each one (last mile, with its own tracking number)."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    hub_name = models.CharField(max_length=100, help_text="The origin hub, where the first mile delivers.")
+    hub_line1 = models.CharField(max_length=200)
+    hub_city = models.CharField(max_length=100)
+    hub_postal_code = models.CharField(max_length=20)
+    hub_country = models.CharField(max_length=2)
+    destination_hub = models.CharField(max_length=200)
+    departure_weekdays = ArrayField(
+        models.PositiveSmallIntegerField(), default=list, help_text="Days a container leaves: 0 is Monday, 6 Sunday."
+    )
+    cutoff_time = models.TimeField(
+        default=datetime.time(18, 0), help_text="A container closes at this time of its departure day."
+    )
+    timezone = models.CharField(max_length=50, default="UTC", validators=[validate_time_zone])
+    transit_days = models.PositiveSmallIntegerField(help_text="Hub to hub.")
+    last_mile_carrier = models.ForeignKey("Carrier", on_delete=models.PROTECT, related_name="last_mile_line_hauls")
+    last_mile_service_code = models.SlugField(max_length=50)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 class CarrierService(models.Model):
     class Level(models.TextChoices):
         EXPRESS = "express", "Express"
@@ -109,6 +137,14 @@ class CarrierService(models.Model):
         decimal_places=3,
         default=Decimal("0.900"),
         help_text="Staff's estimate of the on-time rate, weighed as 20 deliveries against the record.",
+    )
+    line_haul = models.ForeignKey(
+        LineHaul,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+        help_text="Set: this service is the first mile of a line haul (first mile, container, last mile).",
     )
 
     class Meta:

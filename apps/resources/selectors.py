@@ -11,11 +11,12 @@ from django.utils import timezone
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound
-from apps.resources.models import Carrier, RateBreak
+from apps.resources.models import Carrier, LineHaul, RateBreak
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
     CarrierInfo,
+    LineHaulInfo,
     MerchantPreferences,
     RoutingResult,
     ShipmentProfile,
@@ -41,6 +42,46 @@ def carrier_get(*, code: str) -> CarrierInfo:
     if carrier is None:
         raise CarrierNotFound(f"Carrier {code!r} does not exist.")
     return _carrier_info(carrier)
+
+
+def _line_haul_info(haul: LineHaul) -> LineHaulInfo:
+    return LineHaulInfo(
+        code=haul.code,
+        hub_address={
+            "name": haul.hub_name,
+            "company": haul.name,
+            "line1": haul.hub_line1,
+            "line2": "",
+            "city": haul.hub_city,
+            "state": "",
+            "postal_code": haul.hub_postal_code,
+            "country": haul.hub_country,
+            "phone": "",
+            "email": "",
+        },
+        destination_hub=haul.destination_hub,
+        departure_weekdays=tuple(haul.departure_weekdays),
+        cutoff_time=haul.cutoff_time,
+        timezone=haul.timezone,
+        transit_days=haul.transit_days,
+        last_mile_carrier_code=haul.last_mile_carrier.code,
+        last_mile_service_code=haul.last_mile_service_code,
+    )
+
+
+def line_haul_for_service(*, carrier_code: str, service_code: str) -> LineHaulInfo | None:
+    """The line haul a carrier service is the first mile of, or None for a service that carries
+    the parcel the whole way."""
+    haul = (
+        LineHaul.objects.select_related("last_mile_carrier")
+        .filter(services__carrier__code=carrier_code, services__code=service_code)
+        .first()
+    )
+    return _line_haul_info(haul) if haul is not None else None
+
+
+def line_haul_get(*, code: str) -> LineHaulInfo:
+    return _line_haul_info(LineHaul.objects.select_related("last_mile_carrier").get(code=code))
 
 
 def carrier_list() -> list[CarrierInfo]:

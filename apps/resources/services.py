@@ -14,6 +14,7 @@ from apps.resources.models import (
     CarrierService,
     Coverage,
     DeliveryPromise,
+    LineHaul,
     MerchantRoutingPreference,
     RateBreak,
     RateCard,
@@ -50,6 +51,18 @@ def carrier_upsert(
         },
     )
     return carrier
+
+
+@transaction.atomic
+def line_haul_upsert(
+    *, code: str, last_mile_carrier_code: str, first_mile: list[tuple[str, str]], **fields
+) -> LineHaul:
+    """Create or update a line haul and make the given (carrier, service) pairs its first mile."""
+    last_mile = Carrier.objects.get(code=last_mile_carrier_code)
+    haul, _ = LineHaul.objects.update_or_create(code=code, defaults={**fields, "last_mile_carrier": last_mile})
+    for carrier_code, service_code in first_mile:
+        CarrierService.objects.filter(carrier__code=carrier_code, code=service_code).update(line_haul=haul)
+    return haul
 
 
 @transaction.atomic

@@ -2,8 +2,9 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 STRATEGIES = ("cheapest", "fastest", "on_time", "preferred")
 CONTENTS = ("batteries", "liquids", "aerosols", "magnets", "food", "prohibited")
@@ -45,6 +46,37 @@ class MerchantPreferences:
     preferred_carriers: frozenset[str] = frozenset()
     blocked_carriers: frozenset[str] = frozenset()
     default_strategy: str = "cheapest"
+
+
+@dataclass(frozen=True)
+class LineHaulInfo:
+    """A line haul as the fulfilment center plans with it (resources.models.LineHaul)."""
+
+    code: str
+    hub_address: dict[str, str]  # where the first mile delivers, in the shipment's party fields
+    destination_hub: str
+    departure_weekdays: tuple[int, ...]
+    cutoff_time: time
+    timezone: str
+    transit_days: int
+    last_mile_carrier_code: str
+    last_mile_service_code: str
+
+    def next_departure(self, now: datetime) -> date:
+        """The day of the first container that still takes a parcel arriving at the hub `now`:
+        today if it departs today and its cut-off has not passed (in the hub's time zone), else the
+        next departure day. A line haul without departure days leaves every day."""
+        local = now.astimezone(ZoneInfo(self.timezone))
+        days = self.departure_weekdays or tuple(range(7))
+        for ahead in range(8):
+            day = local.date() + timedelta(days=ahead)
+            if day.weekday() in days and (ahead > 0 or local.time() < self.cutoff_time):
+                return day
+        raise AssertionError("a week always holds a departure day")
+
+    def closes_at(self, departs_on: date) -> datetime:
+        """When the container of `departs_on` closes: its cut-off, in the hub's time zone."""
+        return datetime.combine(departs_on, self.cutoff_time, tzinfo=ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)

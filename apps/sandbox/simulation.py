@@ -6,9 +6,13 @@ import hmac
 import json
 import random
 import time
+import uuid
 from datetime import timedelta
 
 import httpx
+import redis
+from django.conf import settings
+from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 
 from apps.sandbox.models import SandboxCarrier, SandboxShipment
@@ -67,6 +71,9 @@ def shipment_events(shipment: SandboxShipment, now) -> list[dict]:
     return events
 
 
+SECOND = timedelta(seconds=1)
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
@@ -85,12 +92,41 @@ def post_webhook(carrier: SandboxCarrier, tracking_number: str, events: list[dic
     return response.status_code < 300
 
 
-def send_due_webhooks(*, limit: int = 200) -> int:
-    """Send each shipment's events that happened since its last webhook; return how many posts."""
-    now, posts = timezone.now(), 0
+# A shipment gets webhooks while its journey lasts and for this long after (a post that failed is
+# tried again each round until then); older ones are done and not looked at again.
+WEBHOOK_GRACE = timedelta(minutes=10)
+SENDER_LOCK = "sandbox:webhook-sender"
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+def send_due_webhooks(*, lock_seconds: int = 120) -> int:
+    """Send each shipment's events that happened since its last webhook; return how many posts.
+
+    Every shipment whose journey is under way, or ended within WEBHOOK_GRACE, is served, oldest
+    first. One round runs at a time across all workers (a lock in Redis, kept at most
+    `lock_seconds`): a round that would overlap the previous one returns at once, so rounds never
+    pile up in the worker however slow the receiver is."""
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    token = uuid.uuid4().hex
+    if not client.set(SENDER_LOCK, token, nx=True, ex=lock_seconds):
+        return 0
+    try:
+        return _send_round(timezone.now())
+    finally:
+        client.eval(_RELEASE, 1, SENDER_LOCK, token)
+
+
+def _send_round(now) -> int:
+    journey_ends = ExpressionWrapper(F("created_at") + F("delivery_seconds") * SECOND, output_field=DateTimeField())
+    posts = 0
     for carrier in SandboxCarrier.objects.exclude(webhook_url="").exclude(webhook_secret=""):
-        shipments = SandboxShipment.objects.filter(carrier_code=carrier.code, cancelled_at__isnull=True)
-        for shipment in shipments.order_by("id")[:limit]:
+        shipments = (
+            SandboxShipment.objects.filter(carrier_code=carrier.code, cancelled_at__isnull=True)
+            .alias(ends_at=journey_ends)
+            .filter(ends_at__gte=now - WEBHOOK_GRACE)
+            .order_by("id")
+        )
+        for shipment in shipments.iterator(chunk_size=500):
             events = shipment_events(shipment, now)
             new = events[shipment.webhook_events_sent :]
             if not new:

@@ -34,4 +34,5 @@ def work_released(*, entry, lane_key: str) -> None:
             "order_id": str(entry.order_id) if entry.order_id else None,
         },
         actor="system:scheduling",
+        request_id=entry.request_id,
     )

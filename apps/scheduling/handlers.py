@@ -10,6 +10,8 @@ from apps.distribution.events import (
     DISTRIBUTION_ORDER_RETRY_REQUESTED,
     DISTRIBUTION_ORDER_VOID_REQUESTED,
 )
+from apps.fulfillment.events import FULFILLMENT_LEG_PLANNED
+from apps.fulfillment.selectors import fulfillment_leg_is_last_mile
 from apps.orders.events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDERS_ARCHIVED
 from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
@@ -20,6 +22,7 @@ from apps.scheduling.services import (
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
+    lane_leg_enqueue,
     lane_work_plan,
     order_reroute_request,
 )
@@ -57,11 +60,20 @@ def free_slot_after_booking(event: outbox.Event) -> None:
 def reroute_after_failed_booking(event: outbox.Event) -> None:
     order_id, reason = int(event.payload["order_id"]), event.payload["reason"]
     lane_entry_finish(order_id=order_id, succeeded=False, reason=reason)
+    if fulfillment_leg_is_last_mile(distribution_order_id=int(event.payload["distribution_order_id"])):
+        return  # the parcel waits at the destination hub: fulfilment flags it for a person
     # The slot is free before the request goes out, so the new entry never meets the old one.
     order_reroute_request(
         order_id=order_id,
         merchant_id=event.merchant_id,
         reason=f"booking at {event.payload['carrier_code']} failed: {reason}",
+    )
+
+
+@outbox.on(FULFILLMENT_LEG_PLANNED)
+def book_planned_leg(event: outbox.Event) -> None:
+    lane_leg_enqueue(
+        distribution_order_id=int(event.payload["distribution_order_id"]), actor=event.actor or "system:scheduling"
     )
 
 

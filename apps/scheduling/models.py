@@ -107,6 +107,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     held_by = models.CharField(
         max_length=150, blank=True, help_text="The staff member holding this work on its lane; empty when not held."
     )
+    # The request whose order this work serves: its release event carries it on to the run, so
+    # the carrier call's log lines carry it too, however late the lane lets the work through.
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     enqueued_at = models.DateTimeField(auto_now_add=True)
     aged_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)

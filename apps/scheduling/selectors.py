@@ -255,3 +255,44 @@ def lane_overview(*, lane: Lane, now: datetime | None = None, top: int = 10) -> 
         health=health,
         merchants=merchants,
     )
+
+
+@dataclass(frozen=True)
+class LaneDepth:
+    lane: str
+    downstream_kind: str
+    downstream_code: str
+    queued: int
+    released: int
+    oldest_queued_at: datetime | None
+    paused: bool
+    hold_reason: str
+
+
+def lane_depths() -> list[LaneDepth]:
+    """Every lane with its queued and released work and its oldest waiting work: two queries, the
+    lanes (a few) and one grouped scan of the active work (the partial indexes' rows)."""
+    active = {
+        (row["lane_id"], row["state"]): row
+        for row in LaneEntry.objects.filter(state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED])
+        .values("lane_id", "state")
+        .annotate(n=Count("*"), oldest=Min("enqueued_at"))
+        .order_by()
+    }
+    depths = []
+    for lane in Lane.objects.order_by("key"):
+        queued = active.get((lane.pk, LaneEntryState.QUEUED), {})
+        released = active.get((lane.pk, LaneEntryState.RELEASED), {})
+        depths.append(
+            LaneDepth(
+                lane=lane.key,
+                downstream_kind=lane.downstream_kind,
+                downstream_code=lane.downstream_code,
+                queued=queued.get("n", 0),
+                released=released.get("n", 0),
+                oldest_queued_at=queued.get("oldest"),
+                paused=lane.paused,
+                hold_reason=lane.hold_reason,
+            )
+        )
+    return depths

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from apps.common import logs
 from apps.common.fsm import take_transition
 from apps.distribution.exceptions import BookingDeferred, CarrierPermanentError, CarrierTransientError
 from apps.distribution.selectors import carrier_circuit, distribution_order_get, tracking_carriers_due, tracking_due
@@ -209,6 +210,7 @@ def _enqueue(
         flow=flow,
         priority=min(priority, PRIORITY_MAX),
         virtual_start=max(lane_clock, flow_last) + 1,
+        request_id=logs.current_request_id(),
     )
     entry.history.create(
         merchant_id=merchant_id, transition="enqueue", from_state="", to_state=entry.state, actor=actor, reason=reason
@@ -216,9 +218,12 @@ def _enqueue(
     return entry
 
 
-def _new_booking(order, *, actor: str, distribution_order_id: int | None = None) -> LaneEntry:
+def _new_booking(
+    order, *, actor: str, distribution_order_id: int | None = None, carrier_code: str = "", reason: str = ""
+) -> LaneEntry:
+    """Booking work for the order on the lane of `carrier_code` (the order's carrier by default)."""
     return _enqueue(
-        _carrier_lane(order.carrier_code),
+        _carrier_lane(carrier_code or order.carrier_code),
         kind=WorkKind.BOOK,
         order_id=order.id,
         merchant_id=order.merchant_id,
@@ -226,6 +231,7 @@ def _new_booking(order, *, actor: str, distribution_order_id: int | None = None)
         flow=_flow(merchant_id=order.merchant_id, channel=order.channel),
         priority=PRIORITY_OF_SERVICE_LEVEL.get(order.service_level, 0) + _merchant_boost(order.merchant_id),
         actor=actor,
+        reason=reason,
     )
 
 
@@ -276,6 +282,29 @@ def lane_book_retry(*, distribution_order_id: int, actor: str) -> LaneEntry | No
             entry.not_before = None
             entry.priority = PRIORITY_MAX
             entry.save(update_fields=["not_before", "priority", "updated_at"])
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_leg_enqueue(*, distribution_order_id: int, actor: str) -> LaneEntry | None:
+    """A plan added a delivery leg (a last mile): its booking waits on its carrier's lane, in the
+    merchant's flow, at the order's priority. None when the leg no longer needs booking."""
+    distribution_order = distribution_order_get(distribution_order_id=distribution_order_id)
+    if distribution_order.state != "created":
+        return None
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=distribution_order.order_id)
+        try:
+            with transaction.atomic():
+                entry = _new_booking(
+                    order,
+                    actor=actor,
+                    distribution_order_id=distribution_order_id,
+                    carrier_code=distribution_order.carrier_code,
+                    reason=f"leg {distribution_order_id} planned",
+                )
+        except IntegrityError:  # a doubled event: the booking is already on the lane
+            return None
         lane_release(lane_id=entry.lane_id)
     return entry
 

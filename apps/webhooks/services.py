@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common import metrics
 from apps.common.outbox import Event
 from apps.webhooks import signing
 from apps.webhooks.catalog import EVENT_TYPES, PUBLIC_TYPE_OF
@@ -325,16 +326,20 @@ def delivery_attempt(*, delivery: WebhookDelivery, client: httpx.Client | None =
             status_code, excerpt, error = _post(own_client, delivery, started)
     else:
         status_code, excerpt, error = _post(client, delivery, started)
+    seconds = time.monotonic() - clock
     if error:
         logger.info("webhook %s to endpoint %s failed: %s", delivery.event_id, delivery.endpoint_id, error)
-    return _record_attempt(
+    recorded = _record_attempt(
         delivery_id=delivery.pk,
         started=started,
-        duration_ms=round((time.monotonic() - clock) * 1000),
+        duration_ms=round(seconds * 1000),
         status_code=status_code,
         excerpt=excerpt,
         error=error,
     )
+    metrics.WEBHOOK_SECONDS.observe(seconds)
+    metrics.WEBHOOK_DELIVERIES.labels(outcome=str(recorded.state) if recorded is not None else "endpoint_removed").inc()
+    return recorded
 
 
 def deliveries_purge(*, older_than: timedelta | None = None) -> int:

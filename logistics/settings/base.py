@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from apps.common.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that everything below logs with the request's id and is counted.
+    "apps.common.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.erp_api.middleware.ApiJsonErrorsMiddleware",
     "apps.erp_api.middleware.ApiBodySizeLimitMiddleware",
@@ -213,7 +217,10 @@ CELERY_BEAT_SCHEDULE = {
     # Tracking polls are lane work too: beat only queues one per carrier with deliveries due.
     "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 2.0},
     "sweep-lanes": {"task": "apps.scheduling.tasks.sweep_lanes", "schedule": 5.0},
-    "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0},
+    "close-containers": {"task": "apps.fulfillment.tasks.close_containers", "schedule": 60.0},
+    "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
+    # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
+    "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
@@ -287,14 +294,14 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=Fa
 # Declared value up to which a CN22 suffices (UPU: 300 SDR); above it a CN23 goes with the parcel.
 CUSTOMS_CN22_MAX_VALUE = env("CUSTOMS_CN22_MAX_VALUE", default="300")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs (docs/operations.md#logs): `json`, one object per line with the request id and order id,
+# for machines (production's default), or `plain`, one readable line (development's).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# The bearer token /metrics asks of every scraper (docs/operations.md#metrics); empty: /metrics
+# refuses every request.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # Routing reads an in-process catalogue (docs/routing.md): how often it looks for a newer version,
 # and how old today's capacity counters may be.
 ROUTING_CATALOGUE_CHECK_SECONDS = env.float("ROUTING_CATALOGUE_CHECK_SECONDS", default=1.0)

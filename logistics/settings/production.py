@@ -1,7 +1,8 @@
 """Production settings: secrets have no default, transport is HTTPS only."""
 
+from apps.common.logs import logging_config
 from logistics.settings.base import *  # noqa: F403
-from logistics.settings.base import env
+from logistics.settings.base import LOG_LEVEL, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -29,3 +30,7 @@ STORAGES = {
 
 # Webhook endpoints must resolve to public addresses (SSRF); no environment switch.
 WEBHOOKS_ALLOW_PRIVATE_URLS = False
+
+# Production logs are for machines: JSON lines unless LOG_FORMAT says otherwise.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

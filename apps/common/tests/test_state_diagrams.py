@@ -14,4 +14,4 @@ def test_diagrams_carry_the_real_transitions_and_final_states():
     assert "    accepted --> scheduled: schedule" in text
     assert "    booking --> booked: mark_booked" in text
     assert "    delivered --> [*]" in text
-    assert text.count("stateDiagram-v2") == 5  # order, distribution, fulfilment, lane entry, warehouse order
+    assert text.count("stateDiagram-v2") == 6  # order, distribution, fulfilment, container, lane entry, warehouse order

@@ -7,8 +7,10 @@ same key, answers with the same shipment. The order is read once per attempt, as
 `Shipment`, and both the booking request and the label and customs documents are made from it.
 """
 
+import dataclasses
 import logging
 import random
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.common import metrics
 from apps.common.fsm import take_transition
 from apps.distribution import events
 from apps.distribution.documents import ShipmentDocument, render_shipping_documents
@@ -40,12 +43,23 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def distribution_order_create(
-    *, order_id: int, merchant_id: int, carrier_code: str, service_code: str, actor: str
+    *,
+    order_id: int,
+    merchant_id: int,
+    carrier_code: str,
+    service_code: str,
+    actor: str,
+    deliver_to: dict[str, str] | None = None,
 ) -> DistributionOrder:
-    """Create the delivery leg in the caller's transaction; its `created` event starts booking."""
+    """Create the delivery leg in the caller's transaction; its `created` event starts booking.
+    `deliver_to` (party fields) sends it somewhere else than the order's recipient: a hub."""
     with transaction.atomic():
         distribution_order = DistributionOrder.objects.create(
-            order_id=order_id, merchant_id=merchant_id, carrier_code=carrier_code, service_code=service_code
+            order_id=order_id,
+            merchant_id=merchant_id,
+            carrier_code=carrier_code,
+            service_code=service_code,
+            deliver_to=deliver_to or {},
         )
         distribution_order.history.create(
             merchant_id=merchant_id, transition="create", from_state="", to_state=S.CREATED, actor=actor
@@ -97,6 +111,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             return distribution_order
         circuit = circuit_status(distribution_order.carrier_code)
         if not circuit.taking_calls:
+            _count(distribution_order.carrier_code, outcome="circuit_open", effect="deferred")
             raise BookingDeferred(
                 f"circuit of {distribution_order.carrier_code} is {circuit.state}",
                 retry_in=circuit.retry_in_seconds + random.uniform(0.5, 3),
@@ -107,24 +122,34 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             distribution_order, "start_booking", actor=ACTOR, reason=f"attempt {distribution_order.booking_attempts}"
         )
     shipment = shipment_of_order(order_id=distribution_order.order_id)
+    if distribution_order.deliver_to:  # a first mile: to the hub, and the hub's address on the label
+        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
     request = _booking_request(distribution_order, shipment)
-    gateway = gateway or carrier_gateway(distribution_order.carrier_code, distribution_order_id=distribution_order.pk)
+    carrier_code = distribution_order.carrier_code
+    gateway = gateway or carrier_gateway(carrier_code, distribution_order_id=distribution_order.pk)
+    started = time.perf_counter()
     try:
-        booking = guarded_call(distribution_order.carrier_code, gateway.book, request)
+        booking = guarded_call(carrier_code, gateway.book, request)
     except CarrierPermanentError as exc:
+        _count(carrier_code, outcome="refused", effect="booking_failed", seconds=time.perf_counter() - started)
         return distribution_order_fail_booking(distribution_order_id=distribution_order_id, reason=exc.message)
     except CircuitOpen as exc:
         # Another worker's failure opened the circuit meanwhile: no call was made, no attempt spent.
+        _count(carrier_code, outcome="circuit_open", effect="deferred")
         DistributionOrder.objects.filter(pk=distribution_order_id).update(booking_attempts=F("booking_attempts") - 1)
         raise BookingDeferred(str(exc), retry_in=exc.retry_in + random.uniform(0.5, 3), circuit_open=True) from exc
     except CarrierTransientError as exc:
         attempts = distribution_order.booking_attempts
-        if attempts >= settings.MAX_BOOKING_ATTEMPTS:
+        gave_up = attempts >= settings.MAX_BOOKING_ATTEMPTS
+        effect = "booking_failed" if gave_up else "deferred"
+        _count(carrier_code, outcome="failed", effect=effect, seconds=time.perf_counter() - started)
+        if gave_up:
             return distribution_order_fail_booking(
                 distribution_order_id=distribution_order_id, reason=f"gave up after {attempts} attempts: {exc}"
             )
         DistributionOrder.objects.filter(pk=distribution_order_id).update(last_error=str(exc)[:500])
         raise BookingDeferred(str(exc), retry_in=backoff_seconds(attempts), timed_out="Timeout" in str(exc)) from exc
+    seconds = time.perf_counter() - started
     documents = render_shipping_documents(
         ShipmentDocument(
             shipment=shipment,
@@ -139,6 +164,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             # Cancelled while the carrier was booking it: the shipment the carrier just made must be
             # voided, through the carrier's lane like every call (scheduling takes the request).
             logger.warning("distribution order %s left booking while the carrier booked it", distribution_order_id)
+            _count(carrier_code, outcome="ok", effect="void_requested", seconds=seconds)
             distribution_order.tracking_number = booking.tracking_number
             distribution_order.save(update_fields=["tracking_number", "updated_at"])
             events.distribution_event(
@@ -163,7 +189,17 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
                 reason="the booking answer carried no label",
                 event_type=events.DISTRIBUTION_ORDER_LABEL_REQUESTED,
             )
+    _count(carrier_code, outcome="ok", effect="booked", seconds=seconds)
+    logger.info("distribution order %s booked at %s", distribution_order_id, carrier_code)
     return distribution_order
+
+
+def _count(carrier_code: str, *, outcome: str, effect: str, seconds: float | None = None) -> None:
+    """The booking metrics (apps/common/metrics.py): one attempt, its effect, the call's duration."""
+    metrics.BOOKING_ATTEMPTS.labels(carrier=carrier_code, outcome=outcome).inc()
+    metrics.BOOKING_EFFECTS.labels(carrier=carrier_code, effect=effect).inc()
+    if seconds is not None:
+        metrics.BOOKING_SECONDS.labels(carrier=carrier_code).observe(seconds)
 
 
 def distribution_order_fail_booking(*, distribution_order_id: int, reason: str) -> DistributionOrder:

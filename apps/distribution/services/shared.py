@@ -1,5 +1,7 @@
 """What the distribution services share: the row lock, transitions with their event, carrier gateways."""
 
+import logging
+
 from apps.common.fsm import take_transition
 from apps.distribution import events
 from apps.distribution.gateways import CallRecord, CarrierGateway, gateway_for
@@ -8,6 +10,8 @@ from apps.resources.selectors import carrier_get
 
 S = DistributionState
 ACTOR = "system:distribution"
+
+logger = logging.getLogger("apps.distribution.carrier_calls")
 
 
 def take_and_announce(
@@ -24,6 +28,18 @@ def locked(distribution_order_id: int) -> DistributionOrder:
 
 def _call_logger(carrier_code: str, distribution_order_id: int | None):
     def log(record: CallRecord) -> None:
+        # Ids, the path and the outcome only: never the request body (it holds the recipient).
+        logger.info(
+            "carrier %s %s %s %s: %s %s in %d ms%s",
+            carrier_code,
+            record.operation,
+            record.method,
+            record.path,
+            record.outcome,
+            record.status_code if record.status_code is not None else "-",
+            record.duration_ms,
+            f" (delivery {distribution_order_id})" if distribution_order_id else "",
+        )
         CarrierCall.objects.create(
             carrier_code=carrier_code,
             distribution_order_id=distribution_order_id,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common import logs
 from apps.common.fsm import forward_path
 from apps.distribution.gateways import InvalidWebhook, TrackingUpdate, event_time_problem, gateway_for
 from apps.distribution.health import guarded_call
@@ -62,29 +63,35 @@ def tracking_apply(*, distribution_order_id: int, updates: list[TrackingUpdate])
     updates = [u for u in updates if _believable(u, distribution_order_id)]
     with transaction.atomic():
         distribution_order = locked(distribution_order_id)
-        TrackingEvent.objects.bulk_create(
-            [
-                TrackingEvent(
-                    distribution_order=distribution_order,
-                    merchant_id=distribution_order.merchant_id,
-                    order_id=distribution_order.order_id,
-                    milestone=u.milestone,
-                    carrier_status=u.carrier_status,
-                    description=u.description[:300],
-                    location=u.location[:200],
-                    occurred_at=u.occurred_at,
-                )
-                for u in updates
-            ],
-            ignore_conflicts=True,
-        )
-        _follow_new_events(distribution_order)
-        if distribution_order.state in TRACKABLE:
-            distribution_order.next_poll_at = timezone.now() + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
-        else:
-            distribution_order.next_poll_at = None
-        distribution_order.save(update_fields=["next_poll_at", "last_event_at", "updated_at"])
+        # A poll serves many orders: the lines and events of this one name it (apps/common/logs.py).
+        with logs.bound(order_id=distribution_order.order_id):
+            _record_and_follow(distribution_order, updates)
     return distribution_order
+
+
+def _record_and_follow(distribution_order: DistributionOrder, updates: list[TrackingUpdate]) -> None:
+    TrackingEvent.objects.bulk_create(
+        [
+            TrackingEvent(
+                distribution_order=distribution_order,
+                merchant_id=distribution_order.merchant_id,
+                order_id=distribution_order.order_id,
+                milestone=u.milestone,
+                carrier_status=u.carrier_status,
+                description=u.description[:300],
+                location=u.location[:200],
+                occurred_at=u.occurred_at,
+            )
+            for u in updates
+        ],
+        ignore_conflicts=True,
+    )
+    _follow_new_events(distribution_order)
+    if distribution_order.state in TRACKABLE:
+        distribution_order.next_poll_at = timezone.now() + timedelta(seconds=settings.TRACKING_POLL_SECONDS)
+    else:
+        distribution_order.next_poll_at = None
+    distribution_order.save(update_fields=["next_poll_at", "last_event_at", "updated_at"])
 
 
 def _believable(update: TrackingUpdate, distribution_order_id: int) -> bool:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from apps.common import breaker
 from apps.common.testing import process_env, run_concurrently
-from apps.distribution import health
 from apps.distribution.exceptions import BookingDeferred, CarrierTransientError
 from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import CarrierCall, DistributionOrder
@@ -178,7 +178,7 @@ def test_calls_through_a_closed_circuit_run_side_by_side(db):
 def redis_unreachable(settings, monkeypatch):
     """The breaker's Redis refuses connections (nothing listens on port 1)."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    monkeypatch.setattr(health, "_client", None)
+    monkeypatch.setattr(breaker, "_client", None)
 
 
 def test_with_redis_unreachable_the_circuit_is_unknown_and_holds_calls(redis_unreachable, settings):
@@ -212,7 +212,7 @@ def test_with_redis_unreachable_a_booking_waits_without_calling_or_spending_an_a
 def test_a_call_made_before_redis_went_away_still_returns_its_answer(settings, db, monkeypatch):
     def answer_as_redis_goes():
         settings.REDIS_URL = "redis://127.0.0.1:1/0"
-        monkeypatch.setattr(health, "_client", None)
+        monkeypatch.setattr(breaker, "_client", None)
         return "booked"
 
     assert guarded_call("gone-post", answer_as_redis_goes) == "booked"

@@ -5,6 +5,7 @@ nothing and fail silently. Here because scheduling is the lowest layer that sees
 from apps.common import outbox
 from apps.distribution import events as distribution_events
 from apps.distribution.models import DistributionState
+from apps.fulfillment import events as fulfillment_events
 from apps.orders import events as order_events
 from apps.orders.models import OrderState
 from apps.resources import handlers as resources_handlers
@@ -16,7 +17,7 @@ def _declared_event_types() -> set[str]:
     modules, and the state events they derive from their machines."""
     constants = {
         value
-        for module in (order_events, distribution_events, scheduling_events)
+        for module in (order_events, distribution_events, fulfillment_events, scheduling_events)
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and "." in value
     }

@@ -11,9 +11,10 @@ _TAKE_FOR = """
 import sys, time, django
 django.setup()
 from apps.scheduling import gate
-start = float(sys.argv[1])
+print("ready", flush=True)
+start = float(sys.stdin.readline())  # the parent names the instant once every process is ready
 time.sleep(max(0.0, start - time.time()))  # every process starts taking at the same instant
-end, granted = start + float(sys.argv[2]), 0
+end, granted = start + float(sys.argv[1]), 0
 while time.time() < end:
     granted += gate.take_token(lane_key="carrier:proc", rate=5, burst=5).granted
     time.sleep(0.005)
@@ -49,17 +50,20 @@ def test_the_rate_holds_for_several_processes_together(settings):
     env = {"DJANGO_SETTINGS_MODULE": "logistics.settings.test", "REDIS_URL": settings.REDIS_URL}
     import os
 
-    start = time.time() + 4  # after every child's start-up
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", _TAKE_FOR, str(start), "2.0"],
+            [sys.executable, "-c", _TAKE_FOR, "2.0"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, **env},
         )
         for _ in range(3)
     ]
-    granted = sum(int(child.communicate(timeout=60)[0].strip().splitlines()[-1]) for child in children)
+    for child in children:  # a busy machine can take seconds to start a process: wait for each
+        assert child.stdout.readline().strip() == "ready"
+    start = time.time() + 0.5
+    granted = sum(int(child.communicate(f"{start}\n", timeout=60)[0].strip().splitlines()[-1]) for child in children)
 
     # Five at once, then five a second for two seconds: about 15 among the three, never 3 x 15.
     assert 12 <= granted <= 18

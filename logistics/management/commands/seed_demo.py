@@ -1,7 +1,8 @@
 """Seed the demo: a merchant with a portal login and an API key, an operations superuser,
-three sandbox carriers with different coverage and prices (EuroPost's standard service priced by
+four sandbox carriers with different coverage and prices (EuroPost's standard service priced by
 a rate card in EUR, Swift's with a fuel surcharge and a remote-area surcharge for Corsica, Berlin
-Bike refusing batteries and taking 200 orders a day), one sandbox warehouse, and the demo
+Bike refusing batteries and taking 200 orders a day, Sino Trunk's sea-rail service going by the
+weekly Shanghai-Frankfurt line haul with EuroPost as last mile), one sandbox warehouse, and the demo
 merchant's routing preferences (EuroPost preferred, then the cheapest).
 
 Safe to run on every start: it updates what exists. API keys are stored only as a hash, so a
@@ -20,6 +21,7 @@ from apps.merchants.models import ApiKey, Merchant
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
 from apps.resources.services import (
     carrier_upsert,
+    line_haul_upsert,
     merchant_preferences_set,
     rate_card_set,
     service_upsert,
@@ -125,7 +127,42 @@ CARRIERS = [
             ),
         ],
     },
+    {
+        "code": "sino-trunk",
+        "name": "Sino Trunk (first mile to the Shanghai hub, then the Frankfurt line haul)",
+        "rps": 10,
+        "concurrency": 5,
+        "services": [
+            (
+                "sea-rail",
+                "Sea-rail consolidated (EuroPost delivers)",
+                "economy",
+                (18, 28),
+                20000,
+                D("3.20"),
+                D("1.10"),
+                [("CN", c, []) for c in ["DE", "NL", "BE", "AT", "FR"]],
+            ),
+        ],
+    },
 ]
+# Parcels of Sino Trunk's sea-rail service cross in a weekly container (Fridays, 18:00 Shanghai
+# time) to Frankfurt, where EuroPost delivers them (docs/architecture.md, fulfilment plans).
+LINE_HAUL = {
+    "code": "sha-fra",
+    "name": "Shanghai to Frankfurt sea-rail",
+    "hub_name": "Sino Trunk consolidation hub",
+    "hub_line1": "88 Waigaoqiao Rd",
+    "hub_city": "Shanghai",
+    "hub_postal_code": "200131",
+    "hub_country": "CN",
+    "destination_hub": "Frankfurt cargo hub",
+    "departure_weekdays": [4],
+    "cutoff_time": "18:00",
+    "timezone": "Asia/Shanghai",
+    "transit_days": 18,
+    "last_mile_service_code": "standard",
+}
 
 
 class Command(BaseCommand):
@@ -180,6 +217,11 @@ class Command(BaseCommand):
                     amount=D("4.00"),
                     currency="USD",
                 )
+        line_haul_upsert(
+            **LINE_HAUL,
+            last_mile_carrier_code="euro-post",
+            first_mile=[("sino-trunk", "sea-rail")],
+        )
         warehouse_upsert(
             code="sz-fulfil",
             name="Shenzhen Fulfilment Hub",

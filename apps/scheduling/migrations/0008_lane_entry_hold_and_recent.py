@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('scheduling', '0006_label_work'),
+        ('scheduling', '0007_request_id'),
     ]
 
     operations = [
