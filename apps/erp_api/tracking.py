@@ -54,11 +54,14 @@ class TrackingApi(APIView):
     content_negotiation_class = JsonAnswers
 
     class QuerySerializer(serializers.Serializer):
-        tracking_number = serializers.CharField(max_length=64, required=False, default="")
-        order_number = serializers.CharField(max_length=32, required=False, default="")
-        postal_code = serializers.CharField(max_length=20, required=False, default="")
+        # No `default=""`: a given value may not be empty, and the schema must not offer "" as the
+        # default of a parameter whose minimum length is 1 (validators refuse that schema).
+        tracking_number = serializers.CharField(max_length=64, required=False)
+        order_number = serializers.CharField(max_length=32, required=False)
+        postal_code = serializers.CharField(max_length=20, required=False)
 
         def validate(self, attrs):
+            attrs = {name: attrs.get(name, "") for name in ("tracking_number", "order_number", "postal_code")}
             if not attrs["tracking_number"] and not (attrs["order_number"] and attrs["postal_code"]):
                 raise ValidationError("Give a tracking_number, or an order_number with the postal_code.")
             return attrs

