@@ -9,7 +9,9 @@ class SchedulingConfig(AppConfig):
 
     Public API: `services.lane_release_all`, `lane_sweep`, `lane_track_enqueue_due` (run by
     beat), `services.lane_work_run` (the `run_lane_work` task), `services.lane_requeue` (a
-    re-routed order), `selectors.lane_entry_for_order`. Subscribes to `orders.order.accepted`,
+    re-routed order), `services.lane_entry_hold/_unhold` and `services.lane_entry_retry` (operations),
+    `services.lane_entry_withdraw_for_reroute` (shipping), `selectors.lane_entry_for_order`,
+    `selectors.lane_figures` and `selectors.lane_work_stuck` (the back office). Subscribes to `orders.order.accepted`,
     `orders.order.cancelled`, `distribution.order.{booked,booking_failed,cancelled,
     retry_requested,void_requested,label_requested}`, `fulfillment.leg.planned`,
     `warehouse.order.changed` (allocated: submit; cancel_requested: cancel), `warehouse.asn.created`

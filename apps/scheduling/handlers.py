@@ -117,7 +117,12 @@ def withdraw_cancelled_order(event: outbox.Event) -> None:
 
 @outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def free_slot_after_cancellation(event: outbox.Event) -> None:
-    lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")
+    lane_entry_finish(
+        order_id=int(event.payload["order_id"]),
+        succeeded=False,
+        reason="cancelled",
+        distribution_order_id=int(event.payload["distribution_order_id"]),
+    )
 
 
 def _call_about_delivery(event: outbox.Event, kind: str) -> None:

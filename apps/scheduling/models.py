@@ -114,6 +114,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    held_by = models.CharField(
+        max_length=150, blank=True, help_text="The staff member holding this work on its lane; empty when not held."
+    )
     # The request whose order this work serves: its release event carries it on to the run, so
     # the carrier call's log lines carry it too, however late the lane lets the work through.
     request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
@@ -146,6 +149,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["lane", "flow", "-virtual_start"], condition=Q(state="queued"), name="lane_flow"),
             models.Index(fields=["lease_until"], condition=Q(state="released"), name="lane_leases"),
             models.Index(fields=["lane"], condition=Q(state="released"), name="lane_in_flight"),
+            # The dashboard's release rate and outcomes over the last minutes.
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="lane_released_recent"),
+            models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=False), name="lane_finished_recent"),
         ]
 
     def __str__(self) -> str:

@@ -47,6 +47,7 @@ from apps.orders.selectors import order_get_for_fulfillment
 from apps.orders.services import order_schedule
 from apps.resources.selectors import carrier_get, warehouse_codes, warehouse_get
 from apps.scheduling import events, gate
+from apps.scheduling.exceptions import WorkNotWaiting
 from apps.scheduling.models import (
     SWEEPING_KINDS,
     Lane,
@@ -514,6 +515,90 @@ def lane_entry_raise(*, entry_id: int, actor: str, levels: int = 1) -> LaneEntry
     return entry
 
 
+def _waiting_booking(order_id: int) -> LaneEntry:
+    entry = (
+        LaneEntry.objects.select_for_update()
+        .select_related("lane")
+        .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+        .first()
+    )
+    if entry is None or entry.state != Q_:
+        doing = "its call to the carrier is under way" if entry else "it has no booking waiting on a lane"
+        raise WorkNotWaiting(f"Order {order_id} cannot be held or released: {doing}.", extra={"order_id": order_id})
+    return entry
+
+
+def _note(entry: LaneEntry, transition: str, *, actor: str, reason: str) -> None:
+    entry.history.create(
+        merchant_id=entry.merchant_id,
+        transition=transition,
+        from_state=entry.state,
+        to_state=entry.state,
+        actor=actor,
+        reason=reason[:500],
+    )
+
+
+def lane_entry_hold(*, order_id: int, actor: str, reason: str) -> LaneEntry:
+    """Operations keep one order's booking on its lane (the rest of the lane goes on): it waits,
+    in its place, until `lane_entry_unhold`. Only queued work can be held (`WorkNotWaiting`)."""
+    with transaction.atomic():
+        entry = _waiting_booking(order_id)
+        if not entry.held_by:
+            entry.held_by = actor
+            entry.save(update_fields=["held_by", "updated_at"])
+            _note(entry, "hold", actor=actor, reason=reason or "held by operations")
+    return entry
+
+
+def lane_entry_unhold(*, order_id: int, actor: str, reason: str = "") -> LaneEntry:
+    """Let a held booking go again, in its old place on the lane; then let through what fits."""
+    with transaction.atomic():
+        entry = _waiting_booking(order_id)
+        if entry.held_by:
+            entry.held_by = ""
+            entry.save(update_fields=["held_by", "updated_at"])
+            _note(entry, "unhold", actor=actor, reason=reason or "released by operations")
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_entry_retry(*, entry_id: int, actor: str) -> LaneEntry:
+    """Operations hurry one waiting work: its backoff ends and it goes first on its lane (a held
+    work stays held). Work that is not queued is refused (`WorkNotWaiting`)."""
+    with transaction.atomic():
+        entry = LaneEntry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is None or entry.state != Q_:
+            raise WorkNotWaiting(f"Lane work {entry_id} is not waiting on its lane.", extra={"entry_id": entry_id})
+        entry.not_before, entry.priority = None, PRIORITY_MAX
+        entry.save(update_fields=["not_before", "priority", "updated_at"])
+        _note(entry, "retry", actor=actor, reason="retry requested")
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_entry_withdraw_for_reroute(*, order_id: int, actor: str, reason: str) -> LaneEntry | None:
+    """Shipping re-routes an order whose booking waits on a lane: take it off (held or not).
+    Work whose call is under way is refused (`WorkNotWaiting`): its outcome must come first."""
+    with transaction.atomic():
+        entry = (
+            LaneEntry.objects.select_for_update()
+            .select_related("lane")
+            .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+            .first()
+        )
+        if entry is None:
+            return None
+        if entry.state == R_:
+            raise WorkNotWaiting(
+                f"Order {order_id}'s call to its carrier is under way; re-route it once that call is over.",
+                extra={"order_id": order_id},
+            )
+        _note(entry, "withdraw", actor=actor, reason=reason)
+        _finish(entry, "fail", reason=f"re-routed: {reason}")
+    return entry
+
+
 def order_reroute_request(*, order_id: int, merchant_id: int, reason: str) -> None:
     """Booking failed for good: ask the shipping center, which takes routing decisions, for the
     order's next route (`scheduling.order.reroute_requested`); it comes back through
@@ -575,7 +660,7 @@ def _release_queued(lane: Lane, *, now) -> int:
         room = 1  # exactly one probe
     candidates = list(
         lane.entries.select_for_update(skip_locked=True)
-        .filter(state=Q_)
+        .filter(state=Q_, held_by="")
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .order_by("-priority", "virtual_start", "id")[:room]
     )
@@ -671,16 +756,18 @@ def lane_entry_withdraw(*, order_id: int, reason: str) -> LaneEntry | None:
     return entry
 
 
-def lane_entry_finish(*, order_id: int, succeeded: bool, reason: str = "") -> LaneEntry | None:
+def lane_entry_finish(
+    *, order_id: int, succeeded: bool, reason: str = "", distribution_order_id: int | None = None
+) -> LaneEntry | None:
     """The carrier is done with an order's booking (news from distribution): close its work,
-    free its slot and let the next one through. Work that already ended stays as it is."""
+    free its slot and let the next one through. Work that already ended stays as it is. With
+    `distribution_order_id`, only that delivery's work: a re-routed order's new booking is not
+    closed by news of the delivery it left."""
     with transaction.atomic():
-        entry = (
-            LaneEntry.objects.select_for_update()
-            .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
-            .select_related("lane")
-            .first()
-        )
+        work = LaneEntry.objects.select_for_update().filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+        if distribution_order_id is not None:
+            work = work.filter(distribution_order_id=distribution_order_id)
+        entry = work.select_related("lane").first()
         if entry is None:
             return None
         if not succeeded or entry.state == R_:

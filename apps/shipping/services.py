@@ -6,16 +6,17 @@ from dataclasses import dataclass, replace
 
 from django.db import transaction
 
-from apps.distribution.selectors import distribution_orders_for_order
-from apps.fulfillment.selectors import fulfillment_current_warehouse_order_id
+from apps.distribution.selectors import distribution_order_get, distribution_orders_for_order
+from apps.distribution.services import distribution_order_cancel
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.models import Order
 from apps.orders.selectors import order_get, order_get_for_fulfillment
 from apps.orders.services import order_cancel, order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
-from apps.scheduling.services import lane_requeue
-from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible, UnknownStrategy
+from apps.scheduling.services import lane_entry_withdraw_for_reroute, lane_requeue
+from apps.shipping.exceptions import NoRouteAvailable, OrderNotReroutable, RouteNotEligible, UnknownStrategy
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
 from apps.warehouse.models import BEFORE_WMS, WarehouseOrderState
@@ -132,6 +133,50 @@ def order_reroute_after_failed_booking(*, order_id: int, reason: str, actor: str
         route = _order_route(option, explanation={"strategy": "reroute", "breakdown": option.breakdown})
         order = order_reroute(order_id=order_id, route=route, actor=actor, reason=reason)
         lane_requeue(order_id=order_id, actor=actor)
+    return order
+
+
+# Before a carrier has the parcel: waiting on a lane, being booked, or flagged for a person.
+REROUTABLE_STATES = ("scheduled", "in_fulfillment", "exception")
+
+
+def order_reroute_by_operations(
+    *, order_id: int, actor: str, reason: str, chosen_route: tuple[str, str] | None = None
+) -> Order:
+    """Operations move an order to another carrier service before a carrier has its parcel: to
+    `chosen_route` (carrier code, service code; `RouteNotEligible` if it cannot take the order),
+    else to the best option at another carrier than the current one (`NoRouteAvailable` when none).
+
+    Its waiting booking leaves its lane (refused while its call is under way), its current delivery
+    is cancelled (voided at the carrier if it was booked; refused once the carrier has the parcel),
+    and it goes back on a lane, the new carrier's, with the history naming `actor`."""
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=order_id)
+        if order.state not in REROUTABLE_STATES:
+            raise OrderNotReroutable(
+                f"Order {order.number} is {order.state}; only an order no carrier has yet can be re-routed.",
+                extra={"order_id": str(order.id), "state": order.state},
+            )
+        quote = order_requote(order=order)
+        if chosen_route:
+            option = _chosen_option(quote=quote, chosen_route=chosen_route)
+        else:
+            option = _chosen_option(quote=quote, tried_carriers={order.carrier_code})
+        if option is None:
+            raise NoRouteAvailable(
+                f"No other carrier than {order.carrier_code} can take order {order.number}.",
+                extra={"order_id": str(order.id)},
+            )
+        lane_entry_withdraw_for_reroute(order_id=order.id, actor=actor, reason=reason)
+        leg_id = fulfillment_current_distribution_order_id(order_id=order.id)
+        if leg_id is not None and distribution_order_get(distribution_order_id=leg_id).state != "booking_failed":
+            distribution_order_cancel(distribution_order_id=leg_id, actor=actor, reason=f"re-routed: {reason}")
+        route = _order_route(
+            option,
+            explanation={"strategy": "reroute", "chosen_by": actor, "breakdown": option.breakdown},
+        )
+        order = order_reroute(order_id=order.id, route=route, actor=actor, reason=reason)
+        lane_requeue(order_id=order.id, actor=actor)
     return order
 
 

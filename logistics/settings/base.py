@@ -320,6 +320,13 @@ LANE_ADAPTIVE_WINDOW = env.int("LANE_ADAPTIVE_WINDOW", default=20)
 LANE_GATE_NAMESPACE = env("LANE_GATE_NAMESPACE", default="lane-gate")
 TRACKING_BATCH_SIZE = env.int("TRACKING_BATCH_SIZE", default=50)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# The back office (docs/operations.md#dashboard): work without progress this long is on the
+# "Stuck work" page; the dashboard refreshes this often and watches these Celery queues; each
+# worker writes its heartbeat to Redis this often.
+STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks"])
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0007_request_id'),
+        ('scheduling', '0008_lane_entry_hold_and_recent'),
     ]
 
     operations = [
