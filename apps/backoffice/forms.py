@@ -11,7 +11,7 @@ class SelectedItem:
     merchant_id: int | None
 
 
-KINDS = ("order", "lane_entry", "distribution_order", "webhook_delivery")
+KINDS = ("order", "lane_entry", "distribution_order", "warehouse_order", "webhook_delivery")
 
 
 def _parse_item(value: str) -> SelectedItem | None:

@@ -34,6 +34,7 @@ from apps.scheduling.selectors import (
     lane_figures,
     lane_work_stuck,
 )
+from apps.warehouse.selectors import warehouse_orders_stuck
 from apps.webhooks.selectors import deliveries_for_order, deliveries_stuck
 
 
@@ -177,10 +178,14 @@ def dashboard_figures(*, now: datetime | None = None) -> DashboardFigures:
 # ---------------------------------------------------------------------------------------------
 # Stuck work
 
-# Each center reports its own stuck work (its `selectors.py`); the warehouse center joins with
-# `apps.warehouse.selectors.warehouse_orders_stuck` (same signature, `apps.common.stuck` groups)
-# once it has warehouse orders that can be stuck: add it here and to `services.work_retry`.
-STUCK_SOURCES = (orders_stuck, lane_work_stuck, distribution_orders_stuck_groups, deliveries_stuck)
+# Each center reports its own stuck work (its `selectors.py`, `apps.common.stuck` groups).
+STUCK_SOURCES = (
+    orders_stuck,
+    lane_work_stuck,
+    distribution_orders_stuck_groups,
+    warehouse_orders_stuck,
+    deliveries_stuck,
+)
 
 
 def stuck_work(*, sample: int = 10, older_than: timedelta | None = None) -> list[StuckGroup]:

@@ -14,7 +14,7 @@ from apps.distribution.selectors import distribution_orders_for_order
 from apps.distribution.services import distribution_order_retry
 from apps.orders.selectors import order_get_for_fulfillment
 from apps.orders.services import order_cancel
-from apps.scheduling.services import lane_entry_hold, lane_entry_retry, lane_entry_unhold
+from apps.scheduling.services import lane_entry_hold, lane_entry_retry, lane_entry_unhold, lane_warehouse_retry
 from apps.shipping.services import order_reroute_by_operations
 from apps.webhooks.services import delivery_redeliver
 
@@ -111,13 +111,24 @@ def order_release_by_staff(*, order_id: int, actor: str, reason: str = ""):
     )
 
 
+def _warehouse_retry(warehouse_order_id: int, *, actor: str):
+    entry = lane_warehouse_retry(warehouse_order_id=warehouse_order_id, actor=actor)
+    if entry is None:
+        raise NothingToRetry(
+            f"Warehouse order {warehouse_order_id} waits for stock or a person (backordered or on hold): "
+            "nothing to ask of its WMS."
+        )
+    return entry
+
+
 def work_retry(*, kind: str, subject_id: int, order_id: int | None, merchant_id: int | None, actor: str):
     """Retry one piece of stuck work through its center: an order's delivery, lane work, a
-    delivery to a carrier, or a webhook delivery."""
+    delivery to a carrier, a warehouse order's WMS call, or a webhook delivery."""
     acts = {
         "order": lambda: order_retry_by_staff(order_id=subject_id, actor=actor),
         "lane_entry": lambda: lane_entry_retry(entry_id=subject_id, actor=actor),
         "distribution_order": lambda: distribution_order_retry(distribution_order_id=subject_id, actor=actor),
+        "warehouse_order": lambda: _warehouse_retry(subject_id, actor=actor),
         "webhook_delivery": lambda: delivery_redeliver(merchant_id=merchant_id, delivery_id=subject_id),
     }
     if kind == "order":

@@ -17,7 +17,7 @@ COUNT_CAP = 1000
 
 @dataclass(frozen=True)
 class StuckItem:
-    kind: str  # order, lane_entry, distribution_order, webhook_delivery (warehouse_order to come)
+    kind: str  # order, lane_entry, distribution_order, warehouse_order, webhook_delivery
     id: int
     order_id: int | None
     merchant_id: int | None

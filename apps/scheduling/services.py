@@ -437,6 +437,24 @@ def lane_warehouse_order_enqueue(*, warehouse_order_id: int, kind: str, actor: s
     return entry
 
 
+def lane_warehouse_retry(*, warehouse_order_id: int, actor: str) -> LaneEntry | None:
+    """Operations' nudge for a stuck warehouse order: its WMS call queued again (the submission of
+    an allocated or submitted order, the cancel asked of the WMS), or a poll of its warehouse for
+    one the WMS has; None when nothing can be asked of the WMS for it (backordered, on hold)."""
+    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+    kind = {"allocated": WorkKind.WMS_SUBMIT, "submitted": WorkKind.WMS_SUBMIT}.get(warehouse_order.state)
+    kind = kind or (WorkKind.WMS_CANCEL if warehouse_order.state == "cancel_requested" else None)
+    if kind is not None:
+        return lane_warehouse_order_enqueue(warehouse_order_id=warehouse_order_id, kind=kind, actor=actor)
+    if warehouse_order.state in ("accepted", "picking", "packed", "partially_shipped"):
+        with transaction.atomic():
+            lane = _warehouse_lane(warehouse_order.warehouse_code)
+            _queue_sweep(lane, WorkKind.WMS_POLL)
+            lane_release(lane_id=lane.pk)
+            return lane.entries.filter(kind=WorkKind.WMS_POLL).order_by("-id").first()
+    return None
+
+
 def lane_asn_enqueue(*, asn_id: int, warehouse_code: str, merchant_id: int, actor: str) -> LaneEntry:
     """A merchant's inbound shipment is to be announced to the warehouse's WMS."""
     with transaction.atomic():

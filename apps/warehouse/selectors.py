@@ -3,10 +3,12 @@ warehouse orders and ASNs."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
 from apps.warehouse.models import (
     AT_WMS,
@@ -131,3 +133,27 @@ def warehouse_orders_late(*, today: date) -> QuerySet[WarehouseOrder]:
     """Warehouse orders whose ship-by day has passed without their goods leaving (for operations)."""
     open_states = [state for state in WarehouseOrderState.values if state not in FINAL]
     return WarehouseOrder.objects.filter(ship_by__lt=today, state__in=open_states).order_by("ship_by", "id")
+
+
+def warehouse_orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Warehouse orders that have not moved for `older_than` while still open, by reason."""
+    bound = timezone.now() - older_than
+    S = WarehouseOrderState
+    return stuck_groups(
+        center="warehouse",
+        kind="warehouse_order",
+        queryset=WarehouseOrder.objects.filter(updated_at__lt=bound).exclude(state__in=FINAL),
+        reasons=[
+            ("allocated, not sent to the WMS", Q(state=S.ALLOCATED)),
+            ("sent to the WMS, no answer", Q(state=S.SUBMITTED)),
+            ("cancel asked of the WMS, no answer", Q(state=S.CANCEL_REQUESTED)),
+            ("at the WMS, no news", Q(state__in=[S.ACCEPTED, S.PICKING, S.PACKED, S.PARTIALLY_SHIPPED])),
+            ("backordered, waiting for stock", Q(state=S.BACKORDERED)),
+            ("on hold", Q(state=S.ON_HOLD)),
+        ],
+        since_field="updated_at",
+        detail=lambda w: (
+            f"{w.external_reference} at {w.warehouse_code}, {w.state}" + (f": {w.last_error}" if w.last_error else "")
+        ),
+        sample=sample,
+    )

@@ -252,3 +252,50 @@ def test_an_assignment_is_closed_from_the_admin_and_the_closing_is_audited(clien
     assert assignment.closed_at is not None
     assert StaffActionRecord.objects.filter(action="close_assignment", actor="staff:support-1").exists()
     assert client.get("/admin/backoffice/staffactionrecord/").status_code == 200
+
+
+def test_a_warehouse_order_left_unsent_is_stuck_and_a_retry_queues_its_wms_call_again(client, merchant, settings):
+    from apps.resources.services import warehouse_upsert
+    from apps.warehouse.models import WarehouseOrder
+
+    settings.STUCK_WORK_MINUTES = 0
+    warehouse_upsert(
+        code="hk-1",
+        name="HK",
+        country="HK",
+        city="Hong Kong",
+        ships_to=["DE"],
+        endpoint_url="http://127.0.0.1:9/wms/hk-1/",
+        handling_fee=0,
+        currency="USD",
+        carrier_codes=[],
+    )
+    with time_machine.travel(timezone.now() - timedelta(hours=2), tick=False):
+        unsent = WarehouseOrder.objects.create(order_id=77, merchant_id=merchant.pk, warehouse_code="hk-1")
+        WarehouseOrder.objects.filter(pk=unsent.pk).update(state="allocated")
+        backordered = WarehouseOrder.objects.create(order_id=78, merchant_id=merchant.pk, warehouse_code="hk-1")
+        WarehouseOrder.objects.filter(pk=backordered.pk).update(state="backordered")
+    _member(client, "support")
+
+    groups = _groups()
+    answer = client.post(
+        STUCK,
+        {
+            "action": "retry",
+            "items": [
+                f"warehouse_order:{unsent.pk}:77:{merchant.pk}",
+                f"warehouse_order:{backordered.pk}:78:{merchant.pk}",
+            ],
+        },
+        follow=True,
+    )
+
+    assert groups[("warehouse", "allocated, not sent to the WMS")] == [unsent.pk]
+    assert groups[("warehouse", "backordered, waiting for stock")] == [backordered.pk]
+    work = LaneEntry.objects.get(kind="wms_submit", warehouse_order_id=unsent.pk)
+    assert work.lane.key == "warehouse:hk-1"
+    assert "waits for stock or a person" in answer.content.decode()
+    assert sorted(StaffActionRecord.objects.values_list("subject_kind", "outcome")) == [
+        ("warehouse_order", "done"),
+        ("warehouse_order", "refused"),
+    ]
