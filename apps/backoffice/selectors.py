@@ -85,8 +85,7 @@ class DownstreamHealth:
     Carriers are read from their calls (distribution's `CarrierCall`: outcome and latency
     percentiles) and their breaker; every other kind from its lane (work completed or failed, the
     gate's moving average latency) and the breaker of the same name (`warehouse:<code>`,
-    apps.common.breaker), so warehouse systems (WMS) appear here once their calls run as lane
-    work, with no change to the dashboard."""
+    apps.common.breaker): every WMS call is lane work on its warehouse's lane."""
 
     kind: str
     code: str
