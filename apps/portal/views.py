@@ -20,12 +20,11 @@ from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
-from apps.orders.services import order_cancel
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
-from apps.shipping.services import order_rates, order_submit
+from apps.shipping.services import order_cancel_request, order_rates, order_submit
 from apps.warehouse.selectors import warehouse_order_list
 
 PAGE_SIZE = 50
@@ -244,7 +243,7 @@ def order_cancel_view(request, order_id):
     form = CancelForm(request.POST or None, initial={"version": order.version})
     if request.method == "POST" and form.is_valid():
         try:
-            order_cancel(
+            outcome = order_cancel_request(
                 merchant_id=request.merchant.pk,
                 order_id=order.id,
                 actor=f"user:{request.user.pk}",
@@ -254,7 +253,14 @@ def order_cancel_view(request, order_id):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Order {order.number} is cancelled.")
+            if outcome.requested:
+                messages.success(
+                    request,
+                    f"Cancel of order {order.number} asked of the warehouse: it is cancelled once the "
+                    "warehouse confirms (it refuses once picking has started).",
+                )
+            else:
+                messages.success(request, f"Order {order.number} is cancelled.")
         return redirect("portal:order-detail", order_id=order.number)
     return render(
         request,

@@ -2,26 +2,35 @@
 booking fails for good, is taken here and only here."""
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 
-from apps.distribution.selectors import distribution_orders_for_order
+from apps.distribution.selectors import distribution_order_get, distribution_orders_for_order
+from apps.distribution.services import distribution_order_cancel
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
+from apps.orders.exceptions import OrderStateConflict
 from apps.orders.models import Order
-from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_create, order_flag_exception, order_reroute
+from apps.orders.selectors import order_get, order_get_for_fulfillment
+from apps.orders.services import order_cancel, order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.exceptions import WarehouseNotFound
 from apps.resources.selectors import warehouse_get
 from apps.resources.types import STRATEGIES, RouteOption, RoutingResult, WarehouseStock
-from apps.scheduling.services import lane_requeue
-from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, UnknownStrategy
+from apps.scheduling.services import lane_entry_withdraw_for_reroute, lane_requeue
+from apps.shipping.exceptions import (
+    InvalidOrder,
+    NoRouteAvailable,
+    OrderNotReroutable,
+    RouteNotEligible,
+    UnknownStrategy,
+)
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
 from apps.warehouse.exceptions import OutOfStock
-from apps.warehouse.models import BEFORE_WMS
-from apps.warehouse.selectors import stock_available, warehouse_order_list
-from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
+from apps.warehouse.models import BEFORE_WMS, WarehouseOrderState
+from apps.warehouse.selectors import stock_available, warehouse_order_get
+from apps.warehouse.services import warehouse_order_cancel
 
 # `order_submit(warehouse=ANY_WAREHOUSE)`: ship from whichever warehouse routing finds best.
 ANY_WAREHOUSE = "any"
@@ -171,6 +180,50 @@ def order_reroute_after_failed_booking(*, order_id: int, reason: str, actor: str
     return order
 
 
+# Before a carrier has the parcel: waiting on a lane, being booked, or flagged for a person.
+REROUTABLE_STATES = ("scheduled", "in_fulfillment", "exception")
+
+
+def order_reroute_by_operations(
+    *, order_id: int, actor: str, reason: str, chosen_route: tuple[str, str] | None = None
+) -> Order:
+    """Operations move an order to another carrier service before a carrier has its parcel: to
+    `chosen_route` (carrier code, service code; `RouteNotEligible` if it cannot take the order),
+    else to the best option at another carrier than the current one (`NoRouteAvailable` when none).
+
+    Its waiting booking leaves its lane (refused while its call is under way), its current delivery
+    is cancelled (voided at the carrier if it was booked; refused once the carrier has the parcel),
+    and it goes back on a lane, the new carrier's, with the history naming `actor`."""
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=order_id)
+        if order.state not in REROUTABLE_STATES:
+            raise OrderNotReroutable(
+                f"Order {order.number} is {order.state}; only an order no carrier has yet can be re-routed.",
+                extra={"order_id": str(order.id), "state": order.state},
+            )
+        quote = order_requote(order=order)
+        if chosen_route:
+            option = _chosen_option(quote=quote, chosen_route=chosen_route)
+        else:
+            option = _chosen_option(quote=quote, tried_carriers={order.carrier_code})
+        if option is None:
+            raise NoRouteAvailable(
+                f"No other carrier than {order.carrier_code} can take order {order.number}.",
+                extra={"order_id": str(order.id)},
+            )
+        lane_entry_withdraw_for_reroute(order_id=order.id, actor=actor, reason=reason)
+        leg_id = fulfillment_current_distribution_order_id(order_id=order.id)
+        if leg_id is not None and distribution_order_get(distribution_order_id=leg_id).state != "booking_failed":
+            distribution_order_cancel(distribution_order_id=leg_id, actor=actor, reason=f"re-routed: {reason}")
+        route = _order_route(
+            option,
+            explanation={"strategy": "reroute", "chosen_by": actor, "breakdown": option.breakdown},
+        )
+        order = order_reroute(order_id=order.id, route=route, actor=actor, reason=reason)
+        lane_requeue(order_id=order.id, actor=actor)
+    return order
+
+
 def _chosen_option(
     *, quote: RoutingResult, chosen_route: tuple[str, str] | None = None, tried_carriers: Collection[str] = ()
 ) -> RouteOption | None:
@@ -256,22 +309,6 @@ def _shortest(wanted: dict[str, int], held: dict[str, dict[str, int]], warehouse
     return {"warehouse_code": code, "short": short}
 
 
-def _ship_to(address: AddressDraft) -> dict:
-    """The recipient in the WMS's terms (the warehouse center's `ship_to`)."""
-    return {
-        "name": address.name,
-        "company": address.company,
-        "street1": address.line1,
-        "street2": address.line2,
-        "city": address.city,
-        "state": address.state,
-        "postcode": address.postal_code,
-        "country": address.country,
-        "phone": address.phone,
-        "email": address.email,
-    }
-
-
 def _submit_from_stock(
     *,
     merchant_id: int,
@@ -283,9 +320,10 @@ def _submit_from_stock(
     warehouse: str,
 ) -> Order:
     """An order shipped from a warehouse: routed only among warehouses holding every unit
-    (available, not reserved), and recorded with its warehouse order in one transaction, whose
-    reservation is the last word on stock: units taken meanwhile refuse the order
-    (`OutOfStock`, 409, with the units short per SKU) and nothing is recorded."""
+    available (not reserved), else refused whole (`OutOfStock`, 409, with the units short per
+    SKU) and nothing is recorded. The order carries the warehouse on its route; its fulfilment
+    plan creates the warehouse order, whose reservation is the last word on stock (units taken
+    between this check and the plan leave it backordered until stock comes)."""
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
     draft = _normalized(draft)
@@ -316,18 +354,7 @@ def _submit_from_stock(
             "warehouse_named": warehouse != ANY_WAREHOUSE,
         },
     )
-    with transaction.atomic():
-        order = order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
-        warehouse_order_create(
-            order_id=order.id,
-            merchant_id=merchant_id,
-            warehouse_code=option.warehouse_code,
-            lines=sorted(wanted.items()),
-            ship_to=_ship_to(draft.recipient),
-            allow_backorder=False,
-            actor=actor,
-        )
-    return order
+    return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
 
 
 def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] | None) -> RouteOption:
@@ -362,13 +389,40 @@ def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] 
     return option
 
 
-def order_stock_release(*, order_id: int, actor: str, reason: str) -> list[int]:
-    """A cancelled order gives back the stock intake reserved for it: each of its warehouse
-    orders the WMS does not have yet is cancelled (its reservation released); one at the WMS is
-    the fulfilment plan's to call back. Idempotent; returns the ids cancelled."""
-    cancelled = []
-    for warehouse_order in warehouse_order_list(order_id=order_id):
-        if warehouse_order.state in BEFORE_WMS:
-            warehouse_order_cancel(warehouse_order_id=warehouse_order.pk, actor=actor, reason=reason)
-            cancelled.append(warehouse_order.pk)
-    return cancelled
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What a cancel did: the order cancelled, or (shipped from a warehouse whose WMS has it) the
+    cancel asked of the WMS, which answers later and may still refuse."""
+
+    order: Order
+    requested: bool
+
+
+def order_cancel_request(
+    *, merchant_id: int, order_id: int, actor: str, reason: str = "", expected_version: int | None = None
+) -> CancelOutcome:
+    """Call an order back before hand-over. An order whose warehouse order is at the WMS is not
+    cancelled here: the cancel is asked of the WMS (`requested`, an API's 202) and the order is
+    cancelled when the WMS confirms; once picking started it is refused (409 `not_cancellable`
+    with the reason). So no order reads cancelled while its WMS goes on to ship it."""
+    with transaction.atomic():
+        order = order_get(merchant_id=merchant_id, order_id=order_id)
+        warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=order.id)
+        if warehouse_order_id is not None:
+            warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+            if warehouse_order.state not in (*BEFORE_WMS, WarehouseOrderState.CANCELLED):
+                if expected_version is not None and expected_version != order.version:
+                    raise OrderStateConflict(
+                        f"Order {order.number} changed since version {expected_version}; "
+                        f"it is now version {order.version}.",
+                        code="version_conflict",
+                        extra={"order_id": str(order.id), "state": order.state, "version": order.version},
+                    )
+                warehouse_order = warehouse_order_cancel(
+                    warehouse_order_id=warehouse_order_id, actor=actor, reason=reason or "cancelled by merchant"
+                )
+                return CancelOutcome(order=order, requested=warehouse_order.state == "cancel_requested")
+        order = order_cancel(
+            merchant_id=merchant_id, order_id=order_id, actor=actor, reason=reason, expected_version=expected_version
+        )
+    return CancelOutcome(order=order, requested=False)

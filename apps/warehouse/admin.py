@@ -4,6 +4,7 @@ reports whose held drift operations accept or hold. Actions call services and ar
 
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -26,6 +27,7 @@ from apps.warehouse.models import (
     WmsCall,
     WmsCursor,
 )
+from apps.warehouse.selectors import warehouse_orders_late
 from apps.warehouse.services import (
     asn_close,
     reconciliation_drift_accept,
@@ -79,10 +81,36 @@ class WarehouseOrderLineInline(ReadOnlyInline):
     fields = ["sku", "ordered", "allocated", "shipped", "cancelled"]
 
 
+class LateFilter(admin.SimpleListFilter):
+    """Orders past their ship-by day whose goods have not left the warehouse."""
+
+    title = "ship-by"
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Late (past their ship-by day)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            late = warehouse_orders_late(today=timezone.localdate())
+            return queryset.filter(pk__in=late.values("pk"))
+        return queryset
+
+
 @admin.register(WarehouseOrder)
 class WarehouseOrderAdmin(ReadOnlyAdmin):
-    list_display = ["id", "order_id", "merchant_id", "warehouse_code", "state", "policy", "wms_stage", "created_at"]
-    list_filter = ["state", "warehouse_code", "policy"]
+    list_display = [
+        "id",
+        "order_id",
+        "merchant_id",
+        "warehouse_code",
+        "state",
+        "policy",
+        "wms_stage",
+        "ship_by",
+        "created_at",
+    ]
+    list_filter = [LateFilter, "state", "warehouse_code", "policy"]
     search_fields = ["=id", "=order_id", "wms_order_id"]
     readonly_fields = [
         "order_id",

@@ -11,6 +11,8 @@ from apps.warehouse.models import WarehouseOrder
 WAREHOUSE_ORDER_CHANGED = "warehouse.order.changed"
 # Stock became available (receipt, adjustment): backordered orders may be allocated now.
 WAREHOUSE_STOCK_RECEIVED = "warehouse.stock.received"
+# A merchant announced an inbound shipment: it is to be told to the WMS (scheduling's lane work).
+WAREHOUSE_ASN_CREATED = "warehouse.asn.created"
 # The ledger check or a snapshot found a difference operations must look at.
 WAREHOUSE_STOCK_DISCREPANCY = "warehouse.stock.discrepancy"
 
@@ -58,5 +60,16 @@ def stock_discrepancy(*, warehouse_code: str, source: str, count: int, detail: s
         aggregate_id=warehouse_code or "all",
         merchant_id=None,
         payload={"warehouse_code": warehouse_code, "source": source, "count": count, "detail": detail},
+        actor=actor,
+    )
+
+
+def asn_created(asn, *, actor: str) -> None:
+    outbox.record(
+        event_type=WAREHOUSE_ASN_CREATED,
+        aggregate_type="asn",
+        aggregate_id=asn.pk,
+        merchant_id=asn.merchant_id,
+        payload={"asn_id": asn.pk, "warehouse_code": asn.warehouse_code, "merchant_id": asn.merchant_id},
         actor=actor,
     )

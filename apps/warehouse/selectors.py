@@ -4,15 +4,20 @@ positions (with what open ASNs still bring), warehouse orders with their history
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Prefetch, QuerySet, Sum, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.warehouse.exceptions import AsnNotFound, WarehouseOrderNotFound
 from apps.warehouse.models import (
+    AT_WMS,
+    FINAL,
     Asn,
     AsnLine,
+    ReconciliationReport,
     Stock,
     WarehouseOrder,
     WarehouseOrderLine,
@@ -162,6 +167,32 @@ def stock_positions(
     return (ordered[:limit] if limit else ordered), total
 
 
+def warehouses_to_poll() -> list[str]:
+    """Warehouses with orders at their WMS or ASNs announced and not closed: their news is due (a
+    webhook may have been lost)."""
+    at_wms = WarehouseOrder.objects.filter(state__in=AT_WMS).values_list("warehouse_code", flat=True).distinct()
+    receiving = (
+        Asn.objects.filter(status__in=[Asn.Status.ANNOUNCED, Asn.Status.RECEIVING])
+        .values_list("warehouse_code", flat=True)
+        .distinct()
+    )
+    return sorted(set(at_wms) | set(receiving))
+
+
+def asns_receiving(*, warehouse_code: str) -> list[int]:
+    """ASNs announced to the warehouse's WMS and not closed: their receipts may come."""
+    return list(
+        Asn.objects.filter(
+            warehouse_code=warehouse_code, status__in=[Asn.Status.ANNOUNCED, Asn.Status.RECEIVING]
+        ).values_list("pk", flat=True)
+    )
+
+
+def warehouse_snapshot_due(*, warehouse_code: str, older_than: datetime) -> bool:
+    """Whether the warehouse's stock was last reconciled before `older_than` (or never)."""
+    return not ReconciliationReport.objects.filter(warehouse_code=warehouse_code, created_at__gte=older_than).exists()
+
+
 def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransition]:
     """Every step of an order's warehouse orders, oldest first (for the order's timeline)."""
     return list(
@@ -172,3 +203,33 @@ def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransiti
 
 
 WAREHOUSE_STATE_LABELS = dict(WarehouseOrderState.choices)
+
+
+def warehouse_orders_late(*, today: date) -> QuerySet[WarehouseOrder]:
+    """Warehouse orders whose ship-by day has passed without their goods leaving (for operations)."""
+    open_states = [state for state in WarehouseOrderState.values if state not in FINAL]
+    return WarehouseOrder.objects.filter(ship_by__lt=today, state__in=open_states).order_by("ship_by", "id")
+
+
+def warehouse_orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Warehouse orders that have not moved for `older_than` while still open, by reason."""
+    bound = timezone.now() - older_than
+    S = WarehouseOrderState
+    return stuck_groups(
+        center="warehouse",
+        kind="warehouse_order",
+        queryset=WarehouseOrder.objects.filter(updated_at__lt=bound).exclude(state__in=FINAL),
+        reasons=[
+            ("allocated, not sent to the WMS", Q(state=S.ALLOCATED)),
+            ("sent to the WMS, no answer", Q(state=S.SUBMITTED)),
+            ("cancel asked of the WMS, no answer", Q(state=S.CANCEL_REQUESTED)),
+            ("at the WMS, no news", Q(state__in=[S.ACCEPTED, S.PICKING, S.PACKED, S.PARTIALLY_SHIPPED])),
+            ("backordered, waiting for stock", Q(state=S.BACKORDERED)),
+            ("on hold", Q(state=S.ON_HOLD)),
+        ],
+        since_field="updated_at",
+        detail=lambda w: (
+            f"{w.external_reference} at {w.warehouse_code}, {w.state}" + (f": {w.last_error}" if w.last_error else "")
+        ),
+        sample=sample,
+    )

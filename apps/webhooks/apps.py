@@ -11,7 +11,8 @@ class WebhooksConfig(AppConfig):
     retries failures with backoff for at least 24 hours.
 
     Public API: `services.endpoint_create/_update/_delete/_rotate_secret`, `services.delivery_redeliver`,
-    `selectors.endpoint_list/_get`, `selectors.delivery_list/_get`, `signing.verify` (for receivers),
+    `selectors.endpoint_list/_get`, `selectors.delivery_list/_get`, `selectors.deliveries_stuck` (the
+    back office), `signing.verify` (for receivers),
     `catalog.EVENT_TYPES`.
     """
 

@@ -213,10 +213,17 @@ CELERY_TASK_ROUTES = {
     # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
     "apps.webhooks.tasks.*": {"queue": "webhooks"},
 }
+# How often warehouses with orders at their WMS or ASNs arriving are polled (webhooks may be lost).
+WMS_POLL_SECONDS = env.int("WMS_POLL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     # Tracking polls are lane work too: beat only queues one per carrier with deliveries due.
     "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 2.0},
+    # Polls of warehouses with open orders or ASNs, and stock snapshots due: lane work too.
+    "enqueue-warehouse-sweeps": {
+        "task": "apps.scheduling.tasks.enqueue_warehouse_sweeps",
+        "schedule": float(WMS_POLL_SECONDS),
+    },
     "sweep-lanes": {"task": "apps.scheduling.tasks.sweep_lanes", "schedule": 5.0},
     "close-containers": {"task": "apps.fulfillment.tasks.close_containers", "schedule": 60.0},
     "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
@@ -293,6 +300,11 @@ WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", default=SANDBOX_WEBHOOK_SECRET)
 WMS_WEBHOOK_SECRETS = env.dict("WMS_WEBHOOK_SECRETS", default={})
 WMS_WEBHOOK_TOLERANCE_SECONDS = env.int("WMS_WEBHOOK_TOLERANCE_SECONDS", default=300)
 WMS_HTTP_TIMEOUT_SECONDS = env.float("WMS_HTTP_TIMEOUT_SECONDS", default=5.0)
+# A warehouse's lane (every call to its WMS) until operations set its own limits on the lane page.
+WMS_REQUESTS_PER_SECOND = env.int("WMS_REQUESTS_PER_SECOND", default=5)
+WMS_MAX_IN_FLIGHT = env.int("WMS_MAX_IN_FLIGHT", default=4)
+# How often each warehouse's stock snapshot is reconciled (its changes: WMS_POLL_SECONDS, above).
+WMS_SNAPSHOT_MINUTES = env.int("WMS_SNAPSHOT_MINUTES", default=60)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
@@ -308,6 +320,13 @@ LANE_ADAPTIVE_WINDOW = env.int("LANE_ADAPTIVE_WINDOW", default=20)
 LANE_GATE_NAMESPACE = env("LANE_GATE_NAMESPACE", default="lane-gate")
 TRACKING_BATCH_SIZE = env.int("TRACKING_BATCH_SIZE", default=50)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# The back office (docs/operations.md#dashboard): work without progress this long is on the
+# "Stuck work" page; the dashboard refreshes this often and watches these Celery queues; each
+# worker writes its heartbeat to Redis this often.
+STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks"])
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)

@@ -23,9 +23,15 @@ _REFERENCE_PREFIX = "ASN-"
 
 
 def asn_create(
-    *, merchant_id: int, warehouse_code: str, lines: Sequence[tuple[str, int]], expected_at: date | None = None
+    *,
+    merchant_id: int,
+    warehouse_code: str,
+    lines: Sequence[tuple[str, int]],
+    expected_at: date | None = None,
+    actor: str = ACTOR,
 ) -> Asn:
-    """Record a merchant's notice of goods on their way; the same SKU twice is summed."""
+    """Record a merchant's notice of goods on their way; the same SKU twice is summed. Its
+    `warehouse.asn.created` event has it announced to the WMS through the warehouse's lane."""
     expected: dict[str, int] = defaultdict(int)
     problems = []
     for index, (sku, quantity) in enumerate(lines):
@@ -40,6 +46,7 @@ def asn_create(
     with transaction.atomic():
         asn = Asn.objects.create(merchant_id=merchant_id, warehouse_code=warehouse_code, expected_at=expected_at)
         AsnLine.objects.bulk_create(AsnLine(asn=asn, sku=sku, expected=qty) for sku, qty in sorted(expected.items()))
+        events.asn_created(asn, actor=actor)
     return asn
 
 

@@ -9,6 +9,7 @@ across a WMS call (calls happen between transactions).
 from apps.common.fsm import take_transition
 from apps.resources.selectors import warehouse_get
 from apps.warehouse import events
+from apps.warehouse.breaker import GuardedWmsGateway
 from apps.warehouse.exceptions import WarehouseOrderNotFound
 from apps.warehouse.models import WarehouseOrder, WarehouseOrderState, WmsCall
 from apps.warehouse.wms import WmsCallRecord, WmsGateway, wms_gateway_for
@@ -51,7 +52,9 @@ def _call_log(warehouse_order_id: int | None, reference: str):
 
 
 def gateway(warehouse_code: str, *, warehouse_order_id: int | None = None, reference: str = "") -> WmsGateway:
-    """The warehouse's WMS gateway, keeping a `WmsCall` row for each call it makes. Calls are made
-    outside any transaction; the gateway's errors go up unchanged (WmsUnavailable: the caller
+    """The warehouse's WMS gateway behind its circuit breaker (apps/warehouse/breaker.py),
+    keeping a `WmsCall` row for each call it makes. Calls are made outside any transaction; the
+    gateway's errors go up unchanged (WmsUnavailable, WmsCircuitOpen among them: the caller
     retries later; WmsRefused: permanent for that call)."""
-    return wms_gateway_for(warehouse_get(code=warehouse_code), observer=_call_log(warehouse_order_id, reference))
+    wms = wms_gateway_for(warehouse_get(code=warehouse_code), observer=_call_log(warehouse_order_id, reference))
+    return GuardedWmsGateway(wms, warehouse_code=warehouse_code)

@@ -104,3 +104,25 @@ def test_operations_hold_a_warehouse_order_from_its_list(client, roles):
     warehouse_order.refresh_from_db()
     assert warehouse_order.state == "on_hold"
     assert warehouse_order.history.last().actor.startswith("staff:")
+
+
+def test_late_orders_are_listed_for_operations(admin_client, db):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.warehouse.models import WarehouseOrder
+
+    today = timezone.localdate()
+    late = WarehouseOrder.objects.create(
+        order_id=1, merchant_id=7, warehouse_code="hk-1", state="picking", ship_by=today - datetime.timedelta(days=1)
+    )
+    WarehouseOrder.objects.create(order_id=2, merchant_id=7, warehouse_code="hk-1", state="picking", ship_by=today)
+    WarehouseOrder.objects.create(
+        order_id=3, merchant_id=7, warehouse_code="hk-1", state="shipped", ship_by=today - datetime.timedelta(days=3)
+    )
+
+    page = admin_client.get("/admin/warehouse/warehouseorder/", {"late": "yes"}).content.decode()
+
+    assert f'<a href="/admin/warehouse/warehouseorder/{late.pk}/change/' in page
+    assert "1 warehouse order" in page
