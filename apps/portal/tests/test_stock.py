@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from apps.common import outbox
 from apps.merchants.tests.factories import MerchantFactory
 from apps.orders.models import Order
 from apps.portal.tests.test_portal import FORM
@@ -45,6 +46,18 @@ def portal(client, merchant_user):
 
 
 @pytest.fixture
+def plan(django_capture_on_commit_callbacks):
+    """What the workers would do next: plan the orders from stock (their warehouse orders reserve
+    the units); the calls to the WMS (nowhere here) fail and wait."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.drain()
+
+    return run
+
+
+@pytest.fixture
 def stocked(merchant, cn_de_service):
     return stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5, "MUG": 0})
 
@@ -58,10 +71,11 @@ def receipt(asn, lines, receipt_id="R-1"):
     )
 
 
-def test_the_stock_page_shows_available_reserved_and_inbound_per_warehouse_and_sku(portal, merchant, stocked):
+def test_the_stock_page_shows_available_reserved_and_inbound_per_warehouse_and_sku(portal, merchant, stocked, plan):
     asn = asn_create(merchant_id=merchant.pk, warehouse_code="sz-1", lines=[("TS-1", 10), ("CAP", 4)])
     asn_receipt_apply(warehouse_code="sz-1", receipt=receipt(asn, [("TS-1", 3, 1)]))
-    portal.post("/stock/order/", stock_order())  # reserves 2
+    portal.post("/stock/order/", stock_order())
+    plan()  # its warehouse order reserves 2
     stocked_warehouse(merchant_id=MerchantFactory().pk, stock={"SECRET-SKU": 7}, code="sz-2")
 
     response = portal.get("/stock/")
@@ -92,7 +106,7 @@ def test_an_unknown_warehouse_filter_is_refused_beside_the_field(portal, stocked
 
 
 def test_ordering_from_stock_offers_only_skus_with_available_units_and_creates_the_order_through_intake(
-    portal, merchant, stocked
+    portal, merchant, stocked, plan
 ):
     page = portal.get("/stock/order/").content.decode()
     assert '<option value="TS-1">' in page and '<option value="MUG">' not in page
@@ -102,7 +116,8 @@ def test_ordering_from_stock_offers_only_skus_with_available_units_and_creates_t
     order = Order.objects.get(merchant=merchant, reference="S-1")
     assert response.status_code == 302 and response["Location"] == f"/orders/{order.number}/"
     assert order.warehouse_code == "sz-1" and order.channel == "portal"
-    assert WarehouseOrder.objects.get(order_id=order.id).state == "allocated"
+    plan()
+    assert WarehouseOrder.objects.get(order_id=order.id).lines.get().ordered == 2
     detail = portal.get(response["Location"]).content.decode()
     assert 'id="warehouse"' in detail and "Warehouse: Allocated (stock reserved)" in detail
 
