@@ -203,7 +203,18 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
         ("Parties", {"fields": ["sender", "recipient", "tracking_number"]}),
         (
             "Across the centers",
-            {"fields": ["lane", "lane_history", "fulfilment", "distribution", "carrier_calls", "webhooks_sent"]},
+            {
+                "fields": [
+                    "lane",
+                    "lane_history",
+                    "fulfilment",
+                    "warehouse",
+                    "wms_calls",
+                    "distribution",
+                    "carrier_calls",
+                    "webhooks_sent",
+                ]
+            },
         ),
         ("Operations", {"fields": ["staff_actions", "assignments"]}),
     ]
@@ -310,6 +321,36 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
         return _table(
             ["#", "kind", "leg", "state"], [(leg.sequence, leg.kind, leg.leg_id, leg.state) for leg in ops.legs]
         )
+
+    @admin.display(description="warehouse orders")
+    def warehouse(self, order: Order) -> str:
+        rows = [
+            (
+                format_html('<a href="{}">{}</a>', reverse("admin:warehouse_warehouseorder_change", args=[w.id]), w.id),
+                w.warehouse_code,
+                ", ".join(f"{line.sku}: {line.ordered}" for line in w.lines.all()),
+                w.ship_by or "—",
+                w.state,
+            )
+            for w in self._operations.warehouse_orders
+        ]
+        return _table(["id", "warehouse", "lines", "ship by", "state"], rows)
+
+    @admin.display(description="WMS calls")
+    def wms_calls(self, order: Order) -> str:
+        rows = [
+            (
+                f"{c.created_at:%Y-%m-%d %H:%M:%S}",
+                c.warehouse_code,
+                c.operation,
+                c.status_code or "—",
+                c.outcome,
+                c.duration_ms,
+                c.error,
+            )
+            for c in self._operations.wms_calls
+        ]
+        return _table(["at", "warehouse", "operation", "status", "outcome", "ms", "error"], rows)
 
     @admin.display(description="distribution orders")
     def distribution(self, order: Order) -> str:

@@ -34,15 +34,15 @@ from apps.scheduling.selectors import (
     lane_figures,
     lane_work_stuck,
 )
-from apps.warehouse.selectors import warehouse_orders_stuck
+from apps.warehouse.selectors import warehouse_order_list, warehouse_orders_stuck, wms_calls_for_orders
 from apps.webhooks.selectors import deliveries_for_order, deliveries_stuck
 
 
 @dataclass(frozen=True)
 class OrderOperations:
     """What happened to one order beyond its own record: its place on a lane and that work's
-    history, its fulfilment legs, its distribution orders and every call made to carriers for
-    them, the webhooks sent to the merchant about it, and what staff did to it and to whom its
+    history, its fulfilment legs, its distribution and warehouse orders and every call made to
+    carriers and WMSs for them, the webhooks sent to the merchant about it, and what staff did to it and to whom its
     work was handed."""
 
     lane_entry: object | None
@@ -51,6 +51,8 @@ class OrderOperations:
     legs: tuple
     distribution_orders: tuple
     carrier_calls: tuple
+    warehouse_orders: tuple
+    wms_calls: tuple
     webhook_deliveries: tuple
     staff_actions: tuple
     assignments: tuple
@@ -60,6 +62,7 @@ def order_operations(*, order_id: int) -> OrderOperations:
     """A fixed number of queries, however many legs, calls or deliveries the order has."""
     fulfillment = fulfillment_for_order(order_id=order_id)
     distribution_orders = tuple(distribution_orders_for_order(order_id=order_id))
+    warehouse_orders = tuple(warehouse_order_list(order_id=order_id))
     lane_entry = lane_entry_for_order(order_id=order_id)
     return OrderOperations(
         lane_entry=lane_entry,
@@ -68,6 +71,8 @@ def order_operations(*, order_id: int) -> OrderOperations:
         legs=tuple(fulfillment.legs.all()) if fulfillment is not None else (),
         distribution_orders=distribution_orders,
         carrier_calls=tuple(carrier_calls_for_orders(distribution_order_ids=[d.id for d in distribution_orders])),
+        warehouse_orders=warehouse_orders,
+        wms_calls=tuple(wms_calls_for_orders(warehouse_order_ids=[w.id for w in warehouse_orders])),
         webhook_deliveries=tuple(deliveries_for_order(order_id=order_id)),
         staff_actions=tuple(StaffActionRecord.objects.filter(order_id=order_id)[:100]),
         assignments=tuple(WorkAssignment.objects.filter(order_id=order_id).select_related("assignee")[:20]),

@@ -23,6 +23,7 @@ from apps.warehouse.models import (
     WarehouseOrderLine,
     WarehouseOrderState,
     WarehouseOrderTransition,
+    WmsCall,
 )
 
 
@@ -233,3 +234,8 @@ def warehouse_orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[S
         ),
         sample=sample,
     )
+
+
+def wms_calls_for_orders(*, warehouse_order_ids: list[int], limit: int = 200) -> QuerySet[WmsCall]:
+    """The calls made to WMSs for these warehouse orders, newest first (one query)."""
+    return WmsCall.objects.filter(warehouse_order_id__in=warehouse_order_ids).order_by("-created_at", "-id")[:limit]

@@ -18,6 +18,7 @@ from apps.orders.tests.factories import address_draft, create_order, fixed_route
 from apps.resources.tests.factories import CoverageFactory
 from apps.scheduling.models import Lane, LaneEntry
 from apps.shipping.services import order_submit
+from apps.warehouse.models import WarehouseOrder, WarehouseOrderLine, WmsCall
 
 ORDERS = "/admin/orders/order/"
 
@@ -139,6 +140,11 @@ def test_the_order_page_costs_the_same_queries_however_long_its_story(staff_clie
     distribution_order_create(
         order_id=short.pk, merchant_id=merchant.pk, carrier_code="test-post", service_code="standard", actor="t"
     )
+    WarehouseOrderLine.objects.create(
+        warehouse_order=WarehouseOrder.objects.create(order_id=short.pk, merchant_id=merchant.pk, warehouse_code="hk"),
+        sku="ONE",
+        ordered=1,
+    )
     long = create_order(merchant_id=merchant.pk, reference="LONG")
     legs = [
         distribution_order_create(
@@ -160,7 +166,27 @@ def test_the_order_page_costs_the_same_queries_however_long_its_story(staff_clie
         for _ in range(5)
     )
 
+    for n in range(2):  # and warehouse orders with their lines and WMS calls
+        warehouse_order = WarehouseOrder.objects.create(order_id=long.pk, merchant_id=merchant.pk, warehouse_code="hk")
+        WarehouseOrderLine.objects.bulk_create(
+            WarehouseOrderLine(warehouse_order=warehouse_order, sku=f"SKU-{n}-{i}", ordered=2) for i in range(3)
+        )
+        WmsCall.objects.bulk_create(
+            WmsCall(
+                warehouse_code="hk",
+                operation="create_order",
+                warehouse_order_id=warehouse_order.pk,
+                method="POST",
+                path="orders/",
+                outcome="ok",
+                duration_ms=7,
+            )
+            for _ in range(3)
+        )
+
     assert queries_for(long) == queries_for(short)
+    page = staff_client.get(f"{ORDERS}{long.pk}/change/").content.decode()
+    assert "SKU-1-2: 2" in page and page.count("create_order") == 6
 
 
 # ---------------------------------------------------------------------------------------------
