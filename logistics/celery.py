@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, worker_process_shutdown
+from celery.signals import setup_logging, worker_process_shutdown, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "logistics.settings.dev")
 
@@ -26,3 +26,23 @@ def _forget_dead_process_metrics(pid=None, **_) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+# Each worker says it is alive in Redis for the operations dashboard (apps.common.workers).
+_heartbeat_stops = {}
+
+
+@worker_ready.connect
+def _start_heartbeat(sender, **kwargs):
+    from apps.common.workers import heartbeat_start
+
+    _heartbeat_stops[sender.hostname] = heartbeat_start(hostname=sender.hostname)
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(sender, **kwargs):
+    from apps.common.workers import heartbeat_forget
+
+    for hostname, stop in _heartbeat_stops.items():
+        stop.set()
+        heartbeat_forget(hostname=hostname)

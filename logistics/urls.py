@@ -34,12 +34,14 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/route-simulator/", admin.site.admin_view(route_simulator_view), name="route-simulator"),
+    path("admin/operations/", include("apps.backoffice.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.erp_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", _docs(SpectacularSwaggerSplitView), name="api-docs"),
     path("api/redoc/", _docs(SpectacularRedocView), name="api-redoc"),
     path("webhooks/", include("apps.distribution.urls")),
+    path("warehouse/", include("apps.warehouse.urls")),
     path("", include("apps.portal.urls")),
 ]
 

@@ -5,7 +5,9 @@ one row past their end instead), filters that ride indexes, a fixed number of qu
 import json
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation, helpers
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.urls import reverse
@@ -13,17 +15,27 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from apps.backoffice.models import StaffActionRecord, WorkAssignment
 from apps.backoffice.selectors import order_operations
+from apps.backoffice.services import (
+    order_cancel_by_staff,
+    order_hold_by_staff,
+    order_release_by_staff,
+    order_reroute_by_staff,
+    order_retry_by_staff,
+    work_assignment_close,
+)
 from apps.common.admin import TransitionHistoryInline
 from apps.common.exceptions import DomainError
-from apps.distribution.services import distribution_order_retry
 from apps.merchants.selectors import merchant_list
-from apps.orders.filters import first_id_at
+from apps.orders.filters import SERVICE_LEVELS, first_id_at
 from apps.orders.models import ArchivedOrder, Order, OrderTransition
 from apps.orders.selectors import parse_order_id
-from apps.orders.services import order_cancel
 from apps.resources.selectors import carrier_list, destination_countries
 from apps.scheduling.selectors import order_wait
+
+# Every order action is offered on the list (for the selected orders) and on the order's page.
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 def staff_actor(request) -> str:
@@ -90,6 +102,20 @@ class DestinationFilter(admin.SimpleListFilter):
         return queryset.filter(recipient_country=self.value().upper()) if self.value() else queryset
 
 
+class ServiceLevelFilter(admin.SimpleListFilter):
+    """The known levels: the admin's own filter for a field would list them with a SELECT
+    DISTINCT over the whole table (300 ms at a million orders)."""
+
+    title = "service level"
+    parameter_name = "service_level"
+
+    def lookups(self, request, model_admin):
+        return SERVICE_LEVELS
+
+    def queryset(self, request, queryset):
+        return queryset.filter(service_level=self.value()) if self.value() else queryset
+
+
 # Ids are time-ordered: an age is an id range, read on the primary key.
 AGES = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -134,6 +160,22 @@ class OrderTransitionInline(TransitionHistoryInline):
     verbose_name_plural = "history"
 
 
+class OrderActionForm(helpers.ActionForm):
+    """The admin's action picker with a note: the reason recorded with a cancel, re-route or hold,
+    and for a re-route optionally the carrier service to go to ("carrier/service")."""
+
+    note = forms.CharField(required=False, max_length=300, label="Note")
+    route = forms.CharField(required=False, max_length=101, label="Re-route to (carrier/service, optional)")
+
+
+def _posted(request, name: str) -> str:
+    # The page's action form posts its fields with the change form's prefix.
+    for key in (name, f"{ActionLocation.CHANGE_FORM.value}-{name}"):
+        if request.POST.get(key, "").strip():
+            return request.POST[key].strip()[:300]
+    return ""
+
+
 def _table(headers: list[str], rows: list[tuple]) -> str:
     if not rows:
         return "—"
@@ -147,18 +189,34 @@ def _table(headers: list[str], rows: list[tuple]) -> str:
 @admin.register(Order)
 class OrderAdmin(_WithoutCount, admin.ModelAdmin):
     list_display = ["number", "merchant", "state", "carrier_code", "recipient_country", "reference", "created_at"]
-    list_filter = ["state", MerchantFilter, CarrierFilter, DestinationFilter, AgeFilter, "service_level"]
+    list_filter = ["state", MerchantFilter, CarrierFilter, DestinationFilter, AgeFilter, ServiceLevelFilter]
     list_select_related = ["merchant"]
     search_fields = ["reference"]  # the search box; `get_search_results` decides what it matches
     search_help_text = "Order id or number, reference, tracking number, recipient name or email."
     ordering = ["-id"]
     inlines = [OrderTransitionInline]
-    actions = ["cancel_orders", "retry_bookings"]
+    actions = ["cancel_orders", "reroute_orders", "retry_bookings", "hold_orders", "release_orders"]
+    action_form = OrderActionForm
     fieldsets = [
         (None, {"fields": ["number", "merchant", "state", "version", "channel", "reference", "created_at"]}),
         ("Route", {"fields": ["service_level", "carrier_code", "service_code", "warehouse_code", "quoted", "route"]}),
         ("Parties", {"fields": ["sender", "recipient", "tracking_number"]}),
-        ("Across the centers", {"fields": ["lane", "fulfilment", "distribution", "carrier_calls", "webhooks_sent"]}),
+        (
+            "Across the centers",
+            {
+                "fields": [
+                    "lane",
+                    "lane_history",
+                    "fulfilment",
+                    "warehouse",
+                    "wms_calls",
+                    "distribution",
+                    "carrier_calls",
+                    "webhooks_sent",
+                ]
+            },
+        ),
+        ("Operations", {"fields": ["staff_actions", "assignments"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -213,12 +271,86 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
             text += f"; place {wait.place}, held by {wait.held_by}: {wait.reason}; estimate {estimate}"
         return text
 
+    @admin.display(description="lane history")
+    def lane_history(self, order: Order) -> str:
+        return _table(
+            ["when", "step", "from", "to", "actor", "reason"],
+            [
+                (f"{h.occurred_at:%Y-%m-%d %H:%M:%S}", h.transition, h.from_state, h.to_state, h.actor, h.reason)
+                for h in self._operations.lane_history
+            ],
+        )
+
+    @admin.display(description="staff actions")
+    def staff_actions(self, order: Order) -> str:
+        return _table(
+            ["when", "staff", "action", "on", "outcome", "note"],
+            [
+                (
+                    f"{r.occurred_at:%Y-%m-%d %H:%M:%S}",
+                    r.actor,
+                    r.action,
+                    f"{r.subject_kind} {r.subject_id}",
+                    r.outcome,
+                    r.note,
+                )
+                for r in self._operations.staff_actions
+            ],
+        )
+
+    @admin.display(description="handed to")
+    def assignments(self, order: Order) -> str:
+        return _table(
+            ["since", "person", "work", "note", "by", "closed"],
+            [
+                (
+                    f"{a.assigned_at:%Y-%m-%d %H:%M:%S}",
+                    a.assignee.get_username(),
+                    f"{a.subject_kind} {a.subject_id}",
+                    a.note,
+                    a.assigned_by,
+                    f"{a.closed_at:%Y-%m-%d %H:%M}" if a.closed_at else "open",
+                )
+                for a in self._operations.assignments
+            ],
+        )
+
     @admin.display(description="fulfilment legs")
     def fulfilment(self, order: Order) -> str:
         ops = self._operations
         return _table(
             ["#", "kind", "leg", "state"], [(leg.sequence, leg.kind, leg.leg_id, leg.state) for leg in ops.legs]
         )
+
+    @admin.display(description="warehouse orders")
+    def warehouse(self, order: Order) -> str:
+        rows = [
+            (
+                format_html('<a href="{}">{}</a>', reverse("admin:warehouse_warehouseorder_change", args=[w.id]), w.id),
+                w.warehouse_code,
+                ", ".join(f"{line.sku}: {line.ordered}" for line in w.lines.all()),
+                w.ship_by or "—",
+                w.state,
+            )
+            for w in self._operations.warehouse_orders
+        ]
+        return _table(["id", "warehouse", "lines", "ship by", "state"], rows)
+
+    @admin.display(description="WMS calls")
+    def wms_calls(self, order: Order) -> str:
+        rows = [
+            (
+                f"{c.created_at:%Y-%m-%d %H:%M:%S}",
+                c.warehouse_code,
+                c.operation,
+                c.status_code or "—",
+                c.outcome,
+                c.duration_ms,
+                c.error,
+            )
+            for c in self._operations.wms_calls
+        ]
+        return _table(["at", "warehouse", "operation", "status", "outcome", "ms", "error"], rows)
 
     @admin.display(description="distribution orders")
     def distribution(self, order: Order) -> str:
@@ -267,29 +399,71 @@ class OrderAdmin(_WithoutCount, admin.ModelAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("backoffice.retry_work")
 
-    @admin.action(description="Cancel the selected orders (before hand-over)", permissions=["cancel"])
+    def has_reroute_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.reroute_order")
+
+    def has_hold_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.hold_order")
+
+    @admin.action(description="Cancel (before hand-over)", permissions=["cancel"], location=BOTH)
     def cancel_orders(self, request, queryset):
+        reason = _posted(request, "note") or "cancelled by operations"
         self._each(
             request,
             queryset,
-            lambda order: order_cancel(
-                merchant_id=order.merchant_id,
-                order_id=order.id,
-                actor=staff_actor(request),
-                reason="cancelled by operations",
-            ),
+            lambda order: order_cancel_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
             done="cancelled",
         )
 
-    @admin.action(description="Retry the booking or tracking of the selected orders", permissions=["retry"])
-    def retry_bookings(self, request, queryset):
-        def retry(order):
-            legs = order_operations(order_id=order.id).distribution_orders
-            if not legs:
-                raise DomainError(f"Order {order.number} has no distribution order to retry.", code="nothing_to_retry")
-            distribution_order_retry(distribution_order_id=legs[-1].id, actor=staff_actor(request))
+    @admin.action(
+        description="Re-route to another carrier (before a carrier has the parcel)",
+        permissions=["reroute"],
+        location=BOTH,
+    )
+    def reroute_orders(self, request, queryset):
+        reason = _posted(request, "note") or "re-routed by operations"
+        route = _posted(request, "route")
+        chosen = tuple(route.split("/", 1)) if "/" in route else None
+        if route and chosen is None:
+            self.message_user(request, "Give the route as carrier/service, e.g. euro-post/standard.", messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda order: order_reroute_by_staff(
+                order_id=order.id, actor=staff_actor(request), reason=reason, chosen_route=chosen
+            ),
+            done="re-routed",
+        )
 
-        self._each(request, queryset, retry, done="retried")
+    @admin.action(description="Retry the booking or tracking", permissions=["retry"], location=BOTH)
+    def retry_bookings(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda order: order_retry_by_staff(order_id=order.id, actor=staff_actor(request)),
+            done="retried",
+        )
+
+    @admin.action(description="Hold the booking on its lane", permissions=["hold"], location=BOTH)
+    def hold_orders(self, request, queryset):
+        reason = _posted(request, "note") or "held by operations"
+        self._each(
+            request,
+            queryset,
+            lambda order: order_hold_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
+            done="held",
+        )
+
+    @admin.action(description="Release a held booking", permissions=["hold"], location=BOTH)
+    def release_orders(self, request, queryset):
+        reason = _posted(request, "note")
+        self._each(
+            request,
+            queryset,
+            lambda order: order_release_by_staff(order_id=order.id, actor=staff_actor(request), reason=reason),
+            done="released",
+        )
 
     def _each(self, request, queryset, act, *, done: str) -> None:
         succeeded = 0
@@ -336,3 +510,53 @@ class ArchivedOrderAdmin(_WithoutCount, admin.ModelAdmin):
                 for s in order.history()
             ],
         )
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffActionRecord)
+class StaffActionRecordAdmin(_WithoutCount, _ReadOnly):
+    """The audit trail: written by the back office's services alone, never edited."""
+
+    list_display = ["occurred_at", "actor", "action", "subject_kind", "subject_id", "order_id", "outcome", "note"]
+    list_filter = ["action", "outcome", "subject_kind"]
+    search_fields = ["=actor", "=order_id", "=subject_id"]
+    ordering = ["-occurred_at", "-id"]
+
+
+@admin.register(WorkAssignment)
+class WorkAssignmentAdmin(_ReadOnly):
+    """Stuck work handed to a person (from *Stuck work*); its assignee closes it when done."""
+
+    list_display = [
+        "assigned_at",
+        "assignee",
+        "subject_kind",
+        "subject_id",
+        "order_id",
+        "note",
+        "assigned_by",
+        "closed_at",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter), "subject_kind"]
+    list_select_related = ["assignee"]
+    search_fields = ["=order_id", "=subject_id", "assignee__username"]
+    actions = ["close"]
+
+    def has_assign_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.assign_work")
+
+    @admin.action(description="Close the selected assignments (done)", permissions=["assign"])
+    def close(self, request, queryset):
+        for assignment in queryset[:500]:
+            work_assignment_close(assignment_id=assignment.pk, actor=staff_actor(request))
+        self.message_user(request, "Closed.", messages.SUCCESS)

@@ -133,3 +133,42 @@ def wait_for(condition: Callable[[], Any], *, seconds: float, what: str, process
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}\n{processes.output()}")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_browser():
+    """A generator for a module-scoped pytest fixture: Debian's chromium driven by Playwright's
+    sync API (as the portal's browser tests launch it), or a skip when it is not installed."""
+    import os
+    from pathlib import Path
+
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; `make test` installs it when it may)")
+    # Playwright's sync API runs an event loop in this thread, and Django refuses database calls
+    # from a thread with a running loop unless told that this one is synchronous code after all.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

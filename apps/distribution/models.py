@@ -44,6 +44,10 @@ class DistributionOrder(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(
     tracking_number = models.CharField(max_length=64, blank=True)
     # Where this delivery goes when not to the order's recipient: a line haul's origin hub (first mile).
     deliver_to = models.JSONField(default=dict, blank=True)
+    # Where it leaves from when not the merchant's sender address (a warehouse), and the parcels
+    # as the warehouse packed them (weight_g, length_mm, width_mm, height_mm) instead of the order's.
+    ship_from = models.JSONField(default=dict, blank=True)
+    packed_parcels = models.JSONField(default=list, blank=True)
     # The platform's documents (a label per parcel, the customs declaration) and the carrier's own label.
     label_pdf = models.BinaryField(blank=True, default=b"")
     carrier_label_pdf = models.BinaryField(blank=True, default=b"")

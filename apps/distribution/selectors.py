@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 from django.utils import timezone
 
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.distribution.archiving import archived_tracking_events
 from apps.distribution.health import CircuitStatus, circuit_status
 from apps.distribution.models import TRACKABLE, CarrierCall, DistributionOrder, TrackingEvent
@@ -150,6 +151,27 @@ def distribution_orders_stuck(*, older_than) -> QuerySet[DistributionOrder]:
     or the carrier's: waiting to book, booking, or tracked without news."""
     return DistributionOrder.objects.filter(
         state__in=["created", "booking", *TRACKABLE], updated_at__lt=timezone.now() - older_than
+    )
+
+
+def distribution_orders_stuck_groups(*, older_than, sample: int = 10) -> list[StuckGroup]:
+    """`distribution_orders_stuck` by reason: booking not finished, booked but not collected, or
+    with the carrier and no tracking news."""
+    return stuck_groups(
+        center="distribution",
+        kind="distribution_order",
+        queryset=distribution_orders_stuck(older_than=older_than),
+        reasons=[
+            ("booking not finished", Q(state__in=["created", "booking"])),
+            ("booked, not collected", Q(state="booked")),
+            ("with the carrier, no tracking news", Q(state__in=TRACKABLE)),
+        ],
+        since_field="updated_at",
+        detail=lambda d: (
+            f"{d.carrier_code}/{d.service_code} {d.state}, attempts {d.booking_attempts}"
+            + (f": {d.last_error}" if d.last_error else "")
+        ),
+        sample=sample,
     )
 
 

@@ -26,6 +26,7 @@ SERVICE_LEVELS = frozenset({"express", "standard", "economy"})
 # "carrier_code/service_code", as POST /api/v1/rates/ answers them.
 CARRIER_SERVICE = re.compile(r"[\w.-]{1,50}/[\w.-]{1,50}")
 _CENT = Decimal("0.01")
+WAREHOUSE_MAX_LENGTH = 50  # a warehouse's code (resources.Warehouse.code)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 # name: (required, max_length, min_length), as OrderInput's fields take them from the same limits.
@@ -50,11 +51,13 @@ _MONEY = re.compile(
 @dataclass(frozen=True)
 class OrderRequest:
     """What a create-order body asks for: the order, and optionally the route the merchant chose
-    from a quote (carrier code, service code) and the strategy the platform should rank by."""
+    from a quote (carrier code, service code), the strategy the platform should rank by, and the
+    warehouse to ship it from."""
 
     draft: OrderDraft
     chosen_route: tuple[str, str] | None = None
     strategy: str | None = None
+    warehouse: str | None = None  # ship from stock there, or anywhere ("any"); None: direct
 
 
 def chosen_route(value: str) -> tuple[str, str] | None:
@@ -163,6 +166,7 @@ def read_order(data) -> OrderRequest | None:
         strategy = data.get("strategy")
         if "strategy" in data and (type(strategy) is not str or strategy not in STRATEGIES):
             raise _Fallback
+        warehouse = _text(data, "warehouse", False, WAREHOUSE_MAX_LENGTH, 0)
         draft = OrderDraft(
             reference=reference,
             service_level=service_level,
@@ -170,6 +174,8 @@ def read_order(data) -> OrderRequest | None:
             recipient=_address(data.get("recipient")),
             parcels=tuple(_parcel(p) for p in parcels),
         )
-        return OrderRequest(draft=draft, chosen_route=chosen_route(carrier_service), strategy=strategy)
+        return OrderRequest(
+            draft=draft, chosen_route=chosen_route(carrier_service), strategy=strategy, warehouse=warehouse or None
+        )
     except _Fallback:
         return None

@@ -37,6 +37,7 @@ def order_summary(order) -> dict:
         "tracking_number": order.tracking_number,
         "quoted_price": _money(order.quoted_price),
         "quoted_currency": order.quoted_currency,
+        "warehouse": order.warehouse_code or None,
         "sender": {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS},
         "recipient": {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS},
         "created_at": _moment(order.created_at),

@@ -1,7 +1,8 @@
 """POST /api/v1/rates/: the ranked routes for an order, before it is created.
 
 The body is the create-order body (the same `OrderInput` rules) plus an optional `strategy`; a
-`carrier_service` in it is accepted and ignored. Nothing is recorded: the answer is the quote intake
+`carrier_service` in it is accepted and ignored; a `warehouse` adds the routes from the merchant's
+stock there (or anywhere, `any`), each naming its warehouse. Nothing is recorded: the answer is the quote intake
 would route the order by, every eligible option best first and every excluded one with its reason.
 """
 
@@ -45,9 +46,12 @@ class RateOptionOutput(serializers.Serializer):
 
 
 class RateExclusionOutput(serializers.Serializer):
-    carrier = serializers.CharField()
+    carrier = serializers.CharField(help_text="Empty when a whole warehouse is excluded (short of stock, say).")
     service = serializers.CharField()
     reason = serializers.CharField()
+    warehouse = serializers.CharField(
+        allow_null=True, help_text="The warehouse of a route from stock; null for direct."
+    )
 
 
 class RatesOutput(serializers.Serializer):
@@ -81,7 +85,13 @@ def rates_body(result: RoutingResult) -> dict:
             "strategy": result.strategy,
             "options": [_option(o) for o in result.options],
             "exclusions": [
-                {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason} for e in result.exclusions
+                {
+                    "carrier": e.carrier_code,
+                    "service": e.service_code,
+                    "reason": e.reason,
+                    "warehouse": e.warehouse_code or None,
+                }
+                for e in result.exclusions
             ],
         }
     ).data
@@ -104,5 +114,7 @@ class RatesApi(ErpApiView):
         payload = RatesInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.to_request()
-        result = order_rates(merchant_id=request.auth.merchant_id, draft=data.draft, strategy=data.strategy)
+        result = order_rates(
+            merchant_id=request.auth.merchant_id, draft=data.draft, strategy=data.strategy, warehouse=data.warehouse
+        )
         return Response(rates_body(result))

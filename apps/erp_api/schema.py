@@ -21,11 +21,11 @@ ERROR_DESCRIPTIONS = {
     "403": "The key lacks the scope for this operation",
     "404": (
         "Not found, or another merchant's (`order_not_found`, `webhook_endpoint_not_found`, "
-        "`webhook_delivery_not_found`, `not_found`)"
+        "`webhook_delivery_not_found`, `asn_not_found`, `not_found`)"
     ),
     "409": (
         "Conflict (`duplicate_reference`, `order_not_cancellable`, `version_conflict`, `idempotency_key_in_use`, "
-        "`webhook_endpoint_disabled`)"
+        "`webhook_endpoint_disabled`, `out_of_stock` with `extra.short`: the units short per SKU)"
     ),
     "413": "The body is over the size cap (`request_too_large`)",
     "415": "The body is not JSON (`unsupported_media_type`)",

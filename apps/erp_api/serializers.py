@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.text import refuse_control_characters
-from apps.erp_api.fast_input import CARRIER_SERVICE, OrderRequest, chosen_route
+from apps.erp_api.fast_input import CARRIER_SERVICE, WAREHOUSE_MAX_LENGTH, OrderRequest, chosen_route
 from apps.erp_api.schema import ErrorOutput
 from apps.fulfillment.selectors import TimelineKind
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
@@ -97,10 +97,25 @@ class OrderInput(serializers.Serializer):
         "merchant's default strategy, else cheapest.",
     )
 
+    warehouse = serializers.CharField(
+        max_length=WAREHOUSE_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        validators=[refuse_control_characters],
+        help_text="Ship the order from your stock: a warehouse's code (GET /api/v1/stock/ lists yours), or `any` "
+        "for the warehouse routing finds best. Every item then needs its `sku`; the units are reserved with the "
+        "order, or it is refused (409 `out_of_stock`, `extra.short`: units short per SKU). Empty or absent: "
+        "shipped direct from the sender.",
+    )
+
     def to_request(self) -> OrderRequest:
         data = self.validated_data
         return OrderRequest(
-            draft=self.to_draft(), chosen_route=chosen_route(data["carrier_service"]), strategy=data.get("strategy")
+            draft=self.to_draft(),
+            chosen_route=chosen_route(data["carrier_service"]),
+            strategy=data.get("strategy"),
+            warehouse=data["warehouse"] or None,
         )
 
     def to_draft(self) -> OrderDraft:
@@ -187,10 +202,15 @@ class OrderOutput(serializers.Serializer):
     tracking_number = serializers.CharField()
     quoted_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     quoted_currency = serializers.CharField()
+    warehouse = serializers.SerializerMethodField(help_text="The warehouse shipping it from stock; null: direct.")
     sender = serializers.SerializerMethodField()
     recipient = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_warehouse(self, order) -> str | None:
+        return order.warehouse_code or None
 
     @extend_schema_field(AddressOutput)
     def get_sender(self, order) -> dict:
@@ -238,8 +258,10 @@ ORDER_EVENT_TYPES = [kind.value for kind in TimelineKind]
 class OrderEventOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=ORDER_EVENT_TYPES)
     occurred_at = serializers.DateTimeField()
-    state = serializers.CharField(help_text="The order's state reached (state_changed); empty for tracking.")
-    previous_state = serializers.CharField(help_text="The state left (state_changed); empty for tracking.")
+    state = serializers.CharField(
+        help_text="The order's state reached (state_changed), or its warehouse order's (warehouse); empty for tracking."
+    )
+    previous_state = serializers.CharField(help_text="The state left (state_changed, warehouse); empty for tracking.")
     milestone = serializers.CharField(help_text="The carrier milestone (tracking); empty for state changes.")
     carrier_status = serializers.CharField(help_text="The carrier's own status code (tracking).")
     description = serializers.CharField()

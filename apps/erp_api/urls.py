@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.erp_api import labels, rates, tracking, views, webhooks
+from apps.erp_api import labels, rates, tracking, views, warehouse, webhooks
 
 app_name = "erp_api"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("orders/<str:order_id>/events/", views.OrderEventsApi.as_view(), name="order-events"),
     path("orders/<str:order_id>/wait/", views.OrderWaitApi.as_view(), name="order-wait"),
     path("orders/<str:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
+    *warehouse.urlpatterns,
     *webhooks.urlpatterns,
 ]

@@ -36,9 +36,8 @@ from apps.merchants.services import ApiPrincipal
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import OrderFilter, merchant_order_filter
 from apps.orders.selectors import order_get
-from apps.orders.services import order_cancel
 from apps.scheduling.selectors import order_wait
-from apps.shipping.services import order_submit
+from apps.shipping.services import order_cancel_request, order_submit
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +83,7 @@ def _submit(principal: ApiPrincipal, data, *, channel: str = "api") -> dict:
         channel=channel,
         chosen_route=request.chosen_route,
         strategy=request.strategy,
+        warehouse=request.warehouse,
     )
     return order_detail(order, request.draft.parcels)  # what was recorded, without reading it back
 
@@ -257,8 +257,8 @@ class OrderCancelApi(ErpApiView):
             ),
         ],
         request=OrderCancelInput,
-        responses=OrderDetailOutput,
-        summary="Cancel an order before hand-over",
+        responses={200: OrderDetailOutput, 202: OrderDetailOutput},
+        summary="Cancel an order before hand-over (202: asked of the warehouse, which confirms or refuses)",
     )
     @idempotent
     def post(self, request, order_id):
@@ -268,15 +268,17 @@ class OrderCancelApi(ErpApiView):
         if_match = request.headers.get("If-Match", "").strip().strip('"')
         if if_match and not (if_match.isdigit() and len(if_match) <= 9):
             raise ValidationError({"If-Match": ["Send the order's version number."]})
-        order = order_cancel(
+        outcome = order_cancel_request(
             merchant_id=request.auth.merchant_id,
             order_id=order.id,
             actor=request.auth.actor,
             reason=payload.validated_data["reason"],
             expected_version=int(if_match) if if_match else None,
         )
-        order = order_get(merchant_id=order.merchant_id, order_id=order.id)
-        return Response(order_detail(order, order.parcels.all()))
+        order = order_get(merchant_id=outcome.order.merchant_id, order_id=outcome.order.id)
+        # 202: asked of the warehouse's WMS, which confirms (the order is then cancelled) or refuses.
+        status = 202 if outcome.requested else 200
+        return Response(order_detail(order, order.parcels.all()), status=status)
 
 
 class OrderWaitApi(ErpApiView):
@@ -325,7 +327,7 @@ class OrderEventsApi(ErpApiView):
                 "previous_state": entry.previous_state,
                 "milestone": entry.milestone,
                 "carrier_status": entry.carrier_status,
-                "description": entry.reason if entry.kind is TimelineKind.STATE_CHANGED else entry.title,
+                "description": entry.title if entry.kind is TimelineKind.TRACKING else entry.reason,
                 "location": entry.location,
             }
             for entry in order_timeline(order=order)

@@ -1,10 +1,15 @@
-"""Fulfilment follows its distribution legs."""
+"""Fulfilment follows its distribution and warehouse legs."""
 
 from apps.common import outbox
 from apps.distribution.events import distribution_state_event
 from apps.fulfillment.archiving import fulfillment_archive_for_orders
-from apps.fulfillment.services import fulfillment_cancel, fulfillment_distribution_leg_changed
+from apps.fulfillment.services import (
+    fulfillment_cancel,
+    fulfillment_distribution_leg_changed,
+    fulfillment_warehouse_leg_changed,
+)
 from apps.orders.events import ORDER_CANCELLED, ORDERS_ARCHIVED
+from apps.warehouse.events import WAREHOUSE_ORDER_CHANGED
 
 LEG_NEWS = (
     "booked",
@@ -32,6 +37,17 @@ def leg_changed(event: outbox.Event) -> None:
 
 for _state in LEG_NEWS:
     outbox.on(distribution_state_event(_state))(leg_changed)
+
+
+@outbox.on(WAREHOUSE_ORDER_CHANGED)
+def warehouse_leg_changed(event: outbox.Event) -> None:
+    payload = event.payload
+    fulfillment_warehouse_leg_changed(
+        warehouse_order_id=payload["warehouse_order_id"],
+        state=payload["state"],
+        version=payload["version"],
+        reason=payload.get("reason", ""),
+    )
 
 
 @outbox.on(ORDER_CANCELLED)

@@ -8,6 +8,7 @@ from apps.distribution.selectors import tracking_events_for_order
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder
 from apps.orders.models import ArchivedOrder, Order, OrderState
 from apps.orders.selectors import order_find_for_buyer, order_history
+from apps.warehouse.selectors import WAREHOUSE_STATE_LABELS, warehouse_history_for_order
 
 
 def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
@@ -16,6 +17,16 @@ def fulfillment_current_distribution_order_id(*, order_id: int) -> int | None:
     if fulfillment is None:
         return None
     return fulfillment.legs.filter(kind="distribution").order_by("-sequence").values_list("leg_id", flat=True).first()
+
+
+def fulfillment_current_warehouse_order_id(*, order_id: int) -> int | None:
+    """The warehouse order of the order's latest warehouse leg, if it has one."""
+    return (
+        FulfillmentLeg.objects.filter(fulfillment_order__order_id=order_id, kind=FulfillmentLeg.Kind.WAREHOUSE)
+        .order_by("-sequence")
+        .values_list("leg_id", flat=True)
+        .first()
+    )
 
 
 def fulfillment_leg_is_last_mile(*, distribution_order_id: int) -> bool:
@@ -31,16 +42,18 @@ def fulfillment_for_order(*, order_id: int) -> FulfillmentOrder | None:
 
 class TimelineKind(StrEnum):
     STATE_CHANGED = "state_changed"
+    WAREHOUSE = "warehouse"
     TRACKING = "tracking"
 
 
-# At the same instant, the order's own step comes before the carrier's news of it.
-_KIND_RANK = {TimelineKind.STATE_CHANGED: 0, TimelineKind.TRACKING: 1}
+# At the same instant, the order's own step comes before the warehouse's, then the carrier's news.
+_KIND_RANK = {TimelineKind.STATE_CHANGED: 0, TimelineKind.WAREHOUSE: 1, TimelineKind.TRACKING: 2}
 
 
 @dataclass(frozen=True)
 class OrderTimelineEntry:
-    """One line of an order's timeline: a state the order reached, or a carrier tracking event.
+    """One line of an order's timeline: a state the order reached, a stage of its warehouse order
+    (`state` is the warehouse order's), or a carrier tracking event.
 
     `actor` and `reason` are internal (who moved the order and why): for the merchant and the
     ERP, never for the buyer.
@@ -66,7 +79,7 @@ class OrderTimelineEntry:
 def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry, ...]:
     """Each state the order reached and each carrier tracking event, live or archived, in event
     time (a scan that arrives late sorts where it happened); ties go state change first, then row
-    id, so the same rows always read in the same order. At most four queries, however long the timeline."""
+    id, so the same rows always read in the same order. At most five queries, however long the timeline."""
     labels = dict(OrderState.choices)
     entries = [
         OrderTimelineEntry(
@@ -94,6 +107,20 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
         )
         for event in tracking_events_for_order(order_id=order.id)
     ]
+    entries += [
+        OrderTimelineEntry(
+            occurred_at=step.occurred_at,
+            kind=TimelineKind.WAREHOUSE,
+            title=f"Warehouse: {WAREHOUSE_STATE_LABELS.get(step.to_state, step.to_state)}",
+            row_id=step.id,
+            state=step.to_state,
+            previous_state=step.from_state,
+            location=step.warehouse_order.warehouse_code,
+            actor=step.actor,
+            reason=step.reason,
+        )
+        for step in warehouse_history_for_order(order_id=order.id)
+    ]
     return tuple(sorted(entries, key=lambda entry: entry.sort_key))
 
 
@@ -120,6 +147,10 @@ class BuyerTracking:
     timeline: tuple[BuyerTimelineEntry, ...]
 
 
+# What a buyer sees of the warehouse: the goods being picked, packed and handed over, no paperwork.
+_BUYER_WAREHOUSE_STAGES = frozenset({"picking", "packed", "partially_shipped", "shipped"})
+
+
 def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: str = "") -> BuyerTracking | None:
     """The public view of a shipment, found by tracking number or by order number and postcode."""
     order = order_find_for_buyer(tracking_number=tracking_number, number=number, postal_code=postal_code)
@@ -137,5 +168,6 @@ def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: 
         timeline=tuple(
             BuyerTimelineEntry(occurred_at=entry.occurred_at, label=entry.title, location=entry.location)
             for entry in order_timeline(order=order)
+            if entry.kind is not TimelineKind.WAREHOUSE or entry.state in _BUYER_WAREHOUSE_STAGES
         ),
     )

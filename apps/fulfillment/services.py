@@ -3,6 +3,10 @@ undo a leg.
 
 A released order becomes a plan (`FulfillmentOrder`) of legs, each carried out by a lower center:
 - a carrier leg alone (the carrier takes the parcel the whole way);
+- a warehouse leg then a carrier leg, when the order ships from a warehouse's stock: the
+  warehouse order (stock reserved, sent to the WMS through the warehouse's lane), then, once the
+  WMS has packed it, a delivery from the warehouse with the parcels as packed (weights and sizes
+  from the WMS), booked through the carrier's lane;
 - first mile, line haul and last mile, when its service is the first mile of a line haul: a
   domestic delivery to the origin hub, a place in that line haul's container of the next departure
   (closed at its cut-off, departed and arrived as operations record), then a delivery by the
@@ -13,11 +17,13 @@ before they run and retried until done (`fulfillment_steps_retry`).
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.common.exceptions import DomainError
 from apps.common.fsm import take_transition
 from apps.distribution.exceptions import DistributionNotCancellable
 from apps.distribution.selectors import distribution_order_get
@@ -34,8 +40,17 @@ from apps.fulfillment.models import (
 )
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_advance, order_flag_exception, order_record_booking, order_start_fulfillment
-from apps.resources.selectors import line_haul_for_service, line_haul_get
+from apps.orders.services import (
+    order_advance,
+    order_cancel,
+    order_flag_exception,
+    order_record_booking,
+    order_start_fulfillment,
+)
+from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_get, warehouse_ship_by
+from apps.warehouse.exceptions import WarehouseOrderNotCancellable
+from apps.warehouse.selectors import warehouse_order_get
+from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +103,10 @@ def fulfillment_start(*, order_id: int, actor: str) -> FulfillmentOrder:
             )
         elif fulfillment.state == FulfillmentState.FAILED:
             take_transition(fulfillment, "replan", actor=actor, reason=f"re-routed to {order.carrier_code}")
+        if order.warehouse_code:
+            _plan_from_warehouse(fulfillment, order)
+            order_start_fulfillment(order_id=order.id, actor=actor)
+            return fulfillment
         line_haul = line_haul_for_service(carrier_code=order.carrier_code, service_code=order.service_code)
         fulfillment.line_haul_code = line_haul.code if line_haul else ""
         fulfillment.save(update_fields=["line_haul_code", "updated_at"])
@@ -108,6 +127,144 @@ def fulfillment_start(*, order_id: int, actor: str) -> FulfillmentOrder:
         )
         order_start_fulfillment(order_id=order.id, actor=actor)
     return fulfillment
+
+
+def _recipient_of(order) -> dict[str, str]:
+    return {
+        "name": order.recipient_name,
+        "company": order.recipient_company,
+        "street1": order.recipient_line1,
+        "street2": order.recipient_line2,
+        "city": order.recipient_city,
+        "state": order.recipient_state,
+        "postcode": order.recipient_postal_code,
+        "country": order.recipient_country,
+        "phone": order.recipient_phone,
+        "email": order.recipient_email,
+    }
+
+
+def _plan_from_warehouse(fulfillment: FulfillmentOrder, order) -> None:
+    """The warehouse leg first (stock reserved now, or backordered until it comes); on a re-route
+    of its carrier leg, a new carrier leg for the parcels the warehouse already packed."""
+    warehouse_leg = fulfillment.legs.filter(kind=FulfillmentLeg.Kind.WAREHOUSE).order_by("-sequence").first()
+    if warehouse_leg is None:
+        units: dict[str, int] = {}
+        for parcel in order.parcels.all():
+            for item in parcel.items.all():
+                units[item.sku] = units.get(item.sku, 0) + item.quantity
+        warehouse_order = warehouse_order_create(
+            order_id=order.id,
+            merchant_id=order.merchant_id,
+            warehouse_code=order.warehouse_code,
+            lines=sorted(units.items()),
+            ship_to=_recipient_of(order),
+            ship_by=warehouse_ship_by(code=order.warehouse_code, now=order.created_at),
+            actor=ACTOR,
+        )
+        _add_leg(
+            fulfillment,
+            kind=FulfillmentLeg.Kind.WAREHOUSE,
+            role=FulfillmentLeg.Role.WAREHOUSE,
+            leg_id=warehouse_order.pk,
+            state=warehouse_order.state,
+        )
+    elif warehouse_leg.state in ("packed", "partially_shipped", "shipped"):
+        _plan_carrier_leg_from_warehouse(fulfillment, order_id=order.id, warehouse_order_id=warehouse_leg.leg_id)
+
+
+def _plan_carrier_leg_from_warehouse(fulfillment: FulfillmentOrder, *, order_id: int, warehouse_order_id: int) -> None:
+    """The delivery of what the warehouse packed, from the warehouse, booked through the
+    carrier's lane (`fulfillment.leg.planned`)."""
+    order = order_get_for_fulfillment(order_id=order_id)
+    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+    warehouse = warehouse_get(code=warehouse_order.warehouse_code)
+    delivery = distribution_order_create(
+        order_id=order.id,
+        merchant_id=order.merchant_id,
+        carrier_code=order.carrier_code,
+        service_code=order.service_code,
+        actor=ACTOR,
+        ship_from={
+            "name": warehouse.name,
+            "company": warehouse.name,
+            "line1": warehouse.name,
+            "line2": "",
+            "city": warehouse.city,
+            "state": "",
+            "postal_code": "",
+            "country": warehouse.country,
+            "phone": "",
+            "email": "",
+        },
+        packed_parcels=[_in_grams_and_millimetres(p) for p in warehouse_order.parcels],
+    )
+    _add_leg(
+        fulfillment,
+        kind=FulfillmentLeg.Kind.DISTRIBUTION,
+        role=FulfillmentLeg.Role.CARRIER,
+        leg_id=delivery.pk,
+        state=delivery.state,
+    )
+    events.leg_planned(fulfillment=fulfillment, distribution_order=delivery, actor=ACTOR)
+
+
+def _in_grams_and_millimetres(parcel: dict[str, str]) -> dict[str, int]:
+    return {
+        "weight_g": max(1, round(Decimal(parcel["weight_kg"]) * 1000)),
+        "length_mm": max(1, round(Decimal(parcel["length_cm"]) * 10)),
+        "width_mm": max(1, round(Decimal(parcel["width_cm"]) * 10)),
+        "height_mm": max(1, round(Decimal(parcel["height_cm"]) * 10)),
+    }
+
+
+# What a warehouse order's end means for the plan: the WMS could not fulfil it.
+_WAREHOUSE_FAILED = frozenset({"rejected", "incomplete"})
+
+
+def fulfillment_warehouse_leg_changed(
+    *, warehouse_order_id: int, state: str, version: int, reason: str = ""
+) -> FulfillmentLeg | None:
+    """Take in a warehouse leg's news: once the WMS has packed the goods, plan the carrier leg
+    for the parcels as packed; when the WMS rejects the order, cancels it or ships nothing, the
+    plan fails and the order goes to a person with the reason. News older than the leg's last is
+    dropped (as for distribution legs). A warehouse order no plan knows (one made by hand in the
+    portal) is left alone."""
+    with transaction.atomic():
+        leg = (
+            FulfillmentLeg.objects.select_for_update()
+            .select_related("fulfillment_order")
+            .filter(kind=FulfillmentLeg.Kind.WAREHOUSE, leg_id=warehouse_order_id)
+            .first()
+        )
+        if leg is None or version <= leg.reported_version:
+            return leg
+        leg.state, leg.reported_version = state, version
+        leg.save(update_fields=["state", "reported_version", "updated_at"])
+        fulfillment = leg.fulfillment_order
+        if fulfillment.state != FulfillmentState.IN_PROGRESS:
+            return leg
+        has_carrier_leg = fulfillment.legs.filter(sequence__gt=leg.sequence).exists()
+        if state in ("packed", "partially_shipped", "shipped") and not has_carrier_leg:
+            _plan_carrier_leg_from_warehouse(
+                fulfillment, order_id=fulfillment.order_id, warehouse_order_id=warehouse_order_id
+            )
+        elif state == "cancelled" and not has_carrier_leg:
+            # Only a cancel someone asked for ends here (the WMS rejects, it does not cancel): now
+            # that the WMS confirmed it, the order is cancelled too.
+            try:
+                order_cancel(
+                    merchant_id=fulfillment.merchant_id,
+                    order_id=fulfillment.order_id,
+                    actor=ACTOR,
+                    reason=f"cancelled at the warehouse: {reason}" if reason else "cancelled at the warehouse",
+                )
+            except DomainError as exc:
+                logger.warning("order %s cannot follow its cancelled warehouse order: %s", fulfillment.order_id, exc)
+        elif state in _WAREHOUSE_FAILED and not has_carrier_leg:
+            take_transition(fulfillment, "fail", actor=ACTOR, reason=f"warehouse order {state}: {reason}")
+            _flag(fulfillment.order_id, f"the warehouse could not fulfil it ({state}: {reason or 'no reason given'})")
+    return leg
 
 
 def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, reason: str) -> None:
@@ -289,6 +446,8 @@ def _run_step(step: PlanStep, *, actor: str) -> None:
     try:
         if step.action == PlanStep.Action.CANCEL_DELIVERY:
             distribution_order_cancel(distribution_order_id=leg.leg_id, actor=actor, reason=step.reason)
+        elif step.action == PlanStep.Action.CANCEL_WAREHOUSE_ORDER:
+            warehouse_order_cancel(warehouse_order_id=leg.leg_id, actor=actor, reason=step.reason)
         elif step.action == PlanStep.Action.WITHDRAW_FROM_CONTAINER:
             parcel = ConsolidationParcel.objects.select_related("consolidation").get(pk=leg.leg_id)
             if parcel.consolidation.state not in (ConsolidationState.OPEN, ConsolidationState.CLOSED):
@@ -297,7 +456,7 @@ def _run_step(step: PlanStep, *, actor: str) -> None:
             leg.save(update_fields=["state", "updated_at"])
         else:
             raise NotImplementedError(step.action)
-    except DistributionNotCancellable as exc:
+    except (DistributionNotCancellable, WarehouseOrderNotCancellable) as exc:
         step.state, step.last_error = PlanStep.State.REFUSED, str(exc)[:500]
     else:
         step.state, step.done_at = PlanStep.State.DONE, timezone.now()
@@ -305,6 +464,7 @@ def _run_step(step: PlanStep, *, actor: str) -> None:
 
 
 _UNDO = {
+    FulfillmentLeg.Kind.WAREHOUSE: PlanStep.Action.CANCEL_WAREHOUSE_ORDER,
     FulfillmentLeg.Kind.DISTRIBUTION: PlanStep.Action.CANCEL_DELIVERY,
     FulfillmentLeg.Kind.LINE_HAUL: PlanStep.Action.WITHDRAW_FROM_CONTAINER,
 }

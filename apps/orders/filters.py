@@ -71,15 +71,17 @@ def _text_filter(column: str, **options) -> django_filters.CharFilter:
     )
 
 
+# The levels an order can ask for (shipping validates them at intake), for filters offering them.
+SERVICE_LEVELS = [("express", "Express"), ("standard", "Standard"), ("economy", "Economy")]
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
     reference = _text_filter("reference")
     tracking_number = _text_filter("tracking_number")
     destination_country = _text_filter("recipient_country", field_name="recipient_country", method="filter_upper")
     carrier = _text_filter("carrier_code", field_name="carrier_code")
-    service_level = django_filters.ChoiceFilter(
-        choices=[("express", "Express"), ("standard", "Standard"), ("economy", "Economy")]
-    )
+    service_level = django_filters.ChoiceFilter(choices=SERVICE_LEVELS)
     created_after = django_filters.IsoDateTimeFilter(method="filter_created_after", label="Created after")
     created_before = django_filters.IsoDateTimeFilter(method="filter_created_before", label="Created before")
     # As long as the longest of the columns it searches (the email).

@@ -139,9 +139,10 @@ class Order(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(), OrderReco
     def start_fulfillment(self):
         """Released by scheduling (or re-routed after an exception); its legs are being booked."""
 
-    @transition(field=state, source=[S.IN_FULFILLMENT, S.EXCEPTION], target=S.SCHEDULED)
+    @transition(field=state, source=[S.SCHEDULED, S.IN_FULFILLMENT, S.EXCEPTION], target=S.SCHEDULED)
     def reroute(self):
-        """Booking failed for good at one carrier: back on a lane, routed to the next option."""
+        """Routed to another carrier service (its booking failed for good, or operations chose to):
+        back on a lane, on the new carrier's."""
 
     @transition(field=state, source=CANCELLABLE, target=S.CANCELLED)
     def cancel(self):

@@ -1,8 +1,13 @@
 """Reads of the order center."""
 
-from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from datetime import timedelta
 
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
+
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.orders import numbers
 from apps.orders.exceptions import OrderNotFound
 from apps.orders.models import CLOSED_STATES, FINAL, ArchivedOrder, Order, OrderState, OrderTransition, Parcel
@@ -74,6 +79,59 @@ def order_find_for_buyer(
     if order is None or order.recipient_postal_code.replace(" ", "").upper() != wanted:
         return None
     return order
+
+
+def orders_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Orders that need a person or never reached a lane: flagged `exception`, or still `accepted`
+    when made more than `older_than` ago (the outbox relay or the scheduling center is not taking
+    them). Orders on a lane or with a carrier are reported by those centers. Rides the state
+    index for the counts and the primary key (ids are time-ordered) for the oldest."""
+    return stuck_groups(
+        center="orders",
+        kind="order",
+        queryset=Order.objects.all(),
+        reasons=[
+            ("flagged for a person (exception)", Q(state="exception")),
+            ("accepted, never put on a lane", Q(state="accepted", id__lt=_first_id_at(timezone.now() - older_than))),
+        ],
+        since_field="updated_at",
+        oldest_first_by="id",
+        detail=lambda order: f"{order.number} {order.state}, {order.carrier_code or 'no carrier'}",
+        sample=sample,
+    )
+
+
+# Ids are time-ordered (apps.orders.filters): "since" is an id range read on the primary key, so
+# these cost what the window holds, never the whole table.
+
+
+def _first_id_at(moment):
+    from apps.orders.filters import first_id_at  # filters builds on order_list above: import late
+
+    return first_id_at(moment)
+
+
+def orders_accepted_per_minute(*, since) -> list[tuple]:
+    """(minute, orders accepted in it) since `since`, oldest first; minutes with none are left out."""
+    rows = (
+        Order.objects.filter(id__gte=_first_id_at(since), created_at__gte=since)
+        .annotate(minute=TruncMinute("created_at"))
+        .values("minute")
+        .annotate(n=Count("id"))
+        .order_by("minute")
+    )
+    return [(row["minute"], row["n"]) for row in rows]
+
+
+def orders_by_carrier_recent(*, since) -> list[tuple[str, int]]:
+    """Orders made since `since` by carrier, most first."""
+    rows = (
+        Order.objects.filter(id__gte=_first_id_at(since))
+        .values_list("carrier_code")
+        .annotate(n=Count("*"))
+        .order_by("-n", "carrier_code")
+    )
+    return [(carrier_code or "—", n) for carrier_code, n in rows]
 
 
 def order_counts_open() -> dict[str, int]:

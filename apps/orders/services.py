@@ -221,7 +221,8 @@ def order_advance(*, order_id: int, target: str, actor: str, reason: str = "") -
 
 
 def order_reroute(*, order_id: int, route: OrderRoute, actor: str, reason: str) -> Order:
-    """Route the order to another carrier service after its booking failed for good."""
+    """Route the order to another carrier service: its booking failed for good, or operations
+    moved it (the shipping center chooses the route either way)."""
     with transaction.atomic():
         order = _locked(order_id)
         previous = f"{order.carrier_code}/{order.service_code}"

@@ -126,3 +126,84 @@ def field_for_path(path: str) -> tuple[str, int | None, str]:
     if path.startswith("parcels[0]."):
         return path.rsplit(".", 1)[-1], None, ""
     return path.replace(".", "_"), None, ""
+
+
+class StockOrderForm(OrderForm):
+    """An order shipped from the merchant's stock: the order form's fields and limits, with the
+    warehouse to ship from (those holding available units) instead of a quoted route; the sender
+    is the return address printed on the label."""
+
+    route = None  # the platform picks the best route from the warehouse
+
+    def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"] = forms.ChoiceField(choices=warehouses, label="Ship from warehouse")
+        self.order_fields(["warehouse"])
+
+    def chosen_route(self) -> None:
+        return None
+
+
+class StockLineForm(ItemForm):
+    """A line shipped from stock: a SKU with available units, and what customs needs to know of it.
+
+    The SKUs are offered as a list when there are few enough to read (`skus`); with more (None),
+    the SKU is typed, and `stock_lines_check` refuses one with no units available."""
+
+    def __init__(self, *args, skus: list[str] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if skus is None:
+            self.fields["sku"] = _text(limits.ITEM_MAX_LENGTH["sku"], label="SKU")
+        else:
+            self.fields["sku"] = forms.ChoiceField(choices=[("", "—"), *((sku, sku) for sku in skus)], label="SKU")
+        self.order_fields(["sku"])
+
+
+StockLineFormSet = forms.formset_factory(StockLineForm, extra=2, min_num=1, validate_min=True)
+
+
+def stock_lines_check(lines: StockLineFormSet, available: dict[str, int]) -> bool:
+    """Each SKU's units (summed over its lines) within what the warehouse has available; the
+    excess is put on the SKU's lines. The warehouse order's reservation is the last word."""
+    wanted: dict[str, int] = {}
+    for data in lines.cleaned_data:
+        if data:
+            wanted[data["sku"]] = wanted.get(data["sku"], 0) + data["quantity"]
+    ok = True
+    for form in lines.forms:
+        sku = form.cleaned_data.get("sku") if form.cleaned_data else None
+        if sku and sku not in available:
+            form.add_error("sku", f"No units of {sku} are available here.")
+            ok = False
+        elif sku and wanted[sku] > available[sku]:
+            form.add_error("quantity", f"Only {available[sku]} of {sku} available here.")
+            ok = False
+    return ok
+
+
+class AsnForm(forms.Form):
+    warehouse = forms.ChoiceField(choices=[], label="To warehouse")
+    expected_at = forms.DateField(required=False, label="Expected on (YYYY-MM-DD)")
+
+    def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].choices = warehouses
+
+
+class AsnLineForm(forms.Form):
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], label="SKU")
+    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, label="Units")
+
+
+AsnLineFormSet = forms.formset_factory(
+    AsnLineForm, extra=3, min_num=1, validate_min=True, max_num=500, validate_max=True
+)
+
+
+class StockFilterForm(forms.Form):
+    warehouse = forms.ChoiceField(choices=[], required=False)
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False, label="SKU")
+
+    def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].choices = [("", "All warehouses"), *warehouses]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, tracking_views, views, webhooks_views
+from apps.portal import keys_views, stock_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -24,6 +24,11 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("stock/", stock_views.stock_view, name="stock"),
+    path("stock/order/", stock_views.stock_order_view, name="stock-order"),
+    path("inbound/", stock_views.asn_list_view, name="asn-list"),
+    path("inbound/new/", stock_views.asn_create_view, name="asn-create"),
+    path("inbound/<int:asn_id>/", stock_views.asn_detail_view, name="asn-detail"),
     path("api-keys/", keys_views.key_list_view, name="api-keys"),
     path("api-keys/new/", keys_views.key_create_view, name="api-key-create"),
     path("api-keys/<int:key_id>/rotate/", keys_views.key_rotate_view, name="api-key-rotate"),

@@ -20,12 +20,12 @@ from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
-from apps.orders.services import order_cancel
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
-from apps.shipping.services import order_rates, order_submit
+from apps.shipping.services import order_cancel_request, order_rates, order_submit
+from apps.warehouse.selectors import warehouse_order_list
 
 PAGE_SIZE = 50
 
@@ -207,6 +207,7 @@ def order_detail_view(request, order_id):
             "has_label": has_label,
             "can_cancel": not order.is_archived and order.state in CANCELLABLE,
             "wait": None if order.is_archived else order_wait(order_id=order.id),
+            "warehouse_orders": [] if order.is_archived else warehouse_order_list(order_id=order.id),
             "wait_words": WAIT_WORDS,
         },
     )
@@ -242,7 +243,7 @@ def order_cancel_view(request, order_id):
     form = CancelForm(request.POST or None, initial={"version": order.version})
     if request.method == "POST" and form.is_valid():
         try:
-            order_cancel(
+            outcome = order_cancel_request(
                 merchant_id=request.merchant.pk,
                 order_id=order.id,
                 actor=f"user:{request.user.pk}",
@@ -252,7 +253,14 @@ def order_cancel_view(request, order_id):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Order {order.number} is cancelled.")
+            if outcome.requested:
+                messages.success(
+                    request,
+                    f"Cancel of order {order.number} asked of the warehouse: it is cancelled once the "
+                    "warehouse confirms (it refuses once picking has started).",
+                )
+            else:
+                messages.success(request, f"Order {order.number} is cancelled.")
         return redirect("portal:order-detail", order_id=order.number)
     return render(
         request,

@@ -74,6 +74,10 @@ class Carrier(models.Model):
         return f"{self.name} ({self.code})"
 
 
+def _weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
 class LineHaul(models.Model):
     """A consolidated trunk route. Parcels of its services go by first mile to the origin hub,
     cross in one container per departure day to the destination hub, and a destination carrier
@@ -185,6 +189,13 @@ class Warehouse(models.Model):
     cutoff_time = models.TimeField(default=datetime.time(15, 0), help_text="Orders after it leave a day later.")
     timezone = models.CharField(max_length=50, default="UTC", validators=[validate_time_zone])
     daily_capacity = models.PositiveIntegerField(null=True, blank=True)
+    working_weekdays = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=_weekdays,
+        blank=True,
+        help_text="Days the warehouse ships: 0 is Monday, 6 Sunday.",
+    )
+    holidays = ArrayField(models.DateField(), default=list, blank=True, help_text="Days it does not ship.")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -3,15 +3,16 @@
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
-from apps.resources.exceptions import CarrierNotFound
-from apps.resources.models import Carrier, LineHaul, RateBreak
+from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
+from apps.resources.models import Carrier, LineHaul, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -82,6 +83,41 @@ def line_haul_for_service(*, carrier_code: str, service_code: str) -> LineHaulIn
 
 def line_haul_get(*, code: str) -> LineHaulInfo:
     return _line_haul_info(LineHaul.objects.select_related("last_mile_carrier").get(code=code))
+
+
+def warehouse_ship_by(*, code: str, now: datetime) -> date:
+    """The day an order accepted `now` must leave the warehouse: today where the warehouse is,
+    or the next day once its cut-off has passed there, moved on past days it does not ship
+    (weekends by its working days, its holidays). Summer time needs nothing more: the cut-off is
+    compared in the warehouse's own clock."""
+    warehouse = Warehouse.objects.get(code=code)
+    local = now.astimezone(ZoneInfo(warehouse.timezone))
+    day = local.date() + timedelta(days=1 if local.time() >= warehouse.cutoff_time else 0)
+    working = set(warehouse.working_weekdays or range(7))
+    holidays = set(warehouse.holidays)
+    for _ in range(366):
+        if day.weekday() in working and day not in holidays:
+            return day
+        day += timedelta(days=1)
+    raise ValueError(f"warehouse {code} ships on no day of the coming year")
+
+
+def warehouse_codes() -> list[str]:
+    """Codes of the active warehouses."""
+    return list(Warehouse.objects.filter(is_active=True).order_by("code").values_list("code", flat=True))
+
+
+def warehouse_get(*, code: str) -> Warehouse:
+    """A warehouse's row (its WMS endpoint for `apps.warehouse.wms.wms_gateway_for`)."""
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        raise WarehouseNotFound(f"Warehouse {code!r} does not exist.")
+    return warehouse
+
+
+def warehouse_list() -> list[Warehouse]:
+    """The active warehouses merchants can hold stock in and ship from, by code."""
+    return list(Warehouse.objects.filter(is_active=True).order_by("code"))
 
 
 def carrier_list() -> list[CarrierInfo]:

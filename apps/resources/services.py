@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
@@ -117,7 +117,11 @@ def warehouse_upsert(
     handling_fee: Decimal,
     currency: str,
     carrier_codes: list[str],
+    time_zone: str | None = None,
+    cutoff_time: time | None = None,
 ) -> Warehouse:
+    """Create or update a warehouse; its time zone and cut-off change only when given."""
+    when = {"timezone": time_zone, "cutoff_time": cutoff_time}
     warehouse, _ = Warehouse.objects.update_or_create(
         code=code,
         defaults={
@@ -128,6 +132,7 @@ def warehouse_upsert(
             "endpoint_url": endpoint_url,
             "handling_fee": handling_fee,
             "currency": currency,
+            **{field: value for field, value in when.items() if value is not None},
         },
     )
     warehouse.carriers.set(Carrier.objects.filter(code__in=carrier_codes))

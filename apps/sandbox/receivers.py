@@ -16,7 +16,7 @@ from apps.sandbox.views import credential_required
 
 KEPT = 50
 TTL_SECONDS = 24 * 3600
-HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type")
+HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "x-wms-signature", "content-type")
 
 
 def _key(name: str) -> str:

@@ -17,16 +17,19 @@ from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
 from apps.scheduling.models import WorkKind
 from apps.scheduling.services import (
+    lane_asn_enqueue,
     lane_book_retry,
     lane_call_enqueue,
     lane_enqueue,
     lane_entry_finish,
     lane_entry_withdraw,
     lane_leg_enqueue,
+    lane_warehouse_order_enqueue,
     lane_work_plan,
     order_reroute_request,
 )
 from apps.scheduling.tasks import run_lane_work
+from apps.warehouse.events import WAREHOUSE_ASN_CREATED, WAREHOUSE_ORDER_CHANGED
 
 
 @outbox.on(ORDER_ACCEPTED)
@@ -70,6 +73,31 @@ def reroute_after_failed_booking(event: outbox.Event) -> None:
     )
 
 
+# What a warehouse order's state asks of its WMS.
+_WMS_CALL_FOR = {"allocated": WorkKind.WMS_SUBMIT, "cancel_requested": WorkKind.WMS_CANCEL}
+
+
+@outbox.on(WAREHOUSE_ORDER_CHANGED)
+def call_the_wms(event: outbox.Event) -> None:
+    kind = _WMS_CALL_FOR.get(event.payload["state"])
+    if kind is not None:
+        lane_warehouse_order_enqueue(
+            warehouse_order_id=int(event.payload["warehouse_order_id"]),
+            kind=kind,
+            actor=event.actor or "system:scheduling",
+        )
+
+
+@outbox.on(WAREHOUSE_ASN_CREATED)
+def announce_asn(event: outbox.Event) -> None:
+    lane_asn_enqueue(
+        asn_id=int(event.payload["asn_id"]),
+        warehouse_code=event.payload["warehouse_code"],
+        merchant_id=int(event.payload["merchant_id"]),
+        actor=event.actor or "system:scheduling",
+    )
+
+
 @outbox.on(FULFILLMENT_LEG_PLANNED)
 def book_planned_leg(event: outbox.Event) -> None:
     lane_leg_enqueue(
@@ -89,7 +117,12 @@ def withdraw_cancelled_order(event: outbox.Event) -> None:
 
 @outbox.on(DISTRIBUTION_ORDER_CANCELLED)
 def free_slot_after_cancellation(event: outbox.Event) -> None:
-    lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=False, reason="cancelled")
+    lane_entry_finish(
+        order_id=int(event.payload["order_id"]),
+        succeeded=False,
+        reason="cancelled",
+        distribution_order_id=int(event.payload["distribution_order_id"]),
+    )
 
 
 def _call_about_delivery(event: outbox.Event, kind: str) -> None:

@@ -78,7 +78,15 @@ class WorkKind(models.TextChoices):
     VOID = "void", "Void at the carrier"
     TRACK = "track", "Poll the carrier's tracking"
     LABEL = "label", "Fetch the carrier's label"
-    # The warehouse center's calls (wms_create, wms_cancel, ...) take their place here.
+    WMS_SUBMIT = "wms_submit", "Send an order to the warehouse's WMS"
+    WMS_CANCEL = "wms_cancel", "Ask the WMS to cancel an order"
+    WMS_POLL = "wms_poll", "Read the WMS's changes and receipts"
+    WMS_SNAPSHOT = "wms_snapshot", "Reconcile the WMS's stock snapshot"
+    ASN_ANNOUNCE = "asn_announce", "Announce an inbound shipment to the WMS"
+
+
+# Work about a whole downstream rather than one order: one queued at a time per lane is enough.
+SWEEPING_KINDS = (WorkKind.TRACK, WorkKind.WMS_POLL, WorkKind.WMS_SNAPSHOT)
 
 
 S = LaneEntryState
@@ -95,6 +103,8 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     merchant_id = models.BigIntegerField(default=0, db_index=True, help_text="0 for the platform's own work (polls).")
     distribution_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    warehouse_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    asn_id = models.BigIntegerField(null=True, blank=True)
     flow = models.CharField(max_length=60, blank=True, help_text="Merchant and single or bulk: fairness is per flow.")
     priority = models.SmallIntegerField(default=0)
     virtual_start = models.BigIntegerField(default=0)
@@ -104,6 +114,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    held_by = models.CharField(
+        max_length=150, blank=True, help_text="The staff member holding this work on its lane; empty when not held."
+    )
     # The request whose order this work serves: its release event carries it on to the run, so
     # the carrier call's log lines carry it too, however late the lane lets the work through.
     request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
@@ -122,9 +135,11 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["queued", "released"], kind="book"),
                 name="one_active_entry_per_order",
             ),
-            # One queued poll per carrier is enough: it polls whatever is due when it runs.
+            # One queued poll (or snapshot) per lane is enough: it reads whatever is due when it runs.
             models.UniqueConstraint(
-                fields=["lane"], condition=Q(state="queued", kind="track"), name="one_queued_poll_per_lane"
+                fields=["lane", "kind"],
+                condition=Q(state="queued", kind__in=["track", "wms_poll", "wms_snapshot"]),
+                name="one_queued_sweep_per_lane",
             ),
         ]
         indexes = [
@@ -134,6 +149,9 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["lane", "flow", "-virtual_start"], condition=Q(state="queued"), name="lane_flow"),
             models.Index(fields=["lease_until"], condition=Q(state="released"), name="lane_leases"),
             models.Index(fields=["lane"], condition=Q(state="released"), name="lane_in_flight"),
+            # The dashboard's release rate and outcomes over the last minutes.
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="lane_released_recent"),
+            models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=False), name="lane_finished_recent"),
         ]
 
     def __str__(self) -> str:

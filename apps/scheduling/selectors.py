@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.distribution.selectors import CarrierHealth, carrier_health_report
 from apps.scheduling import gate
-from apps.scheduling.models import Lane, LaneEntry, LaneEntryState, WorkKind
+from apps.scheduling.models import Lane, LaneEntry, LaneEntryState, LaneEntryTransition, WorkKind
 
 
 def lane_entry_for_order(*, order_id: int) -> LaneEntry | None:
@@ -16,6 +17,11 @@ def lane_entry_for_order(*, order_id: int) -> LaneEntry | None:
     return (
         LaneEntry.objects.select_related("lane").filter(order_id=order_id, kind=WorkKind.BOOK).order_by("-id").first()
     )
+
+
+def lane_entry_history(*, entry_id: int, limit: int = 100) -> QuerySet[LaneEntryTransition]:
+    """A lane work's steps, oldest first: enqueue, release, requeue, holds and retries by staff."""
+    return LaneEntryTransition.objects.filter(lane_entry_id=entry_id).order_by("occurred_at", "id")[:limit]
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,9 @@ def order_wait(*, order_id: int, now: datetime | None = None) -> OrderWait | Non
     )
     place = ahead.count() + 1
     rate = max(lane.requests_per_second, 1)
-    if entry.not_before and entry.not_before > now:
+    if entry.held_by:
+        held_by, reason, estimate = "paused", f"held by operations ({entry.held_by})", None
+    elif entry.not_before and entry.not_before > now:
         held_by, reason = "retry", f"attempt {entry.attempts} failed ({entry.last_error or 'no answer'}); next try then"
         estimate = max(int((entry.not_before - now).total_seconds()), place // rate)
     else:
@@ -69,6 +77,101 @@ def order_wait(*, order_id: int, now: datetime | None = None) -> OrderWait | Non
         # Unknown while the carrier or Redis holds the lane; else the lane's pace through the work ahead.
         estimate = None if held_by in ("paused", "redis", "breaker") else -(-place // rate)
     return OrderWait(lane.key, entry.state, place, held_by, reason, estimate, entry.enqueued_at)
+
+
+def lane_work_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Lane work with no progress: held by operations (any age), queued past `older_than` (on a
+    paused lane, on a lane held by its breaker, Redis or its in-flight limit, after failed attempts,
+    or just in line), or released with its lease run out (its worker died; the sweeper should
+    bring it back). Rides the queue's partial indexes."""
+    now = timezone.now()
+    old = Q(state=LaneEntryState.QUEUED, enqueued_at__lt=now - older_than)
+    return stuck_groups(
+        center="scheduling",
+        kind="lane_entry",
+        queryset=LaneEntry.objects.select_related("lane"),
+        reasons=[
+            ("held by operations", Q(state=LaneEntryState.QUEUED) & ~Q(held_by="")),
+            ("on a paused lane", old & Q(lane__paused=True)),
+            ("lane held (breaker, Redis or in-flight limit)", old & ~Q(lane__hold_reason="")),
+            ("retrying after failed attempts", old & Q(attempts__gt=0)),
+            ("waiting in line", old),
+            ("call past its lease", Q(state=LaneEntryState.RELEASED, lease_until__lt=now)),
+        ],
+        since_field="enqueued_at",
+        detail=lambda e: (
+            f"{e.kind} on {e.lane.key}, priority {e.priority}, attempts {e.attempts}"
+            + (f", held by {e.held_by}" if e.held_by else "")
+            + (f": {e.last_error}" if e.last_error else (f": {e.lane.hold_reason}" if e.lane.hold_reason else ""))
+        ),
+        sample=sample,
+    )
+
+
+@dataclass(frozen=True)
+class LaneFigures:
+    """One downstream's lane now and over the window: its depth, what is in flight, what was
+    released, and how the released work ended (completed or failed), with the gate's moving
+    average latency. Keyed by downstream (`kind`, `code`), carriers and warehouse systems alike."""
+
+    key: str
+    kind: str
+    code: str
+    paused: bool
+    hold_reason: str
+    queued: int
+    in_flight: int
+    released: int
+    completed: int
+    failed: int
+    avg_latency_ms: float | None
+
+    @property
+    def success_rate(self) -> float | None:
+        ended = self.completed + self.failed
+        return self.completed / ended if ended else None
+
+
+def lane_figures(*, since: datetime) -> list[LaneFigures]:
+    """Every lane's figures (see `LaneFigures`): four grouped queries on the queue's partial
+    indexes and the recent-release and recent-finish indexes, one Redis round trip per lane."""
+    lanes = list(Lane.objects.order_by("key"))
+    now_counts = LaneEntry.objects.filter(state__in=[LaneEntryState.QUEUED, LaneEntryState.RELEASED])
+    waiting = {
+        (r["lane_id"], r["state"]): r["n"] for r in now_counts.values("lane_id", "state").annotate(n=Count("id"))
+    }
+    released = dict(
+        LaneEntry.objects.filter(released_at__gte=since)
+        .values("lane_id")
+        .annotate(n=Count("id"))
+        .values_list("lane_id", "n")
+    )
+    ended = {
+        (r["lane_id"], r["state"]): r["n"]
+        for r in LaneEntry.objects.filter(finished_at__gte=since).values("lane_id", "state").annotate(n=Count("id"))
+    }
+    figures = []
+    for lane in lanes:
+        try:
+            latency = gate.gate_state(lane_key=lane.key, max_in_flight=lane.max_in_flight).avg_latency_ms
+        except gate.GateUnavailable:
+            latency = None
+        figures.append(
+            LaneFigures(
+                key=lane.key,
+                kind=lane.downstream_kind,
+                code=lane.downstream_code,
+                paused=lane.paused,
+                hold_reason=lane.hold_reason,
+                queued=waiting.get((lane.pk, LaneEntryState.QUEUED), 0),
+                in_flight=waiting.get((lane.pk, LaneEntryState.RELEASED), 0),
+                released=released.get(lane.pk, 0),
+                completed=ended.get((lane.pk, LaneEntryState.COMPLETED), 0),
+                failed=ended.get((lane.pk, LaneEntryState.FAILED), 0),
+                avg_latency_ms=latency,
+            )
+        )
+    return figures
 
 
 @dataclass(frozen=True)

@@ -40,14 +40,40 @@ from apps.distribution.services import (
     distribution_order_void_at_carrier,
     tracking_poll,
 )
-from apps.fulfillment.selectors import fulfillment_current_distribution_order_id
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
 from apps.fulfillment.services import fulfillment_start
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
 from apps.orders.services import order_schedule
-from apps.resources.selectors import carrier_get
+from apps.resources.selectors import carrier_get, warehouse_codes, warehouse_get
 from apps.scheduling import events, gate
-from apps.scheduling.models import Lane, LaneChange, LaneEntry, LaneEntryState, MerchantPriority, WorkKind
+from apps.scheduling.exceptions import WorkNotWaiting
+from apps.scheduling.models import (
+    SWEEPING_KINDS,
+    Lane,
+    LaneChange,
+    LaneEntry,
+    LaneEntryState,
+    MerchantPriority,
+    WorkKind,
+)
+from apps.warehouse.breaker import wms_circuit
+from apps.warehouse.exceptions import WarehouseCallDeferred
+from apps.warehouse.selectors import (
+    asns_receiving,
+    warehouse_order_get,
+    warehouse_snapshot_due,
+    warehouses_to_poll,
+)
+from apps.warehouse.services import (
+    asn_announce,
+    asn_receipts_poll,
+    warehouse_order_request_cancel,
+    warehouse_order_submit,
+    warehouse_poll_changes,
+    warehouse_stock_snapshot_reconcile,
+)
+from apps.warehouse.wms.errors import WmsRefused, WmsUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +112,31 @@ def _carrier_lane(carrier_code: str) -> Lane:
     return lane
 
 
+def _limits_of_warehouses() -> dict[str, int]:
+    rate = max(settings.WMS_REQUESTS_PER_SECOND, 1)
+    return {"requests_per_second": rate, "burst": 2 * rate, "max_in_flight": max(settings.WMS_MAX_IN_FLIGHT, 1)}
+
+
+def _warehouse_lane(warehouse_code: str) -> Lane:
+    warehouse = warehouse_get(code=warehouse_code)
+    lane, _ = Lane.objects.get_or_create(
+        key=f"warehouse:{warehouse.code}",
+        defaults={"downstream_kind": "warehouse", "downstream_code": warehouse.code, **_limits_of_warehouses()},
+    )
+    return lane
+
+
 def _refresh_limits(lane: Lane) -> None:
-    # A lane follows its carrier's limits in the resource center without a restart, until
-    # operations set its own (then it keeps theirs: `limits_set_by`).
-    if lane.downstream_kind == "carrier" and not lane.limits_set_by:
-        for field, value in _limits_from_carrier(carrier_get(code=lane.downstream_code)).items():
-            setattr(lane, field, value)
+    # A lane follows its carrier's limits in the resource center (a warehouse's: the settings)
+    # without a restart, until operations set its own (then it keeps theirs: `limits_set_by`).
+    if lane.limits_set_by:
+        return
+    if lane.downstream_kind == "carrier":
+        limits = _limits_from_carrier(carrier_get(code=lane.downstream_code))
+    else:
+        limits = _limits_of_warehouses()
+    for field, value in limits.items():
+        setattr(lane, field, value)
 
 
 def lane_limits_set(*, lane_id: int, actor: str, **limits: int) -> Lane:
@@ -194,6 +239,8 @@ def _enqueue(
     order_id: int | None = None,
     merchant_id: int = 0,
     distribution_order_id: int | None = None,
+    warehouse_order_id: int | None = None,
+    asn_id: int | None = None,
     reason: str = "",
 ) -> LaneEntry:
     flow_last = (
@@ -206,6 +253,8 @@ def _enqueue(
         order_id=order_id,
         merchant_id=merchant_id,
         distribution_order_id=distribution_order_id,
+        warehouse_order_id=warehouse_order_id,
+        asn_id=asn_id,
         flow=flow,
         priority=min(priority, PRIORITY_MAX),
         virtual_start=max(lane_clock, flow_last) + 1,
@@ -234,11 +283,33 @@ def _new_booking(
     )
 
 
-def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry:
-    """Put an accepted order's booking on its carrier's lane (order → `scheduled`), then let through what fits."""
+def _new_warehouse_submission(order, *, actor: str) -> LaneEntry:
+    """An order shipped from a warehouse starts there: its first work goes to the WMS's lane."""
+    return _enqueue(
+        _warehouse_lane(order.warehouse_code),
+        kind=WorkKind.WMS_SUBMIT,
+        order_id=order.id,
+        merchant_id=order.merchant_id,
+        flow=_flow(merchant_id=order.merchant_id, channel=order.channel),
+        priority=PRIORITY_OF_SERVICE_LEVEL.get(order.service_level, 0) + _merchant_boost(order.merchant_id),
+        actor=actor,
+    )
+
+
+def lane_enqueue(*, order_id: int, actor: str = ACTOR) -> LaneEntry | None:
+    """Put an accepted order's first work on its lane (order → `scheduled`): its booking on its
+    carrier's lane, or, shipped from a warehouse, its submission on the WMS's lane. Then let
+    through what fits. An order no longer `accepted` (cancelled before its news was handled) is
+    left as it is: None."""
     with transaction.atomic():
         order = order_get_for_fulfillment(order_id=order_id)
-        entry = _new_booking(order, actor=actor)
+        if order.state != "accepted":
+            logger.info("order %s is %s: nothing to schedule", order_id, order.state)
+            return None
+        if order.warehouse_code:
+            entry = _new_warehouse_submission(order, actor=actor)
+        else:
+            entry = _new_booking(order, actor=actor)
         order_schedule(order_id=order.id, lane=entry.lane.key, actor=actor)
         lane_release(lane_id=entry.lane_id)
     return entry
@@ -335,20 +406,103 @@ def lane_track_enqueue_due() -> int:
     for carrier_code in tracking_carriers_due():
         with transaction.atomic():
             lane = _carrier_lane(carrier_code)
-            if not LaneEntry.objects.filter(lane=lane, kind=WorkKind.TRACK, state=Q_).exists():
-                try:
-                    with transaction.atomic():
-                        _enqueue(
-                            lane,
-                            kind=WorkKind.TRACK,
-                            flow="platform:track",
-                            priority=PRIORITY_OF_SERVICE_LEVEL["standard"],
-                            actor=ACTOR,
-                        )
-                        queued += 1
-                except IntegrityError:
-                    pass  # another beat round queued it meanwhile
+            queued += _queue_sweep(lane, WorkKind.TRACK)
             lane_release(lane_id=lane.pk)
+    return queued
+
+
+def lane_warehouse_order_enqueue(*, warehouse_order_id: int, kind: str, actor: str) -> LaneEntry | None:
+    """A warehouse order needs its WMS: submitted (allocated, e.g. a backorder whose stock came)
+    or a cancel asked. Queued on the warehouse's lane unless such work is already active."""
+    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+    with transaction.atomic():
+        active = LaneEntry.objects.filter(state__in=ACTIVE, kind=kind, warehouse_order_id=warehouse_order_id)
+        if kind == WorkKind.WMS_SUBMIT:  # the order's first submission is planned before it has an id
+            active = active | LaneEntry.objects.filter(
+                state__in=ACTIVE, kind=kind, order_id=warehouse_order.order_id, warehouse_order_id__isnull=True
+            )
+        if active.exists():
+            return None
+        entry = _enqueue(
+            _warehouse_lane(warehouse_order.warehouse_code),
+            kind=kind,
+            order_id=warehouse_order.order_id,
+            merchant_id=warehouse_order.merchant_id,
+            warehouse_order_id=warehouse_order_id,
+            flow=f"{warehouse_order.merchant_id}:{kind}",
+            priority=PRIORITY_OF_SERVICE_LEVEL["standard"] + (PRIORITY_STEP if kind == WorkKind.WMS_CANCEL else 0),
+            actor=actor,
+        )
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_warehouse_retry(*, warehouse_order_id: int, actor: str) -> LaneEntry | None:
+    """Operations' nudge for a stuck warehouse order: its WMS call queued again (the submission of
+    an allocated or submitted order, the cancel asked of the WMS), or a poll of its warehouse for
+    one the WMS has; None when nothing can be asked of the WMS for it (backordered, on hold)."""
+    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+    kind = {"allocated": WorkKind.WMS_SUBMIT, "submitted": WorkKind.WMS_SUBMIT}.get(warehouse_order.state)
+    kind = kind or (WorkKind.WMS_CANCEL if warehouse_order.state == "cancel_requested" else None)
+    if kind is not None:
+        return lane_warehouse_order_enqueue(warehouse_order_id=warehouse_order_id, kind=kind, actor=actor)
+    if warehouse_order.state in ("accepted", "picking", "packed", "partially_shipped"):
+        with transaction.atomic():
+            lane = _warehouse_lane(warehouse_order.warehouse_code)
+            _queue_sweep(lane, WorkKind.WMS_POLL)
+            lane_release(lane_id=lane.pk)
+            return lane.entries.filter(kind=WorkKind.WMS_POLL).order_by("-id").first()
+    return None
+
+
+def lane_asn_enqueue(*, asn_id: int, warehouse_code: str, merchant_id: int, actor: str) -> LaneEntry:
+    """A merchant's inbound shipment is to be announced to the warehouse's WMS."""
+    with transaction.atomic():
+        entry = _enqueue(
+            _warehouse_lane(warehouse_code),
+            kind=WorkKind.ASN_ANNOUNCE,
+            merchant_id=merchant_id,
+            asn_id=asn_id,
+            flow=f"{merchant_id}:asn",
+            priority=PRIORITY_OF_SERVICE_LEVEL["standard"],
+            actor=actor,
+        )
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def _queue_sweep(lane: Lane, kind: str) -> bool:
+    """One queued poll or snapshot per lane (the constraint keeps it so across beat rounds)."""
+    if LaneEntry.objects.filter(lane=lane, kind=kind, state=Q_).exists():
+        return False
+    try:
+        with transaction.atomic():
+            _enqueue(
+                lane, kind=kind, flow=f"platform:{kind}", priority=PRIORITY_OF_SERVICE_LEVEL["standard"], actor=ACTOR
+            )
+    except IntegrityError:
+        return False  # another beat round queued it meanwhile
+    return True
+
+
+def lane_warehouse_enqueue_due(*, now=None) -> int:
+    """Beat: a poll of the changes of each warehouse with orders at its WMS or ASNs arriving (so a
+    lost webhook costs at most one poll interval), and each warehouse's stock snapshot when its
+    last reconciliation is older than `WMS_SNAPSHOT_MINUTES`; return how many were queued."""
+    now = now or timezone.now()
+    queued = 0
+    snapshot_bound = now - timedelta(minutes=settings.WMS_SNAPSHOT_MINUTES)
+    for code in warehouses_to_poll():
+        with transaction.atomic():
+            lane = _warehouse_lane(code)
+            queued += _queue_sweep(lane, WorkKind.WMS_POLL)
+            lane_release(lane_id=lane.pk)
+    for code in warehouse_codes():
+        if warehouse_snapshot_due(warehouse_code=code, older_than=snapshot_bound):
+            with transaction.atomic():
+                lane = _warehouse_lane(code)
+                queued += _queue_sweep(lane, WorkKind.WMS_SNAPSHOT)
+                lane_release(lane_id=lane.pk)
     return queued
 
 
@@ -379,6 +533,90 @@ def lane_entry_raise(*, entry_id: int, actor: str, levels: int = 1) -> LaneEntry
     return entry
 
 
+def _waiting_booking(order_id: int) -> LaneEntry:
+    entry = (
+        LaneEntry.objects.select_for_update()
+        .select_related("lane")
+        .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+        .first()
+    )
+    if entry is None or entry.state != Q_:
+        doing = "its call to the carrier is under way" if entry else "it has no booking waiting on a lane"
+        raise WorkNotWaiting(f"Order {order_id} cannot be held or released: {doing}.", extra={"order_id": order_id})
+    return entry
+
+
+def _note(entry: LaneEntry, transition: str, *, actor: str, reason: str) -> None:
+    entry.history.create(
+        merchant_id=entry.merchant_id,
+        transition=transition,
+        from_state=entry.state,
+        to_state=entry.state,
+        actor=actor,
+        reason=reason[:500],
+    )
+
+
+def lane_entry_hold(*, order_id: int, actor: str, reason: str) -> LaneEntry:
+    """Operations keep one order's booking on its lane (the rest of the lane goes on): it waits,
+    in its place, until `lane_entry_unhold`. Only queued work can be held (`WorkNotWaiting`)."""
+    with transaction.atomic():
+        entry = _waiting_booking(order_id)
+        if not entry.held_by:
+            entry.held_by = actor
+            entry.save(update_fields=["held_by", "updated_at"])
+            _note(entry, "hold", actor=actor, reason=reason or "held by operations")
+    return entry
+
+
+def lane_entry_unhold(*, order_id: int, actor: str, reason: str = "") -> LaneEntry:
+    """Let a held booking go again, in its old place on the lane; then let through what fits."""
+    with transaction.atomic():
+        entry = _waiting_booking(order_id)
+        if entry.held_by:
+            entry.held_by = ""
+            entry.save(update_fields=["held_by", "updated_at"])
+            _note(entry, "unhold", actor=actor, reason=reason or "released by operations")
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_entry_retry(*, entry_id: int, actor: str) -> LaneEntry:
+    """Operations hurry one waiting work: its backoff ends and it goes first on its lane (a held
+    work stays held). Work that is not queued is refused (`WorkNotWaiting`)."""
+    with transaction.atomic():
+        entry = LaneEntry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is None or entry.state != Q_:
+            raise WorkNotWaiting(f"Lane work {entry_id} is not waiting on its lane.", extra={"entry_id": entry_id})
+        entry.not_before, entry.priority = None, PRIORITY_MAX
+        entry.save(update_fields=["not_before", "priority", "updated_at"])
+        _note(entry, "retry", actor=actor, reason="retry requested")
+        lane_release(lane_id=entry.lane_id)
+    return entry
+
+
+def lane_entry_withdraw_for_reroute(*, order_id: int, actor: str, reason: str) -> LaneEntry | None:
+    """Shipping re-routes an order whose booking waits on a lane: take it off (held or not).
+    Work whose call is under way is refused (`WorkNotWaiting`): its outcome must come first."""
+    with transaction.atomic():
+        entry = (
+            LaneEntry.objects.select_for_update()
+            .select_related("lane")
+            .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+            .first()
+        )
+        if entry is None:
+            return None
+        if entry.state == R_:
+            raise WorkNotWaiting(
+                f"Order {order_id}'s call to its carrier is under way; re-route it once that call is over.",
+                extra={"order_id": order_id},
+            )
+        _note(entry, "withdraw", actor=actor, reason=reason)
+        _finish(entry, "fail", reason=f"re-routed: {reason}")
+    return entry
+
+
 def order_reroute_request(*, order_id: int, merchant_id: int, reason: str) -> None:
     """Booking failed for good: ask the shipping center, which takes routing decisions, for the
     order's next route (`scheduling.order.reroute_requested`); it comes back through
@@ -397,8 +635,8 @@ def _hold(lane: Lane, reason: str, *, now) -> None:
 
 
 def _breaker(lane: Lane) -> str:
-    if lane.downstream_kind != "carrier":
-        return "closed"
+    if lane.downstream_kind == "warehouse":
+        return wms_circuit(lane.downstream_code).state
     return carrier_circuit(carrier_code=lane.downstream_code).state
 
 
@@ -440,7 +678,7 @@ def _release_queued(lane: Lane, *, now) -> int:
         room = 1  # exactly one probe
     candidates = list(
         lane.entries.select_for_update(skip_locked=True)
-        .filter(state=Q_)
+        .filter(state=Q_, held_by="")
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .order_by("-priority", "virtual_start", "id")[:room]
     )
@@ -536,16 +774,18 @@ def lane_entry_withdraw(*, order_id: int, reason: str) -> LaneEntry | None:
     return entry
 
 
-def lane_entry_finish(*, order_id: int, succeeded: bool, reason: str = "") -> LaneEntry | None:
+def lane_entry_finish(
+    *, order_id: int, succeeded: bool, reason: str = "", distribution_order_id: int | None = None
+) -> LaneEntry | None:
     """The carrier is done with an order's booking (news from distribution): close its work,
-    free its slot and let the next one through. Work that already ended stays as it is."""
+    free its slot and let the next one through. Work that already ended stays as it is. With
+    `distribution_order_id`, only that delivery's work: a re-routed order's new booking is not
+    closed by news of the delivery it left."""
     with transaction.atomic():
-        entry = (
-            LaneEntry.objects.select_for_update()
-            .filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
-            .select_related("lane")
-            .first()
-        )
+        work = LaneEntry.objects.select_for_update().filter(kind=WorkKind.BOOK, order_id=order_id, state__in=ACTIVE)
+        if distribution_order_id is not None:
+            work = work.filter(distribution_order_id=distribution_order_id)
+        entry = work.select_related("lane").first()
         if entry is None:
             return None
         if not succeeded or entry.state == R_:
@@ -573,16 +813,26 @@ def lane_work_plan(*, work_id: int) -> LaneEntry | None:
     of the run, whichever comes first; an order cancelled meanwhile ends its work."""
     with transaction.atomic():
         entry = _locked_released(work_id)
-        if entry is None or entry.kind != WorkKind.BOOK or entry.distribution_order_id:
+        if entry is None or not _needs_plan(entry):
             return entry
         try:
             fulfillment_start(order_id=entry.order_id, actor=ACTOR)
         except OrderStateConflict as exc:
             _finish(entry, "fail", reason=exc.message)
             return entry
-        entry.distribution_order_id = fulfillment_current_distribution_order_id(order_id=entry.order_id)
-        entry.save(update_fields=["distribution_order_id", "updated_at"])
+        if entry.kind == WorkKind.BOOK:
+            entry.distribution_order_id = fulfillment_current_distribution_order_id(order_id=entry.order_id)
+        else:
+            entry.warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=entry.order_id)
+        entry.save(update_fields=["distribution_order_id", "warehouse_order_id", "updated_at"])
     return entry
+
+
+def _needs_plan(entry: LaneEntry) -> bool:
+    """An order's first work (its booking, or its submission to a warehouse) makes its plan."""
+    if entry.kind == WorkKind.BOOK:
+        return not entry.distribution_order_id
+    return entry.kind == WorkKind.WMS_SUBMIT and not entry.warehouse_order_id
 
 
 def _subject_moved_on(entry: LaneEntry) -> tuple[str, str] | None:
@@ -595,7 +845,15 @@ def _subject_moved_on(entry: LaneEntry) -> tuple[str, str] | None:
             return "fail", f"leg {state}"
     elif entry.kind == WorkKind.BOOK and order_get_for_fulfillment(order_id=entry.order_id).state == "cancelled":
         return "fail", "order cancelled"
+    elif entry.kind in _WMS_ORDER_STATES and entry.warehouse_order_id:
+        state = warehouse_order_get(warehouse_order_id=entry.warehouse_order_id).state
+        if state not in _WMS_ORDER_STATES[entry.kind]:
+            return "complete", f"warehouse order {state}"
     return None
+
+
+# The warehouse order states in which its WMS call is still wanted.
+_WMS_ORDER_STATES = {WorkKind.WMS_SUBMIT: ("allocated", "submitted"), WorkKind.WMS_CANCEL: ("cancel_requested",)}
 
 
 def _claim(work_id: int, version: int | None) -> LaneEntry | None:
@@ -668,6 +926,20 @@ def lane_work_run(*, work_id: int, version: int | None = None, gateway=None) -> 
         return _run_call(
             entry, lambda: distribution_order_void_at_carrier(distribution_order_id=entry.distribution_order_id)
         )
+    if entry.kind == WorkKind.WMS_SUBMIT:
+        if not entry.warehouse_order_id:
+            entry = lane_work_plan(work_id=entry.pk)
+            if entry is None or entry.state != R_:
+                return entry
+        return _run_call(entry, lambda: warehouse_order_submit(warehouse_order_id=entry.warehouse_order_id))
+    if entry.kind == WorkKind.WMS_CANCEL:
+        return _run_call(entry, lambda: warehouse_order_request_cancel(warehouse_order_id=entry.warehouse_order_id))
+    if entry.kind == WorkKind.WMS_POLL:
+        return _run_call(entry, lambda: _poll_warehouse(lane.downstream_code))
+    if entry.kind == WorkKind.WMS_SNAPSHOT:
+        return _run_call(entry, lambda: warehouse_stock_snapshot_reconcile(warehouse_code=lane.downstream_code))
+    if entry.kind == WorkKind.ASN_ANNOUNCE:
+        return _run_call(entry, lambda: asn_announce(asn_id=entry.asn_id))
     if entry.kind == WorkKind.LABEL:
         return _run_call(
             entry, lambda: distribution_order_fetch_label(distribution_order_id=entry.distribution_order_id)
@@ -675,6 +947,12 @@ def lane_work_run(*, work_id: int, version: int | None = None, gateway=None) -> 
     if entry.kind == WorkKind.TRACK:
         return _run_call(entry, lambda: _poll(lane))
     raise ValueError(f"unknown lane work kind {entry.kind!r}")
+
+
+def _poll_warehouse(warehouse_code: str) -> None:
+    warehouse_poll_changes(warehouse_code=warehouse_code)
+    for asn_id in asns_receiving(warehouse_code=warehouse_code):
+        asn_receipts_poll(asn_id=asn_id)
 
 
 def _poll(lane: Lane) -> None:
@@ -714,18 +992,18 @@ def _run_call(entry: LaneEntry, call) -> LaneEntry | None:
     started = time.monotonic()
     try:
         call()
-    except CarrierPermanentError as exc:
-        refusal = exc.message
+    except (CarrierPermanentError, WmsRefused) as exc:
+        refusal = getattr(exc, "message", None) or str(exc)
         return _settle(entry.pk, lambda e: _finish(e, "fail", reason=refusal))
-    except CarrierTransientError as exc:
+    except (CarrierTransientError, WmsUnavailable, WarehouseCallDeferred) as exc:
         error, retry_in = str(exc), getattr(exc, "retry_in", None)
         circuit_open = retry_in is not None  # the breaker's CircuitOpen: no call was made
         latency = None if circuit_open else (time.monotonic() - started) * 1000
         timed_out = "Timeout" in error
 
         def outcome(e: LaneEntry) -> None:
-            if e.kind == WorkKind.TRACK or e.attempts + 1 >= settings.LANE_MAX_ATTEMPTS:
-                # A failed poll is not retried as such: its deliveries are due again and beat queues a new one.
+            if e.kind in SWEEPING_KINDS or e.attempts + 1 >= settings.LANE_MAX_ATTEMPTS:
+                # A failed poll is not retried as such: what it reads is due again and beat queues a new one.
                 _finish(e, "fail", reason=error, latency_ms=latency, timed_out=timed_out)
             else:
                 delay = retry_in if circuit_open else backoff_seconds(e.attempts + 1)

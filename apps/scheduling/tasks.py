@@ -1,7 +1,13 @@
 from celery import shared_task
 
 from apps.common.exceptions import INFRASTRUCTURE_ERRORS
-from apps.scheduling.services import lane_release_all, lane_sweep, lane_track_enqueue_due, lane_work_run
+from apps.scheduling.services import (
+    lane_release_all,
+    lane_sweep,
+    lane_track_enqueue_due,
+    lane_warehouse_enqueue_due,
+    lane_work_run,
+)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -17,6 +23,11 @@ def sweep_lanes() -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def enqueue_tracking() -> None:
     lane_track_enqueue_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def enqueue_warehouse_sweeps() -> None:
+    lane_warehouse_enqueue_due()
 
 
 # The nudge of one released lane work. The work is a row: a lost message is brought back by the

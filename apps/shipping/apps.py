@@ -6,7 +6,8 @@ class ShippingConfig(AppConfig):
     chooses its route and records it through the order center. Owns every routing decision: it
     also chooses the next route of an order whose booking failed for good.
 
-    Public API: `services.order_submit`, `selectors.order_quote`; errors in `exceptions`.
+    Public API: `services.order_submit`, `services.order_reroute_by_operations` (staff move an
+    order to another carrier), `selectors.order_quote`; errors in `exceptions`.
     Subscribes to `scheduling.order.reroute_requested` (re-routes through
     `services.order_reroute_after_failed_booking`, back on a lane through scheduling).
     """

@@ -28,3 +28,11 @@ class UnknownStrategy(DomainError):
 
     http_status = 400
     code = "validation_error"
+
+
+class OrderNotReroutable(DomainError):
+    """The order is past the point where its route can change (a carrier has the parcel, or it is
+    closed), or not yet routed."""
+
+    http_status = 409
+    code = "order_not_reroutable"

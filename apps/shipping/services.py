@@ -2,20 +2,38 @@
 booking fails for good, is taken here and only here."""
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 
-from apps.distribution.selectors import distribution_orders_for_order
+from apps.distribution.selectors import distribution_order_get, distribution_orders_for_order
+from apps.distribution.services import distribution_order_cancel
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
+from apps.orders.exceptions import OrderStateConflict
 from apps.orders.models import Order
-from apps.orders.selectors import order_get_for_fulfillment
-from apps.orders.services import order_create, order_flag_exception, order_reroute
+from apps.orders.selectors import order_get, order_get_for_fulfillment
+from apps.orders.services import order_cancel, order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
-from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
-from apps.scheduling.services import lane_requeue
-from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible, UnknownStrategy
+from apps.resources.exceptions import WarehouseNotFound
+from apps.resources.selectors import warehouse_get
+from apps.resources.types import STRATEGIES, RouteOption, RoutingResult, WarehouseStock
+from apps.scheduling.services import lane_entry_withdraw_for_reroute, lane_requeue
+from apps.shipping.exceptions import (
+    InvalidOrder,
+    NoRouteAvailable,
+    OrderNotReroutable,
+    RouteNotEligible,
+    UnknownStrategy,
+)
 from apps.shipping.selectors import order_quote, order_requote
 from apps.shipping.validation import validate_draft
+from apps.warehouse.exceptions import OutOfStock
+from apps.warehouse.models import BEFORE_WMS, WarehouseOrderState
+from apps.warehouse.selectors import stock_available, warehouse_order_get
+from apps.warehouse.services import warehouse_order_cancel
+
+# `order_submit(warehouse=ANY_WAREHOUSE)`: ship from whichever warehouse routing finds best.
+ANY_WAREHOUSE = "any"
 
 
 def _normalized(draft: OrderDraft) -> OrderDraft:
@@ -52,11 +70,29 @@ def _checked_strategy(strategy: str | None) -> None:
         )
 
 
-def order_rates(*, merchant_id: int | None, draft: OrderDraft, strategy: str | None = None) -> RoutingResult:
+def order_rates(
+    *, merchant_id: int | None, draft: OrderDraft, strategy: str | None = None, warehouse: str | None = None
+) -> RoutingResult:
     """The quote intake would route the order by, without recording anything: the order is
     normalised and validated as `order_submit` does (`InvalidOrder` names every problem), then
-    every option ranked by `strategy` (the merchant's default, else cheapest) and every exclusion."""
-    return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
+    every option ranked by `strategy` (the merchant's default, else cheapest) and every exclusion.
+
+    With `warehouse` (a code, or `ANY_WAREHOUSE`) the routes from the merchant's stock there are
+    quoted too, each naming its warehouse; a warehouse short of stock is an exclusion saying so."""
+    if not warehouse or merchant_id is None:
+        return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
+    _checked_strategy(strategy)
+    _checked_warehouse(warehouse)
+    draft = _normalized(draft)
+    validate_draft(draft)
+    wanted = _stock_wanted(draft)
+    stock = tuple(
+        WarehouseStock(code, sku, units)
+        for code, held in sorted(stock_available(merchant_id=merchant_id, skus=wanted).items())
+        if warehouse in (ANY_WAREHOUSE, code)
+        for sku, units in held.items()
+    )
+    return order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
 
 
 def _validated_quote(
@@ -76,13 +112,27 @@ def order_submit(
     channel: str,
     chosen_route: tuple[str, str] | None = None,
     strategy: str | None = None,
+    warehouse: str | None = None,
 ) -> Order:
     """Validate, route and record an order. The merchant gets it back at once; carriers and
     warehouses are reached later, from workers, through the scheduling center.
 
     `chosen_route` (carrier code, service code) is the merchant's pick from a quote: it must be
     eligible for the order, else `RouteNotEligible` with the reason. Without it the platform takes
-    the best option by `strategy` (the merchant's default strategy when None, else cheapest)."""
+    the best option by `strategy` (the merchant's default strategy when None, else cheapest).
+
+    `warehouse` ships the order from the merchant's stock: a warehouse's code, or `ANY_WAREHOUSE`
+    for the best warehouse routing finds (`_submit_from_stock`). Without it the order goes direct."""
+    if warehouse:
+        return _submit_from_stock(
+            merchant_id=merchant_id,
+            draft=draft,
+            actor=actor,
+            channel=channel,
+            chosen_route=chosen_route,
+            strategy=strategy,
+            warehouse=warehouse,
+        )
     draft, quote = _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)
     option = _chosen_option(quote=quote, chosen_route=chosen_route)
     if option is None:
@@ -130,6 +180,50 @@ def order_reroute_after_failed_booking(*, order_id: int, reason: str, actor: str
     return order
 
 
+# Before a carrier has the parcel: waiting on a lane, being booked, or flagged for a person.
+REROUTABLE_STATES = ("scheduled", "in_fulfillment", "exception")
+
+
+def order_reroute_by_operations(
+    *, order_id: int, actor: str, reason: str, chosen_route: tuple[str, str] | None = None
+) -> Order:
+    """Operations move an order to another carrier service before a carrier has its parcel: to
+    `chosen_route` (carrier code, service code; `RouteNotEligible` if it cannot take the order),
+    else to the best option at another carrier than the current one (`NoRouteAvailable` when none).
+
+    Its waiting booking leaves its lane (refused while its call is under way), its current delivery
+    is cancelled (voided at the carrier if it was booked; refused once the carrier has the parcel),
+    and it goes back on a lane, the new carrier's, with the history naming `actor`."""
+    with transaction.atomic():
+        order = order_get_for_fulfillment(order_id=order_id)
+        if order.state not in REROUTABLE_STATES:
+            raise OrderNotReroutable(
+                f"Order {order.number} is {order.state}; only an order no carrier has yet can be re-routed.",
+                extra={"order_id": str(order.id), "state": order.state},
+            )
+        quote = order_requote(order=order)
+        if chosen_route:
+            option = _chosen_option(quote=quote, chosen_route=chosen_route)
+        else:
+            option = _chosen_option(quote=quote, tried_carriers={order.carrier_code})
+        if option is None:
+            raise NoRouteAvailable(
+                f"No other carrier than {order.carrier_code} can take order {order.number}.",
+                extra={"order_id": str(order.id)},
+            )
+        lane_entry_withdraw_for_reroute(order_id=order.id, actor=actor, reason=reason)
+        leg_id = fulfillment_current_distribution_order_id(order_id=order.id)
+        if leg_id is not None and distribution_order_get(distribution_order_id=leg_id).state != "booking_failed":
+            distribution_order_cancel(distribution_order_id=leg_id, actor=actor, reason=f"re-routed: {reason}")
+        route = _order_route(
+            option,
+            explanation={"strategy": "reroute", "chosen_by": actor, "breakdown": option.breakdown},
+        )
+        order = order_reroute(order_id=order.id, route=route, actor=actor, reason=reason)
+        lane_requeue(order_id=order.id, actor=actor)
+    return order
+
+
 def _chosen_option(
     *, quote: RoutingResult, chosen_route: tuple[str, str] | None = None, tried_carriers: Collection[str] = ()
 ) -> RouteOption | None:
@@ -165,3 +259,170 @@ def _order_route(option: RouteOption, *, explanation: dict) -> OrderRoute:
         warehouse_code=option.warehouse_code,
         explanation=explanation,
     )
+
+
+def _stock_wanted(draft: OrderDraft) -> dict[str, int]:
+    """Units per SKU the order takes from stock; every item must name its SKU."""
+    wanted: dict[str, int] = {}
+    missing = {}
+    for p, parcel in enumerate(draft.parcels):
+        for i, item in enumerate(parcel.items):
+            if not item.sku.strip():
+                missing[f"parcels[{p}].items[{i}].sku"] = ["Name the SKU to ship it from stock."]
+            else:
+                wanted[item.sku.strip()] = wanted.get(item.sku.strip(), 0) + item.quantity
+    if missing or not wanted:
+        raise InvalidOrder(
+            "An order from stock needs items with SKUs.",
+            extra={"fields": missing or {"parcels[0].items": ["Add the items to ship from stock."]}},
+        )
+    return wanted
+
+
+def _checked_warehouse(warehouse: str) -> None:
+    if warehouse == ANY_WAREHOUSE:
+        return
+    try:
+        active = warehouse_get(code=warehouse).is_active
+    except WarehouseNotFound:
+        active = False
+    if not active:
+        message = f"No warehouse {warehouse!r} takes orders; name one you hold stock in, or {ANY_WAREHOUSE!r}."
+        raise InvalidOrder(message, extra={"fields": {"warehouse": [message]}})
+
+
+def _shortest(wanted: dict[str, int], held: dict[str, dict[str, int]], warehouse: str) -> dict:
+    """What the order lacks at the named warehouse, or at the warehouse that lacks least."""
+    candidates = [warehouse] if warehouse != ANY_WAREHOUSE else sorted(held) or [""]
+    shortages = [
+        (
+            code,
+            {
+                sku: qty - held.get(code, {}).get(sku, 0)
+                for sku, qty in wanted.items()
+                if qty > held.get(code, {}).get(sku, 0)
+            },
+        )
+        for code in candidates
+    ]
+    code, short = min(shortages, key=lambda pair: sum(pair[1].values()))
+    return {"warehouse_code": code, "short": short}
+
+
+def _submit_from_stock(
+    *,
+    merchant_id: int,
+    draft: OrderDraft,
+    actor: str,
+    channel: str,
+    chosen_route: tuple[str, str] | None,
+    strategy: str | None,
+    warehouse: str,
+) -> Order:
+    """An order shipped from a warehouse: routed only among warehouses holding every unit
+    available (not reserved), else refused whole (`OutOfStock`, 409, with the units short per
+    SKU) and nothing is recorded. The order carries the warehouse on its route; its fulfilment
+    plan creates the warehouse order, whose reservation is the last word on stock (units taken
+    between this check and the plan leave it backordered until stock comes)."""
+    _checked_strategy(strategy)
+    _checked_warehouse(warehouse)
+    draft = _normalized(draft)
+    validate_draft(draft)
+    wanted = _stock_wanted(draft)
+    held = {
+        code: units
+        for code, units in stock_available(merchant_id=merchant_id, skus=wanted).items()
+        if warehouse in (ANY_WAREHOUSE, code)
+    }
+    fits = {code for code, units in held.items() if all(units.get(sku, 0) >= qty for sku, qty in wanted.items())}
+    if not fits:
+        detail = _shortest(wanted, held, warehouse)
+        skus = ", ".join(sorted(detail["short"]))
+        where = f"at {warehouse}" if warehouse != ANY_WAREHOUSE else "in any one warehouse"
+        raise OutOfStock(f"Not enough stock {where} for {skus}.", extra=detail)
+    stock = tuple(WarehouseStock(code, sku, qty) for code in sorted(fits) for sku, qty in held[code].items())
+    quote = order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
+    option = _chosen_stock_option(quote=quote, chosen_route=chosen_route)
+    route = _order_route(
+        option,
+        explanation={
+            "strategy": quote.strategy,
+            "chosen_by": "merchant" if chosen_route else "platform",
+            "score": option.score,
+            "breakdown": option.breakdown,
+            "warehouse": option.warehouse_code,
+            "warehouse_named": warehouse != ANY_WAREHOUSE,
+        },
+    )
+    return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
+
+
+def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] | None) -> RouteOption:
+    """The best route from a stocked warehouse, or the merchant's pick among them."""
+    from_stock = (o for o in quote.options if o.warehouse_code)
+    if chosen_route:
+        option = next((o for o in from_stock if _key(o) == tuple(chosen_route)), None)
+        if option is None:
+            message = f"{chosen_route[0]}/{chosen_route[1]} does not ship this order from stock."
+            raise RouteNotEligible(
+                message,
+                extra={
+                    "carrier": chosen_route[0],
+                    "service": chosen_route[1],
+                    "reason": "not offered from a warehouse holding the stock",
+                    "fields": {"carrier_service": [message]},
+                },
+            )
+        return option
+    option = next(from_stock, None)
+    if option is None:
+        raise NoRouteAvailable(
+            "No carrier service ships this order from a warehouse holding its stock.",
+            extra={
+                "exclusions": [
+                    {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason}
+                    for e in quote.exclusions
+                    if e.warehouse_code
+                ]
+            },
+        )
+    return option
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What a cancel did: the order cancelled, or (shipped from a warehouse whose WMS has it) the
+    cancel asked of the WMS, which answers later and may still refuse."""
+
+    order: Order
+    requested: bool
+
+
+def order_cancel_request(
+    *, merchant_id: int, order_id: int, actor: str, reason: str = "", expected_version: int | None = None
+) -> CancelOutcome:
+    """Call an order back before hand-over. An order whose warehouse order is at the WMS is not
+    cancelled here: the cancel is asked of the WMS (`requested`, an API's 202) and the order is
+    cancelled when the WMS confirms; once picking started it is refused (409 `not_cancellable`
+    with the reason). So no order reads cancelled while its WMS goes on to ship it."""
+    with transaction.atomic():
+        order = order_get(merchant_id=merchant_id, order_id=order_id)
+        warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=order.id)
+        if warehouse_order_id is not None:
+            warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+            if warehouse_order.state not in (*BEFORE_WMS, WarehouseOrderState.CANCELLED):
+                if expected_version is not None and expected_version != order.version:
+                    raise OrderStateConflict(
+                        f"Order {order.number} changed since version {expected_version}; "
+                        f"it is now version {order.version}.",
+                        code="version_conflict",
+                        extra={"order_id": str(order.id), "state": order.state, "version": order.version},
+                    )
+                warehouse_order = warehouse_order_cancel(
+                    warehouse_order_id=warehouse_order_id, actor=actor, reason=reason or "cancelled by merchant"
+                )
+                return CancelOutcome(order=order, requested=warehouse_order.state == "cancel_requested")
+        order = order_cancel(
+            merchant_id=merchant_id, order_id=order_id, actor=actor, reason=reason, expected_version=expected_version
+        )
+    return CancelOutcome(order=order, requested=False)

@@ -1,7 +1,9 @@
-"""The event types merchants can subscribe to, and the order-center events they come from."""
+"""The event types merchants can subscribe to, and the events they come from: the order center's,
+and the warehouse center's news of an order's warehouse order."""
 
 from apps.orders.events import ORDER_ACCEPTED, ORDER_BOOKED, ORDER_CANCELLED, order_state_event
 from apps.orders.models import OrderState as S
+from apps.warehouse.events import WAREHOUSE_ORDER_CHANGED
 
 # Public name -> the outbox event type of the order center. Internal steps (scheduled, in
 # fulfilment, re-routed) are not offered: they tell a merchant nothing they can act on.
@@ -17,7 +19,12 @@ EVENT_TYPES: dict[str, str] = {
     "order.returned": order_state_event(S.RETURNED),
     "order.exception": order_state_event(S.EXCEPTION),
     "order.cancelled": ORDER_CANCELLED,
+    # Each stage of an order shipped from stock: allocated, backordered, at the WMS, picking,
+    # packed, shipped (or short, cancelled, rejected); `data.state` is the warehouse order's.
+    "warehouse_order.changed": WAREHOUSE_ORDER_CHANGED,
 }
+# Event types whose body describes a warehouse order (`event_body`), not the order itself.
+WAREHOUSE_TYPES = frozenset({"warehouse_order.changed"})
 PUBLIC_TYPE_OF = {internal: public for public, internal in EVENT_TYPES.items()}
 
 EVENT_TYPE_HELP = {
@@ -32,4 +39,5 @@ EVENT_TYPE_HELP = {
     "order.returned": "returned to the sender",
     "order.exception": "needs attention (exception)",
     "order.cancelled": "cancelled",
+    "warehouse_order.changed": "a warehouse shipping it from your stock moved it on (picking, packed, shipped...)",
 }

@@ -1,9 +1,12 @@
-"""Reads of merchant webhooks. Every read takes the merchant: another merchant's rows are not found."""
+"""Reads of merchant webhooks. Every read takes the merchant: another merchant's rows are not found
+(except `deliveries_stuck`, operations' view across merchants)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from apps.common.stuck import StuckGroup, stuck_groups
 from apps.webhooks.exceptions import WebhookDeliveryNotFound, WebhookEndpointNotFound
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -72,3 +75,26 @@ def secrets_in_force(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
     if endpoint.previous_secret and expires is not None and expires > now:
         in_force.append(endpoint.previous_secret)
     return in_force
+
+
+def deliveries_stuck(*, older_than: timedelta, sample: int = 10) -> list[StuckGroup]:
+    """Deliveries to merchants that are not getting through: given up (dead), failing for longer
+    than `older_than`, or due for longer than that without being sent (the sweeper is not running)."""
+    now = timezone.now()
+    D = WebhookDelivery.State
+    return stuck_groups(
+        center="webhooks",
+        kind="webhook_delivery",
+        queryset=WebhookDelivery.objects.select_related("endpoint"),
+        reasons=[
+            ("gave up (dead)", Q(state=D.DEAD)),
+            ("endpoint failing", Q(state=D.FAILED, created_at__lt=now - older_than)),
+            ("due, not sent", Q(state=D.PENDING, next_attempt_at__lt=now - older_than)),
+        ],
+        since_field="created_at",
+        detail=lambda d: (
+            f"{d.event_type} to {d.endpoint.url}, {d.attempts} attempt(s)"
+            + (f": {d.last_error}" if d.last_error else "")
+        ),
+        sample=sample,
+    )

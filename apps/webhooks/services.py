@@ -22,7 +22,7 @@ from django.utils import timezone
 from apps.common import metrics
 from apps.common.outbox import Event
 from apps.webhooks import signing
-from apps.webhooks.catalog import EVENT_TYPES, PUBLIC_TYPE_OF
+from apps.webhooks.catalog import EVENT_TYPES, PUBLIC_TYPE_OF, WAREHOUSE_TYPES
 from apps.webhooks.destinations import check_destination, pinned_destination
 from apps.webhooks.exceptions import UnknownEventType, UnsafeWebhookUrl, WebhookEndpointDisabled
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -131,8 +131,15 @@ def endpoint_rotate_secret(
 
 
 def event_body(event: Event) -> dict:
-    """What a receiver gets for an order event: the order as of that event, with its version."""
+    """What a receiver gets for an order event: the order as of that event, with its version;
+    for a warehouse order's news, the warehouse order as of that event, with its own version."""
     payload = event.payload
+    if PUBLIC_TYPE_OF[event.event_type] in WAREHOUSE_TYPES:
+        return {
+            "type": PUBLIC_TYPE_OF[event.event_type],
+            "timestamp": event.created_at.isoformat(),
+            "data": _warehouse_order_data(payload),
+        }
     data = {
         "order_id": str(payload["order_id"]),
         "order_number": payload.get("order_number", ""),
@@ -146,6 +153,22 @@ def event_body(event: Event) -> dict:
     if payload.get("reason"):
         data["reason"] = payload["reason"]
     return {"type": PUBLIC_TYPE_OF[event.event_type], "timestamp": event.created_at.isoformat(), "data": data}
+
+
+def _warehouse_order_data(payload: dict) -> dict:
+    data = {
+        "order_id": str(payload["order_id"]),
+        "warehouse_order_id": str(payload["warehouse_order_id"]),
+        "warehouse": payload.get("warehouse_code", ""),
+        "state": payload.get("state", ""),
+        "version": payload.get("version"),
+        "lines": payload.get("lines", []),
+        "parcels": payload.get("parcels", []),
+        "backorder_of": str(payload["backorder_of"]) if payload.get("backorder_of") else None,
+    }
+    if payload.get("reason"):
+        data["reason"] = payload["reason"]
+    return data
 
 
 def event_id_of(event: Event) -> str:

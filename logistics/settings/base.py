@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 from apps.common.logs import logging_config
@@ -212,20 +213,32 @@ CELERY_TASK_ROUTES = {
     # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
     "apps.webhooks.tasks.*": {"queue": "webhooks"},
 }
+# How often warehouses with orders at their WMS or ASNs arriving are polled (webhooks may be lost).
+WMS_POLL_SECONDS = env.int("WMS_POLL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "release-lanes": {"task": "apps.scheduling.tasks.release_lanes", "schedule": 1.0},
     # Tracking polls are lane work too: beat only queues one per carrier with deliveries due.
     "enqueue-tracking": {"task": "apps.scheduling.tasks.enqueue_tracking", "schedule": 2.0},
+    # Polls of warehouses with open orders or ASNs, and stock snapshots due: lane work too.
+    "enqueue-warehouse-sweeps": {
+        "task": "apps.scheduling.tasks.enqueue_warehouse_sweeps",
+        "schedule": float(WMS_POLL_SECONDS),
+    },
     "sweep-lanes": {"task": "apps.scheduling.tasks.sweep_lanes", "schedule": 5.0},
     "close-containers": {"task": "apps.fulfillment.tasks.close_containers", "schedule": 60.0},
     "retry-plan-steps": {"task": "apps.fulfillment.tasks.retry_plan_steps", "schedule": 60.0},
     # One round at a time (a lock in Redis); ticks that wait behind a busy worker expire.
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
+    # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
+    "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
     # Sweeps that wait behind a busy worker expire rather than pile up; the next one takes over.
     "send-webhooks": {"task": "apps.webhooks.tasks.send_due_deliveries", "schedule": 2.0, "options": {"expires": 10}},
+    # The warehouse center's nightly ledger check (docs/warehouse.md) and expired stock holds.
+    "warehouse-stock-check": {"task": "apps.warehouse.tasks.check_stock", "schedule": crontab(hour=3, minute=17)},
+    "warehouse-expire-reservations": {"task": "apps.warehouse.tasks.expire_reservations", "schedule": 60.0},
     "purge-webhook-deliveries": {"task": "apps.webhooks.tasks.purge_deliveries", "schedule": 3600.0},
 }
 
@@ -244,6 +257,12 @@ OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default
 # How long the breaker's callers wait before asking again when Redis cannot say whether a
 # carrier's circuit is open (they hold rather than call the carrier blind).
 CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
+# Reconciling a WMS stock snapshot (docs/warehouse.md): drift within this many units, or this
+# percentage of on hand, is corrected automatically; more is held for operations. A snapshot that
+# would zero more than this percentage of the stocked SKUs is refused.
+WAREHOUSE_DRIFT_TOLERANCE_UNITS = env.int("WAREHOUSE_DRIFT_TOLERANCE_UNITS", default=2)
+WAREHOUSE_DRIFT_TOLERANCE_PERCENT = env.float("WAREHOUSE_DRIFT_TOLERANCE_PERCENT", default=1.0)
+WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT = env.float("WAREHOUSE_SNAPSHOT_MAX_ZEROED_PERCENT", default=5.0)
 # Orders closed (delivered, cancelled, returned) longer than this move to the archive tables.
 ORDER_ARCHIVE_AFTER_DAYS = env.float("ORDER_ARCHIVE_AFTER_DAYS", default=90)
 ORDER_ARCHIVE_BATCH_SIZE = env.int("ORDER_ARCHIVE_BATCH_SIZE", default=1000)
@@ -263,6 +282,29 @@ SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="dev-only-sandbox
 # carrier's `api_key`); staff sessions pass too. The demo's carriers are seeded with it.
 SANDBOX_API_KEY = env("SANDBOX_API_KEY", default="dev-only-sandbox-api-key")
 SANDBOX_HANG_SECONDS = env.float("SANDBOX_HANG_SECONDS", default=CARRIER_HTTP_TIMEOUT_SECONDS + 5)
+# The sandbox WMS (apps/sandbox/wms.py): seconds an order spends in each stage before the next,
+# and where its signed order and receipt webhooks go (with {code}; empty sends none).
+SANDBOX_WMS_STAGE_SECONDS = env.int("SANDBOX_WMS_STAGE_SECONDS", default=20)
+# Defaults of a new sandbox warehouse's own failure knobs (latency, errors and timeouts share the
+# carriers' SANDBOX_* defaults); the admin or its behaviour/ endpoint changes them per warehouse.
+SANDBOX_WMS_LOST_REPLY_RATE = env.float("SANDBOX_WMS_LOST_REPLY_RATE", default=0.0)
+SANDBOX_WMS_SHORT_PICK_RATE = env.float("SANDBOX_WMS_SHORT_PICK_RATE", default=0.0)
+SANDBOX_WMS_DRIFT_RATE = env.float("SANDBOX_WMS_DRIFT_RATE", default=0.0)
+SANDBOX_WMS_WEBHOOK_URL = env("SANDBOX_WMS_WEBHOOK_URL", default=SITE_URL + "/warehouse/wms-webhooks/{code}/")
+# Warehouses' WMS (apps/warehouse/wms/): the API key sent as bearer token and the secret their
+# webhooks are signed with, each per warehouse code ("code=value,code=value") or the default for
+# all; the development defaults are the sandbox's. Short timeouts: a slow WMS holds a worker.
+WMS_API_KEY = env("WMS_API_KEY", default=SANDBOX_API_KEY)
+WMS_API_KEYS = env.dict("WMS_API_KEYS", default={})
+WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", default=SANDBOX_WEBHOOK_SECRET)
+WMS_WEBHOOK_SECRETS = env.dict("WMS_WEBHOOK_SECRETS", default={})
+WMS_WEBHOOK_TOLERANCE_SECONDS = env.int("WMS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+WMS_HTTP_TIMEOUT_SECONDS = env.float("WMS_HTTP_TIMEOUT_SECONDS", default=5.0)
+# A warehouse's lane (every call to its WMS) until operations set its own limits on the lane page.
+WMS_REQUESTS_PER_SECOND = env.int("WMS_REQUESTS_PER_SECOND", default=5)
+WMS_MAX_IN_FLIGHT = env.int("WMS_MAX_IN_FLIGHT", default=4)
+# How often each warehouse's stock snapshot is reconciled (its changes: WMS_POLL_SECONDS, above).
+WMS_SNAPSHOT_MINUTES = env.int("WMS_SNAPSHOT_MINUTES", default=60)
 CARRIER_BREAKER_FAIL_MAX = env.int("CARRIER_BREAKER_FAIL_MAX", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 CARRIER_BREAKER_NAMESPACE = env("CARRIER_BREAKER_NAMESPACE", default="carrier-breaker")
@@ -278,6 +320,13 @@ LANE_ADAPTIVE_WINDOW = env.int("LANE_ADAPTIVE_WINDOW", default=20)
 LANE_GATE_NAMESPACE = env("LANE_GATE_NAMESPACE", default="lane-gate")
 TRACKING_BATCH_SIZE = env.int("TRACKING_BATCH_SIZE", default=50)
 DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
+# The back office (docs/operations.md#dashboard): work without progress this long is on the
+# "Stuck work" page; the dashboard refreshes this often and watches these Celery queues; each
+# worker writes its heartbeat to Redis this often.
+STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks"])
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)

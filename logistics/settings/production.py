@@ -11,6 +11,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 SITE_URL = env("SITE_URL")
 SANDBOX_WEBHOOK_URL = env("SANDBOX_WEBHOOK_URL", default="")
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+SANDBOX_WMS_WEBHOOK_URL = env("SANDBOX_WMS_WEBHOOK_URL", default="")
+# No development credentials toward warehouses: without these every WMS webhook is refused.
+WMS_API_KEY = env("WMS_API_KEY", default="")
+WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", default="")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Production runs behind one TLS-terminating proxy (see SECURE_PROXY_SSL_HEADER); set 0 without

@@ -21,6 +21,7 @@ CACHES = {
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 SANDBOX_WEBHOOK_URL = ""  # tests that want webhooks point a sandbox carrier at their live server
+SANDBOX_WMS_WEBHOOK_URL = ""  # likewise for a sandbox warehouse
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TRACKING_POLL_SECONDS = env.int("TRACKING_POLL_SECONDS", default=1)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.2)

@@ -40,9 +40,9 @@ def test_every_role_reads_every_center(client, merchant, role):
 @pytest.mark.parametrize(
     ("role", "actions"),
     [
-        ("support", {"retry_bookings"}),
+        ("support", {"retry_bookings", "hold_orders", "release_orders"}),
         ("finance", set()),
-        ("administrators", {"retry_bookings", "cancel_orders"}),
+        ("administrators", {"retry_bookings", "cancel_orders", "reroute_orders", "hold_orders", "release_orders"}),
     ],
 )
 def test_order_actions_follow_the_role(client, merchant, role, actions):

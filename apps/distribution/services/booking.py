@@ -32,7 +32,7 @@ from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import TRACKABLE, DistributionOrder
 from apps.distribution.selectors import shipment_of_order
 from apps.distribution.services.shared import ACTOR, S, carrier_gateway, locked, take_and_announce
-from apps.distribution.shipments import Shipment
+from apps.distribution.shipments import Shipment, ShipmentParcel
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,13 @@ def distribution_order_create(
     service_code: str,
     actor: str,
     deliver_to: dict[str, str] | None = None,
+    ship_from: dict[str, str] | None = None,
+    packed_parcels: list[dict[str, int]] | None = None,
 ) -> DistributionOrder:
     """Create the delivery leg in the caller's transaction; its `created` event starts booking.
-    `deliver_to` (party fields) sends it somewhere else than the order's recipient: a hub."""
+    `deliver_to` (party fields) sends it somewhere else than the order's recipient (a hub);
+    `ship_from` from somewhere else than its sender (a warehouse), with the `packed_parcels` the
+    warehouse made (weight_g, length_mm, width_mm, height_mm) instead of the order's."""
     with transaction.atomic():
         distribution_order = DistributionOrder.objects.create(
             order_id=order_id,
@@ -60,12 +64,39 @@ def distribution_order_create(
             carrier_code=carrier_code,
             service_code=service_code,
             deliver_to=deliver_to or {},
+            ship_from=ship_from or {},
+            packed_parcels=packed_parcels or [],
         )
         distribution_order.history.create(
             merchant_id=merchant_id, transition="create", from_state="", to_state=S.CREATED, actor=actor
         )
         events.distribution_event(distribution_order, actor=actor)
     return distribution_order
+
+
+def _as_carried(distribution_order: DistributionOrder, shipment: Shipment) -> Shipment:
+    """The shipment as this leg carries it: to a hub (first mile), from a warehouse with the
+    parcels it packed (the order's items, for customs, on the first of them)."""
+    if distribution_order.deliver_to:
+        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
+    if distribution_order.ship_from:
+        shipment = dataclasses.replace(shipment, sender=distribution_order.ship_from)
+    if distribution_order.packed_parcels:
+        items = tuple(item for parcel in shipment.parcels for item in parcel.items)
+        shipment = dataclasses.replace(
+            shipment,
+            parcels=tuple(
+                ShipmentParcel(
+                    weight_g=p["weight_g"],
+                    length_mm=p["length_mm"],
+                    width_mm=p["width_mm"],
+                    height_mm=p["height_mm"],
+                    items=items if n == 0 else (),
+                )
+                for n, p in enumerate(distribution_order.packed_parcels)
+            ),
+        )
+    return shipment
 
 
 def _booking_request(distribution_order: DistributionOrder, shipment: Shipment) -> BookingRequest:
@@ -122,8 +153,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             distribution_order, "start_booking", actor=ACTOR, reason=f"attempt {distribution_order.booking_attempts}"
         )
     shipment = shipment_of_order(order_id=distribution_order.order_id)
-    if distribution_order.deliver_to:  # a first mile: to the hub, and the hub's address on the label
-        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
+    shipment = _as_carried(distribution_order, shipment)
     request = _booking_request(distribution_order, shipment)
     carrier_code = distribution_order.carrier_code
     gateway = gateway or carrier_gateway(carrier_code, distribution_order_id=distribution_order.pk)

@@ -21,6 +21,7 @@ from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.merchants.services import api_key_issue
 from apps.orders.services import order_record_booking
 from apps.orders.tests.factories import create_order, order_payload
+from apps.warehouse.tests.stocked import stocked_warehouse
 from apps.webhooks.services import deliveries_fan_out
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -149,6 +150,24 @@ def test_a_generated_client_drives_every_operation(live_server, generated, merch
         client=public, order_number=booked_out.number, postal_code=booked_out.recipient.postal_code
     )
     assert by_number.tracking_number == booked_out.tracking_number
+
+    # Stock, an order shipped from it, and an inbound shipment (ASN).
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+    stock = op("stock.stock_list").sync(client=api, warehouse="sz-1")
+    assert isinstance(stock, m.PaginatedStockOutputList)
+    assert [(s.sku, s.available, s.inbound) for s in stock.results] == [("TS-1", 5, 0)]
+    from_stock = op("orders.orders_create").sync(
+        client=api, body=m.OrderInputRequest.from_dict(order_payload(reference="GEN-STOCK") | {"warehouse": "sz-1"})
+    )
+    assert isinstance(from_stock, m.OrderDetailOutput) and from_stock.warehouse == "sz-1"
+    asn = op("asns.asns_create").sync(
+        client=api,
+        body=m.AsnInputRequest.from_dict({"warehouse": "sz-1", "lines": [{"sku": "TS-1", "quantity": 10}]}),
+        idempotency_key="gen-asn",
+    )
+    assert isinstance(asn, m.AsnOutput) and [(line.sku, line.outstanding) for line in asn.lines] == [("TS-1", 10)]
+    assert [a.id for a in op("asns.asns_list").sync(client=api).results] == [asn.id]
+    assert op("asns.asns_retrieve").sync(asn_id=asn.id, client=api).reference == asn.reference
 
     # Webhook endpoints and deliveries.
     endpoint = op("webhooks.webhook_endpoints_create").sync(

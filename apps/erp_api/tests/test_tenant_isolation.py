@@ -24,6 +24,8 @@ from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.merchants.services import ALL_SCOPES, api_key_issue, api_key_revoke
 from apps.orders.models import Order
 from apps.orders.tests.factories import address_draft, create_order, order_payload
+from apps.warehouse.services import asn_create
+from apps.warehouse.tests.stocked import stocked_warehouse
 from apps.webhooks.services import deliveries_fan_out, endpoint_create
 
 PUBLIC_OPERATIONS = {
@@ -36,6 +38,7 @@ PATH_PARAMETERS = {
     "order_id": lambda b: [str(b["booked"].id), b["booked"].number, str(b["accepted"].id)],
     "endpoint_id": lambda b: [str(b["endpoint"].id)] * 3,
     "delivery_id": lambda b: [str(b["delivery"].id)] * 3,
+    "asn_id": lambda b: [str(b["asn"].id)] * 3,
 }
 # What a POST to a collection (no path parameter) sends; a `merchant` in the body must change nothing.
 POST_BODIES = {
@@ -48,6 +51,11 @@ POST_BODIES = {
     ("post", "/api/v1/webhooks/endpoints/"): lambda b: {
         "url": "http://127.0.0.1:9/a-new-hook/",
         "event_types": ["order.delivered"],
+        "merchant_id": b["merchant"].pk,
+    },
+    ("post", "/api/v1/asns/"): lambda b: {
+        "warehouse": "sz-1",
+        "lines": [{"sku": "A-INBOUND", "quantity": 3}],
         "merchant_id": b["merchant"].pk,
     },
 }
@@ -89,7 +97,8 @@ def _tenant_rows(merchant_id: int) -> dict[str, list]:
 
 @pytest.fixture
 def tenant_b(other_merchant, other_client, cn_de_service):
-    """Merchant B: a booked order with a label and a tracking event, and an accepted one."""
+    """Merchant B: a booked order with a label and a tracking event, an accepted one, stock in a
+    warehouse and an inbound shipment (ASN) to it."""
     booked = create_order(
         merchant_id=other_merchant.pk, reference="B-SECRET-1", recipient=address_draft(name="Bertha Secret")
     )
@@ -105,6 +114,8 @@ def tenant_b(other_merchant, other_client, cn_de_service):
     booked.refresh_from_db()
     endpoint, delivery = _endpoint_with_a_delivery(other_merchant.pk, booked, description="B-SECRET-HOOK")
     markers = [str(getattr(o, f)) for o in (booked, accepted) for f in B_MARKERS_FIELDS] + ["Bertha Secret"]
+    stocked_warehouse(merchant_id=other_merchant.pk, stock={"B-SECRET-SKU": 7})
+    asn = asn_create(merchant_id=other_merchant.pk, warehouse_code="sz-1", lines=[("B-SECRET-INBOUND", 4)])
     return {
         "merchant": other_merchant,
         "client": other_client,
@@ -112,7 +123,8 @@ def tenant_b(other_merchant, other_client, cn_de_service):
         "accepted": accepted,
         "endpoint": endpoint,
         "delivery": delivery,
-        "markers": [*markers, "B-SECRET-HOOK", endpoint.url],
+        "asn": asn,
+        "markers": [*markers, "B-SECRET-HOOK", endpoint.url, "B-SECRET-SKU", "B-SECRET-INBOUND"],
     }
 
 
@@ -131,10 +143,17 @@ def _endpoint_with_a_delivery(merchant_id: int, order, *, description: str):
 
 @pytest.fixture
 def tenant_a(merchant, api_client, cn_de_service):
-    """Merchant A has orders of its own, so its lists are not trivially empty."""
+    """Merchant A has orders, stock and an ASN of its own, so its lists are not trivially empty."""
     own = create_order(merchant_id=merchant.pk, reference="A-OWN-1")
     endpoint, delivery = _endpoint_with_a_delivery(merchant.pk, own, description="A-OWN-HOOK")
-    own_values = {"order_id": str(own.id), "endpoint_id": str(endpoint.id), "delivery_id": str(delivery.id)}
+    stocked_warehouse(merchant_id=merchant.pk, stock={"A-OWN-SKU": 3})
+    asn = asn_create(merchant_id=merchant.pk, warehouse_code="sz-1", lines=[("A-OWN-SKU", 2)])
+    own_values = {
+        "order_id": str(own.id),
+        "endpoint_id": str(endpoint.id),
+        "delivery_id": str(delivery.id),
+        "asn_id": str(asn.id),
+    }
     return {"merchant": merchant, "client": api_client, "own": own, "own_values": own_values}
 
 

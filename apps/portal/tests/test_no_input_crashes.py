@@ -16,7 +16,9 @@ from apps.orders.filters import OrderFilter
 from apps.orders.models import OrderState
 from apps.orders.tests.factories import order_draft
 from apps.portal.tests.test_portal import FORM
+from apps.portal.tests.test_stock import stock_order
 from apps.shipping.services import order_submit
+from apps.warehouse.tests.stocked import stocked_warehouse
 from apps.webhooks.services import endpoint_create
 
 PROPERTY = settings(
@@ -209,3 +211,46 @@ def test_the_public_tracking_page_never_crashes(client, db, params):
         assert response.status_code == 400, params
     else:
         assert response.status_code in (200, 404, 429)
+
+
+STOCK_ORDER_FIELDS = sorted(set(stock_order()) - {"lines-MIN_NUM_FORMS", "lines-MAX_NUM_FORMS"})
+
+
+@PROPERTY
+@given(changes=st.dictionaries(st.sampled_from(STOCK_ORDER_FIELDS), NASTY, min_size=1, max_size=4))
+def test_the_order_from_stock_form_never_crashes(portal, merchant, cn_de_service, changes):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+    data = {**stock_order(reference=""), **changes}
+
+    response = portal.post("/stock/order/", data)
+
+    assert response.status_code in (302, 400)
+
+
+ASN_FIELDS = ["warehouse", "expected_at", "lines-TOTAL_FORMS", "lines-INITIAL_FORMS", "lines-0-sku", "lines-0-quantity"]
+
+
+@PROPERTY
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(ASN_FIELDS), st.one_of(NASTY, st.dates().map(str), st.just("sz-1")), min_size=1, max_size=4
+    )
+)
+def test_the_inbound_shipment_form_never_crashes(portal, merchant, cn_de_service, changes):
+    stocked_warehouse(merchant_id=merchant.pk, stock={})
+    data = {"warehouse": "sz-1", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0"}
+    data |= {"lines-0-sku": "TS-1", "lines-0-quantity": "3"} | changes
+
+    response = portal.post("/inbound/new/", data)
+
+    assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(params=st.dictionaries(st.sampled_from(["warehouse", "sku"]), st.one_of(NASTY, st.just("sz-1")), min_size=1))
+def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+
+    response = portal.get("/stock/", params)
+
+    assert response.status_code in (200, 400)

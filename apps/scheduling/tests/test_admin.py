@@ -28,7 +28,7 @@ def test_each_state_machine_shows_its_history_read_only_on_the_change_page(staff
     entry = lane_enqueue(order_id=order.pk, actor="ops:alice")  # queued, then released
     lane_work_plan(work_id=entry.pk)  # its plan: fulfilment order and distribution leg
     warehouse_order = WarehouseOrder.objects.create(order_id=order.pk, merchant_id=merchant.pk, warehouse_code="W1")
-    take_transition(warehouse_order, "send", actor="ops:bob", reason="accepted by the warehouse")
+    take_transition(warehouse_order, "allocate", actor="ops:bob", reason="stock reserved")
     objects = [
         ("scheduling/laneentry", entry),
         ("fulfillment/fulfillmentorder", FulfillmentOrder.objects.get(order_id=order.pk)),

@@ -10,6 +10,7 @@ from apps.orders import events as order_events
 from apps.orders.models import OrderState
 from apps.resources import handlers as resources_handlers
 from apps.scheduling import events as scheduling_events
+from apps.warehouse import events as warehouse_events
 
 
 def _declared_event_types() -> set[str]:
@@ -17,7 +18,7 @@ def _declared_event_types() -> set[str]:
     modules, and the state events they derive from their machines."""
     constants = {
         value
-        for module in (order_events, distribution_events, fulfillment_events, scheduling_events)
+        for module in (order_events, distribution_events, fulfillment_events, scheduling_events, warehouse_events)
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and "." in value
     }

@@ -255,3 +255,14 @@ def test_a_booking_answer_without_a_label_queues_a_label_fetch_on_the_carriers_l
     fetch = LaneEntry.objects.get(order_id=order.pk, kind="label")
     assert fetch.lane.key == "carrier:lane-post"
     assert fetch.distribution_order_id == DistributionOrder.objects.get(order_id=order.pk).pk
+
+
+def test_an_order_cancelled_before_its_acceptance_was_handled_is_not_scheduled(carrier, make_order):
+    from apps.orders.services import order_cancel
+
+    order = make_order(1)
+    order_cancel(merchant_id=order.merchant_id, order_id=order.pk, actor="user:1", reason="changed my mind")
+
+    assert lane_enqueue(order_id=order.pk) is None
+    assert Order.objects.get(pk=order.pk).state == "cancelled"
+    assert not LaneEntry.objects.filter(order_id=order.pk).exists()

@@ -18,6 +18,7 @@ from apps.resources.models import (
     ServiceRecord,
     WarehouseDailyUsage,
 )
+from apps.resources.services import warehouse_upsert
 from apps.resources.tests.factories import CarrierServiceFactory, CoverageFactory
 from apps.shipping.exceptions import NoRouteAvailable
 from apps.shipping.selectors import order_quote, shipment_profile
@@ -189,6 +190,17 @@ def test_a_service_refusing_batteries_is_not_offered_for_a_power_bank(merchant):
 @pytest.mark.django_db(transaction=True)
 def test_orders_shipped_from_a_warehouse_count_towards_its_daily_capacity(merchant):
     _service("test-post", base="5.00", code="standard")
+    warehouse_upsert(
+        code="hk-hub",
+        name="HK hub",
+        country="HK",
+        city="Hong Kong",
+        ships_to=["DE"],
+        endpoint_url="http://127.0.0.1:9/wms/hk-hub/",
+        handling_fee=0,
+        currency="USD",
+        carrier_codes=["test-post"],
+    )
     create_order(merchant_id=merchant.pk, route=fixed_route(warehouse_code="hk-hub"))
     create_order(merchant_id=merchant.pk, route=fixed_route(warehouse_code="hk-hub"), reference="WH-2")
     create_order(merchant_id=merchant.pk, route=fixed_route(), reference="DIRECT-1")

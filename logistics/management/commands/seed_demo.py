@@ -2,17 +2,21 @@
 four sandbox carriers with different coverage and prices (EuroPost's standard service priced by
 a rate card in EUR, Swift's with a fuel surcharge and a remote-area surcharge for Corsica, Berlin
 Bike refusing batteries and taking 200 orders a day, Sino Trunk's sea-rail service going by the
-weekly Shanghai-Frankfurt line haul with EuroPost as last mile), one sandbox warehouse, and the demo
-merchant's routing preferences (EuroPost preferred, then the cheapest).
+weekly Shanghai-Frankfurt line haul with EuroPost as last mile), two warehouses run by the sandbox
+WMS (Shenzhen and Rotterdam, each with its time zone and cut-off, and the demo merchant's goods on
+their shelves in the sandbox WMS), and the demo merchant's routing preferences (EuroPost
+preferred, then the cheapest). The platform's own stock rows come from the WMS's stock snapshot.
 
 Safe to run on every start: it updates what exists. API keys are stored only as a hash, so a
 fresh demo key is issued (and the previous demo key revoked) each time; it is printed once.
 """
 
+from datetime import time
 from decimal import Decimal as D
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -28,6 +32,7 @@ from apps.resources.services import (
     surcharge_set,
     warehouse_upsert,
 )
+from apps.warehouse.services import stock_count
 
 DEMO_MERCHANT = "Shenzhen Gadgets"
 DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"
@@ -50,6 +55,34 @@ EUROPOST_BREAKS = [
         "zone-2": [(500, "7.40", "0"), (1000, "8.60", "0"), (2000, "10.80", "0"), (5000, "15.20", "2.60")],
     }.items()
     for grams, price, extra in rows
+]
+
+# The demo merchant's goods on the sandbox WMS's shelves, per warehouse (SKU: units on hand).
+WAREHOUSES = [
+    {
+        "code": "sz-fulfil",
+        "name": "Shenzhen Fulfilment Hub",
+        "country": "CN",
+        "city": "Shenzhen",
+        "ships_to": [*EU, "GB", "US"],
+        "carrier_codes": ["swift-express", "euro-post"],
+        "handling_fee": D("1.20"),
+        "time_zone": "Asia/Shanghai",
+        "cutoff_time": time(16, 0),
+        "stock": {"SZG-EARBUDS": 240, "SZG-CHARGER-20W": 500, "SZG-CABLE-USBC": 1200, "SZG-SMARTWATCH": 60},
+    },
+    {
+        "code": "rtm-fulfil",
+        "name": "Rotterdam Fulfilment Centre",
+        "country": "NL",
+        "city": "Rotterdam",
+        "ships_to": EU,
+        "carrier_codes": ["euro-post", "berlin-bike"],
+        "handling_fee": D("1.80"),
+        "time_zone": "Europe/Amsterdam",
+        "cutoff_time": time(14, 0),
+        "stock": {"SZG-EARBUDS": 80, "SZG-CHARGER-20W": 150, "SZG-CABLE-USBC": 300, "SZG-PHONE-CASE": 400},
+    },
 ]
 
 CARRIERS = [
@@ -95,7 +128,7 @@ CARRIERS = [
                 20000,
                 D("7.50"),
                 D("3.10"),
-                [("CN", c, []) for c in [*EU, "GB"]],
+                [(origin, c, []) for origin in ("CN", "NL") for c in [*EU, "GB"]],
             ),
             (
                 "economy",
@@ -105,7 +138,7 @@ CARRIERS = [
                 20000,
                 D("4.90"),
                 D("2.20"),
-                [("CN", c, []) for c in [*EU, "GB"]],
+                [(origin, c, []) for origin in ("CN", "NL") for c in [*EU, "GB"]],
             ),
         ],
     },
@@ -123,7 +156,7 @@ CARRIERS = [
                 10000,
                 D("5.50"),
                 D("1.80"),
-                [("CN", "DE", ["10", "12", "13", "14"])],
+                [(origin, "DE", ["10", "12", "13", "14"]) for origin in ("CN", "NL")],
             ),
         ],
     },
@@ -166,7 +199,7 @@ LINE_HAUL = {
 
 
 class Command(BaseCommand):
-    help = "Seed (or refresh) the demo merchant, operations user, sandbox carriers and warehouse."
+    help = "Seed (or refresh) the demo merchant, operations user, sandbox carriers and warehouses."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -222,17 +255,33 @@ class Command(BaseCommand):
             last_mile_carrier_code="euro-post",
             first_mile=[("sino-trunk", "sea-rail")],
         )
-        warehouse_upsert(
-            code="sz-fulfil",
-            name="Shenzhen Fulfilment Hub",
-            country="CN",
-            city="Shenzhen",
-            ships_to=[*EU, "GB", "US"],
-            endpoint_url=f"{base}/sandbox/warehouses/sz-fulfil/",
-            handling_fee=D("1.20"),
-            currency="USD",
-            carrier_codes=["swift-express", "euro-post"],
-        )
+        for spec in WAREHOUSES:
+            warehouse_upsert(
+                code=spec["code"],
+                name=spec["name"],
+                country=spec["country"],
+                city=spec["city"],
+                ships_to=spec["ships_to"],
+                endpoint_url=f"{base}/sandbox/wms/{spec['code']}/",
+                handling_fee=spec["handling_fee"],
+                currency="USD",
+                carrier_codes=spec["carrier_codes"],
+                time_zone=spec["time_zone"],
+                cutoff_time=spec["cutoff_time"],
+            )
+            if settings.SANDBOX_ENABLED:
+                # The sandbox WMS is another system: reached by its own command, never imported.
+                pairs = [f"{sku}={units}" for sku, units in spec["stock"].items()]
+                call_command("sandbox_wms_stock", spec["code"], "--set", *pairs, stdout=self.stdout)
+            for sku, units in spec["stock"].items():  # the same goods in the platform's books
+                stock_count(
+                    merchant_id=merchant.pk,
+                    warehouse_code=spec["code"],
+                    sku=sku,
+                    on_hand=units,
+                    reason="demo opening count",
+                    actor="system:seed_demo",
+                )
         merchant_preferences_set(
             merchant_id=merchant.pk, preferred=["euro-post"], blocked=[], default_strategy="preferred"
         )
