@@ -62,25 +62,30 @@ def _carrier(code: str) -> SandboxCarrier:
     return carrier
 
 
-def _behave(code: str) -> tuple[SandboxCarrier, JsonResponse | None]:
-    """Apply the carrier's failure knobs: an outage, a hang past the client's timeout, a 503."""
-    carrier = _carrier(code)
-    if carrier.outage:
-        return carrier, _error(503, "carrier unavailable (outage)")
-    if carrier.timeout_rate and random.random() < carrier.timeout_rate:
+def failure_answer(system, *, name: str) -> JsonResponse | None:
+    """Apply a sandbox system's failure knobs (a carrier's or a WMS's: `outage`, `timeout_rate`,
+    `error_rate`): an outage, a hang past the client's timeout, a 503; None to answer normally."""
+    if system.outage:
+        return _error(503, f"{name} unavailable (outage)")
+    if system.timeout_rate and random.random() < system.timeout_rate:
         time.sleep(settings.SANDBOX_HANG_SECONDS)
-        return carrier, _error(504, "carrier timed out")
-    if carrier.error_rate and random.random() < carrier.error_rate:
-        return carrier, _error(503, "carrier temporarily unavailable")
-    return carrier, None
+        return _error(504, f"{name} timed out")
+    if system.error_rate and random.random() < system.error_rate:
+        return _error(503, f"{name} temporarily unavailable")
+    return None
 
 
-def _slowly(carrier: SandboxCarrier, response: JsonResponse) -> JsonResponse:
-    # A slow carrier does the work, then takes its time to answer: the answer can be lost
-    # after the shipment exists, which is what idempotency keys are for.
-    if carrier.latency_ms:
-        time.sleep(carrier.latency_ms / 1000)
+def answer_slowly(system, response: JsonResponse) -> JsonResponse:
+    # A slow system does the work, then takes its time to answer: the answer can be lost after
+    # the shipment or order exists, which is what idempotency keys and references are for.
+    if system.latency_ms:
+        time.sleep(system.latency_ms / 1000)
     return response
+
+
+def _behave(code: str) -> tuple[SandboxCarrier, JsonResponse | None]:
+    carrier = _carrier(code)
+    return carrier, failure_answer(carrier, name="carrier")
 
 
 def _shipment_json(shipment: SandboxShipment, request) -> dict:
@@ -116,7 +121,7 @@ def create_shipment(request, code):
         return _error(422, "at least one parcel is required")
     existing = SandboxShipment.objects.filter(carrier_code=code, idempotency_key=key).first()
     if existing:
-        return _slowly(carrier, JsonResponse(_shipment_json(existing, request), status=200))
+        return answer_slowly(carrier, JsonResponse(_shipment_json(existing, request), status=200))
     tracking_number = f"SB{code[:3].upper()}{secrets.randbelow(10**10):010d}"
     weight = sum(int(p.get("weight_g", 0)) for p in parcels)
     label = render_label(
@@ -144,8 +149,8 @@ def create_shipment(request, code):
     except IntegrityError:
         # The same key raced in twice: answer with the shipment the other request made.
         shipment = SandboxShipment.objects.get(carrier_code=code, idempotency_key=key)
-        return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=200))
-    return _slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
+        return answer_slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=200))
+    return answer_slowly(carrier, JsonResponse(_shipment_json(shipment, request), status=201))
 
 
 @credential_required
@@ -167,7 +172,7 @@ def tracking(request, code):
             for s in found
         ]
     }
-    return _slowly(carrier, JsonResponse(body))
+    return answer_slowly(carrier, JsonResponse(body))
 
 
 @csrf_exempt

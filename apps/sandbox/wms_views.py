@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.sandbox import wms
 from apps.sandbox.models import SandboxAsn, SandboxWarehouse, SandboxWmsOrder
-from apps.sandbox.views import credential_required
+from apps.sandbox.views import answer_slowly, credential_required, failure_answer
 from apps.sandbox.wms_simulation import run_step
 
 
@@ -24,22 +24,8 @@ def _error(status: int, message: str) -> JsonResponse:
 
 
 def _behave(code: str) -> tuple[SandboxWarehouse, JsonResponse | None]:
-    """Apply the warehouse's failure knobs: an outage, a hang past the client's timeout, a 503."""
     warehouse = wms.warehouse_get(code)
-    if warehouse.outage:
-        return warehouse, _error(503, "warehouse system unavailable (outage)")
-    if warehouse.timeout_rate and random.random() < warehouse.timeout_rate:
-        time.sleep(settings.SANDBOX_HANG_SECONDS)
-        return warehouse, _error(504, "warehouse system timed out")
-    if warehouse.error_rate and random.random() < warehouse.error_rate:
-        return warehouse, _error(503, "warehouse system temporarily unavailable")
-    return warehouse, None
-
-
-def _slowly(warehouse: SandboxWarehouse, response: JsonResponse) -> JsonResponse:
-    if warehouse.latency_ms:
-        time.sleep(warehouse.latency_ms / 1000)
-    return response
+    return warehouse, failure_answer(warehouse, name="warehouse system")
 
 
 def _lose_reply(warehouse: SandboxWarehouse) -> JsonResponse | None:
@@ -82,7 +68,7 @@ def _order_create(request, code):
         return _error(422 if request.body else 400, str(exc))
     except IntegrityError:
         return _error(503, "the same reference is being created right now; ask again")
-    return _lose_reply(warehouse) or _slowly(
+    return _lose_reply(warehouse) or answer_slowly(
         warehouse, JsonResponse(wms.order_json(order), status=201 if created else 200)
     )
 
@@ -103,8 +89,8 @@ def order_detail(request, code, reference):
         return failure
     order = wms.order_get(code, reference)
     if order is None:
-        return _slowly(warehouse, _error(404, "no such order"))
-    return _slowly(warehouse, JsonResponse(wms.order_json(order)))
+        return answer_slowly(warehouse, _error(404, "no such order"))
+    return answer_slowly(warehouse, JsonResponse(wms.order_json(order)))
 
 
 @csrf_exempt
@@ -117,10 +103,10 @@ def order_cancel(request, code, reference):
     try:
         order = wms.order_cancel(code, reference)
     except wms.NotCancellable as exc:
-        return _slowly(warehouse, _error(409, str(exc)))
+        return answer_slowly(warehouse, _error(409, str(exc)))
     if order is None:
-        return _slowly(warehouse, _error(404, "no such order"))
-    return _slowly(warehouse, JsonResponse(wms.order_json(order)))
+        return answer_slowly(warehouse, _error(404, "no such order"))
+    return answer_slowly(warehouse, JsonResponse(wms.order_json(order)))
 
 
 @csrf_exempt
@@ -145,7 +131,7 @@ def changes(request, code):
     except wms.Invalid as exc:
         return _error(400, str(exc))
     body = {"changes": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more}
-    return _slowly(warehouse, JsonResponse(body))
+    return answer_slowly(warehouse, JsonResponse(body))
 
 
 @csrf_exempt
@@ -172,7 +158,7 @@ def stock(request, code):
         return _error(400, str(exc))
     except wms.SnapshotGone as exc:
         return _error(410, str(exc))
-    return _slowly(warehouse, JsonResponse(page))
+    return answer_slowly(warehouse, JsonResponse(page))
 
 
 @csrf_exempt
@@ -188,7 +174,9 @@ def asns(request, code):
         return _error(422 if request.body else 400, str(exc))
     except IntegrityError:
         return _error(503, "the same reference is being created right now; ask again")
-    return _lose_reply(warehouse) or _slowly(warehouse, JsonResponse(wms.asn_json(asn), status=201 if created else 200))
+    return _lose_reply(warehouse) or answer_slowly(
+        warehouse, JsonResponse(wms.asn_json(asn), status=201 if created else 200)
+    )
 
 
 def _asn(code, reference) -> SandboxAsn | None:
@@ -210,8 +198,10 @@ def asn_receipts(request, code, reference):
         return failure
     asn = _asn(code, reference)
     if asn is None:
-        return _slowly(warehouse, _error(404, "no such ASN"))
-    return _slowly(warehouse, JsonResponse({"receipts": [wms.receipt_json(r) for r in asn.receipts.order_by("id")]}))
+        return answer_slowly(warehouse, _error(404, "no such ASN"))
+    return answer_slowly(
+        warehouse, JsonResponse({"receipts": [wms.receipt_json(r) for r in asn.receipts.order_by("id")]})
+    )
 
 
 @csrf_exempt
