@@ -47,7 +47,7 @@ from apps.orders.services import (
     order_record_booking,
     order_start_fulfillment,
 )
-from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_get, warehouse_ship_by
+from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_ship_by, warehouse_ship_from
 from apps.warehouse.exceptions import WarehouseOrderNotCancellable
 from apps.warehouse.selectors import warehouse_order_get
 from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
@@ -178,25 +178,13 @@ def _plan_carrier_leg_from_warehouse(fulfillment: FulfillmentOrder, *, order_id:
     carrier's lane (`fulfillment.leg.planned`)."""
     order = order_get_for_fulfillment(order_id=order_id)
     warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
-    warehouse = warehouse_get(code=warehouse_order.warehouse_code)
     delivery = distribution_order_create(
         order_id=order.id,
         merchant_id=order.merchant_id,
         carrier_code=order.carrier_code,
         service_code=order.service_code,
         actor=ACTOR,
-        ship_from={
-            "name": warehouse.name,
-            "company": warehouse.name,
-            "line1": warehouse.name,
-            "line2": "",
-            "city": warehouse.city,
-            "state": "",
-            "postal_code": "",
-            "country": warehouse.country,
-            "phone": "",
-            "email": "",
-        },
+        ship_from=warehouse_ship_from(code=warehouse_order.warehouse_code),
         packed_parcels=[_in_grams_and_millimetres(p) for p in warehouse_order.parcels],
     )
     _add_leg(

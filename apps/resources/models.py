@@ -180,6 +180,13 @@ class Warehouse(models.Model):
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2)
     city = models.CharField(max_length=100)
+    # Its street address: the sender's on every carrier booking made from it (ship_from).
+    line1 = models.CharField("street", max_length=200, blank=True)
+    line2 = models.CharField("street (more)", max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    state = models.CharField("state or province", max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
     ships_to = ArrayField(models.CharField(max_length=2), default=list, blank=True)
     carriers = models.ManyToManyField(Carrier, blank=True, related_name="warehouses")
     endpoint_url = models.URLField(max_length=300)

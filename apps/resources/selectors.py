@@ -45,21 +45,63 @@ def carrier_get(*, code: str) -> CarrierInfo:
     return _carrier_info(carrier)
 
 
+def _party(
+    *,
+    name: str,
+    company: str,
+    line1: str,
+    city: str,
+    postal_code: str,
+    country: str,
+    line2: str = "",
+    state: str = "",
+    phone: str = "",
+    email: str = "",
+) -> dict[str, str]:
+    """A place of the resource center (a hub, a warehouse) as a party of a carrier booking, in the
+    shipment's party fields (`distribution.shipments.PARTY_FIELDS`). The one place they are built."""
+    return {
+        "name": name,
+        "company": company,
+        "line1": line1,
+        "line2": line2,
+        "city": city,
+        "state": state,
+        "postal_code": postal_code,
+        "country": country,
+        "phone": phone,
+        "email": email,
+    }
+
+
+def warehouse_ship_from(*, code: str) -> dict[str, str]:
+    """Where a parcel packed at the warehouse leaves from: the sender on its carrier booking."""
+    w = warehouse_get(code=code)
+    return _party(
+        name=w.name,
+        company=w.name,
+        line1=w.line1 or w.name,
+        line2=w.line2,
+        city=w.city,
+        state=w.state,
+        postal_code=w.postal_code,
+        country=w.country,
+        phone=w.phone,
+        email=w.email,
+    )
+
+
 def _line_haul_info(haul: LineHaul) -> LineHaulInfo:
     return LineHaulInfo(
         code=haul.code,
-        hub_address={
-            "name": haul.hub_name,
-            "company": haul.name,
-            "line1": haul.hub_line1,
-            "line2": "",
-            "city": haul.hub_city,
-            "state": "",
-            "postal_code": haul.hub_postal_code,
-            "country": haul.hub_country,
-            "phone": "",
-            "email": "",
-        },
+        hub_address=_party(
+            name=haul.hub_name,
+            company=haul.name,
+            line1=haul.hub_line1,
+            city=haul.hub_city,
+            postal_code=haul.hub_postal_code,
+            country=haul.hub_country,
+        ),
         destination_hub=haul.destination_hub,
         departure_weekdays=tuple(haul.departure_weekdays),
         cutoff_time=haul.cutoff_time,

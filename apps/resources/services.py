@@ -105,6 +105,9 @@ def service_upsert(
     return service
 
 
+WAREHOUSE_ADDRESS_FIELDS = ("line1", "line2", "postal_code", "state", "phone", "email")
+
+
 @transaction.atomic
 def warehouse_upsert(
     *,
@@ -119,9 +122,12 @@ def warehouse_upsert(
     carrier_codes: list[str],
     time_zone: str | None = None,
     cutoff_time: time | None = None,
+    address: dict[str, str] | None = None,
 ) -> Warehouse:
-    """Create or update a warehouse; its time zone and cut-off change only when given."""
+    """Create or update a warehouse; its time zone, cut-off and street address (`address`: line1,
+    line2, postal_code, state, phone, email) change only when given."""
     when = {"timezone": time_zone, "cutoff_time": cutoff_time}
+    when |= {field: (address or {}).get(field) for field in WAREHOUSE_ADDRESS_FIELDS}
     warehouse, _ = Warehouse.objects.update_or_create(
         code=code,
         defaults={

@@ -25,6 +25,7 @@ def test_the_demo_warehouses_snapshot_their_seeded_stock_from_the_sandbox_wms(li
     assert warehouses["sz-fulfil"].endpoint_url == f"{live_server.url}/sandbox/wms/sz-fulfil/"
     assert (warehouses["sz-fulfil"].timezone, warehouses["sz-fulfil"].cutoff_time) == ("Asia/Shanghai", time(16))
     assert (warehouses["rtm-fulfil"].timezone, warehouses["rtm-fulfil"].cutoff_time) == ("Europe/Amsterdam", time(14))
+    assert all(w.line1 and w.postal_code for w in warehouses.values())  # the sender on bookings made from them
     on_hand = {code: {i.sku: i.on_hand for i in snapshot.items} for code, snapshot in snapshots.items()}
     assert on_hand["sz-fulfil"]["SZG-EARBUDS"] == 240 and on_hand["rtm-fulfil"]["SZG-PHONE-CASE"] == 400
     assert all(snapshot.next_page is None for snapshot in snapshots.values())

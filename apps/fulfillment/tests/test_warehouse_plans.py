@@ -68,7 +68,12 @@ def test_an_order_from_warehouse_stock_is_picked_packed_then_booked_for_the_parc
     packed = warehouse_order.parcels[0]
     assert delivery.state == "booked"
     assert delivery.packed_parcels[0]["weight_g"] == round(float(packed["weight_kg"]) * 1000)
-    assert delivery.ship_from["city"] == "Hong Kong"
+    assert (delivery.ship_from["city"], delivery.ship_from["line1"], delivery.ship_from["postal_code"]) == (
+        "Hong Kong",
+        "8 Cheung Yue Street, Cheung Sha Wan",
+        "999077",
+    )
+    assert delivery.ship_from["phone"] == "+852 2000 0000"
     assert list(CarrierCall.objects.filter(carrier_code="hk-post").values_list("operation", "outcome")) == [
         ("book", "ok")
     ]

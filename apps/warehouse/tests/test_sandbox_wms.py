@@ -37,6 +37,11 @@ class SandboxWarehouse:
             handling_fee=0,
             currency="USD",
             carrier_codes=[],
+            address={
+                "line1": "8 Cheung Yue Street, Cheung Sha Wan",
+                "postal_code": "999077",
+                "phone": "+852 2000 0000",
+            },
         )
         self.knobs(
             webhook_url=f"{live_server.url}/warehouse/wms-webhooks/{code}/" if webhooks else "",

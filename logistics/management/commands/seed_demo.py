@@ -64,6 +64,7 @@ WAREHOUSES = [
         "name": "Shenzhen Fulfilment Hub",
         "country": "CN",
         "city": "Shenzhen",
+        "address": {"line1": "8 Pingshan Logistics Park, Pingshan District", "postal_code": "518118"},
         "ships_to": [*EU, "GB", "US"],
         "carrier_codes": ["swift-express", "euro-post"],
         "handling_fee": D("1.20"),
@@ -76,6 +77,7 @@ WAREHOUSES = [
         "name": "Rotterdam Fulfilment Centre",
         "country": "NL",
         "city": "Rotterdam",
+        "address": {"line1": "Waalhaven Zuidzijde 21", "postal_code": "3089 JH"},
         "ships_to": EU,
         "carrier_codes": ["euro-post", "berlin-bike"],
         "handling_fee": D("1.80"),
@@ -268,6 +270,7 @@ class Command(BaseCommand):
                 carrier_codes=spec["carrier_codes"],
                 time_zone=spec["time_zone"],
                 cutoff_time=spec["cutoff_time"],
+                address=spec["address"],
             )
             if settings.SANDBOX_ENABLED:
                 # The sandbox WMS is another system: reached by its own command, never imported.
