@@ -69,6 +69,10 @@ class FulfillmentLeg(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CARRIER)
     leg_id = models.BigIntegerField(help_text="The id of the warehouse order, distribution order or container parcel.")
     state = models.CharField(max_length=30, help_text="The leg's state as last reported by its center.")
+    part = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="An order split across warehouses: the part (1, 2, ...) this leg carries; 0 for the whole order.",
+    )
     reported_version = models.PositiveIntegerField(default=0, help_text="The leg's version that state is from.")
     updated_at = models.DateTimeField(auto_now=True)
 

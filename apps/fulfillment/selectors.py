@@ -29,6 +29,15 @@ def fulfillment_current_warehouse_order_id(*, order_id: int) -> int | None:
     )
 
 
+def fulfillment_warehouse_order_ids(*, order_id: int) -> list[int]:
+    """The warehouse orders of every warehouse leg of the order (one per part of a split order)."""
+    return list(
+        FulfillmentLeg.objects.filter(fulfillment_order__order_id=order_id, kind=FulfillmentLeg.Kind.WAREHOUSE)
+        .order_by("sequence")
+        .values_list("leg_id", flat=True)
+    )
+
+
 def fulfillment_leg_is_last_mile(*, distribution_order_id: int) -> bool:
     """Whether the delivery is the last mile of a line haul (a new route from the origin cannot help it)."""
     return FulfillmentLeg.objects.filter(

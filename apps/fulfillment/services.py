@@ -49,8 +49,8 @@ from apps.orders.services import (
 )
 from apps.resources.selectors import line_haul_for_service, line_haul_get, warehouse_ship_by, warehouse_ship_from
 from apps.warehouse.exceptions import WarehouseOrderNotCancellable
-from apps.warehouse.selectors import warehouse_order_get
-from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
+from apps.warehouse.selectors import warehouse_order_get, warehouse_orders_reserved_at_intake
+from apps.warehouse.services import warehouse_order_cancel, warehouse_order_confirm, warehouse_order_create
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,9 @@ _ORDER_PROGRESS = {
 }
 
 
-def _add_leg(fulfillment: FulfillmentOrder, *, kind: str, role: str, leg_id: int, state: str) -> FulfillmentLeg:
+def _add_leg(
+    fulfillment: FulfillmentOrder, *, kind: str, role: str, leg_id: int, state: str, part: int = 0
+) -> FulfillmentLeg:
     return FulfillmentLeg.objects.create(
         fulfillment_order=fulfillment,
         merchant_id=fulfillment.merchant_id,
@@ -76,6 +78,7 @@ def _add_leg(fulfillment: FulfillmentOrder, *, kind: str, role: str, leg_id: int
         role=role,
         leg_id=leg_id,
         state=state,
+        part=part,
     )
 
 
@@ -144,11 +147,34 @@ def _recipient_of(order) -> dict[str, str]:
     }
 
 
+def _split_parts(order) -> list[dict]:
+    """The parts of an order split across warehouses (shipping's `route_explanation["parts"]`),
+    each with its warehouse, carrier and service; [] for an order from one warehouse."""
+    parts = (order.route_explanation or {}).get("parts") or []
+    return parts if len(parts) > 1 else []
+
+
 def _plan_from_warehouse(fulfillment: FulfillmentOrder, order) -> None:
-    """The warehouse leg first (stock reserved now, or backordered until it comes); on a re-route
-    of its carrier leg, a new carrier leg for the parcels the warehouse already packed."""
+    """The warehouse legs first: the warehouse orders intake reserved (one per part of an order
+    split across warehouses), confirmed now; for an order recorded without them, a warehouse order
+    made now (stock reserved, or backordered until it comes). On a re-route of its carrier leg, a
+    new carrier leg for the parcels the warehouse already packed."""
     warehouse_leg = fulfillment.legs.filter(kind=FulfillmentLeg.Kind.WAREHOUSE).order_by("-sequence").first()
     if warehouse_leg is None:
+        reserved = warehouse_orders_reserved_at_intake(order_id=order.id)
+        if reserved:
+            parts = [p["warehouse"] for p in _split_parts(order)]
+            for warehouse_order in sorted(reserved, key=lambda w: _part_number(parts, w.warehouse_code)):
+                warehouse_order = warehouse_order_confirm(warehouse_order_id=warehouse_order.pk, actor=ACTOR)
+                _add_leg(
+                    fulfillment,
+                    kind=FulfillmentLeg.Kind.WAREHOUSE,
+                    role=FulfillmentLeg.Role.WAREHOUSE,
+                    leg_id=warehouse_order.pk,
+                    state=warehouse_order.state,
+                    part=_part_number(parts, warehouse_order.warehouse_code),
+                )
+            return
         units: dict[str, int] = {}
         for parcel in order.parcels.all():
             for item in parcel.items.all():
@@ -170,19 +196,29 @@ def _plan_from_warehouse(fulfillment: FulfillmentOrder, order) -> None:
             state=warehouse_order.state,
         )
     elif warehouse_leg.state in ("packed", "partially_shipped", "shipped"):
-        _plan_carrier_leg_from_warehouse(fulfillment, order_id=order.id, warehouse_order_id=warehouse_leg.leg_id)
+        _plan_carrier_leg_from_warehouse(fulfillment, order_id=order.id, warehouse_leg=warehouse_leg)
 
 
-def _plan_carrier_leg_from_warehouse(fulfillment: FulfillmentOrder, *, order_id: int, warehouse_order_id: int) -> None:
+def _part_number(parts: list[str], warehouse_code: str) -> int:
+    """A split order's part shipped from the warehouse (1, 2, ...); 0 when the order is not split."""
+    return parts.index(warehouse_code) + 1 if warehouse_code in parts else 0
+
+
+def _plan_carrier_leg_from_warehouse(fulfillment: FulfillmentOrder, *, order_id: int, warehouse_leg) -> None:
     """The delivery of what the warehouse packed, from the warehouse, booked through the
-    carrier's lane (`fulfillment.leg.planned`)."""
+    carrier's lane (`fulfillment.leg.planned`). A part of a split order goes by the carrier
+    service routing chose for that part."""
     order = order_get_for_fulfillment(order_id=order_id)
-    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
+    warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_leg.leg_id)
+    carrier_code, service_code = order.carrier_code, order.service_code
+    if warehouse_leg.part:
+        part = _split_parts(order)[warehouse_leg.part - 1]
+        carrier_code, service_code = part["carrier"], part["service"]
     delivery = distribution_order_create(
         order_id=order.id,
         merchant_id=order.merchant_id,
-        carrier_code=order.carrier_code,
-        service_code=order.service_code,
+        carrier_code=carrier_code,
+        service_code=service_code,
         actor=ACTOR,
         ship_from=warehouse_ship_from(code=warehouse_order.warehouse_code),
         packed_parcels=[_in_grams_and_millimetres(p) for p in warehouse_order.parcels],
@@ -193,6 +229,7 @@ def _plan_carrier_leg_from_warehouse(fulfillment: FulfillmentOrder, *, order_id:
         role=FulfillmentLeg.Role.CARRIER,
         leg_id=delivery.pk,
         state=delivery.state,
+        part=warehouse_leg.part,
     )
     events.leg_planned(fulfillment=fulfillment, distribution_order=delivery, actor=ACTOR)
 
@@ -232,11 +269,9 @@ def fulfillment_warehouse_leg_changed(
         fulfillment = leg.fulfillment_order
         if fulfillment.state != FulfillmentState.IN_PROGRESS:
             return leg
-        has_carrier_leg = fulfillment.legs.filter(sequence__gt=leg.sequence).exists()
+        has_carrier_leg = fulfillment.legs.filter(sequence__gt=leg.sequence, part=leg.part).exists()
         if state in ("packed", "partially_shipped", "shipped") and not has_carrier_leg:
-            _plan_carrier_leg_from_warehouse(
-                fulfillment, order_id=fulfillment.order_id, warehouse_order_id=warehouse_order_id
-            )
+            _plan_carrier_leg_from_warehouse(fulfillment, order_id=fulfillment.order_id, warehouse_leg=leg)
         elif state == "cancelled" and not has_carrier_leg:
             # Only a cancel someone asked for ends here (the WMS rejects, it does not cancel): now
             # that the WMS confirmed it, the order is cancelled too.
@@ -257,13 +292,18 @@ def fulfillment_warehouse_leg_changed(
 
 def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, reason: str) -> None:
     fulfillment = leg.fulfillment_order
-    if fulfillment.legs.filter(sequence__gt=leg.sequence, kind=FulfillmentLeg.Kind.DISTRIBUTION).exists():
+    later = fulfillment.legs.filter(sequence__gt=leg.sequence, kind=FulfillmentLeg.Kind.DISTRIBUTION, part=leg.part)
+    if later.exists():
         return  # news of a leg the order has moved on from (re-routed, or a first mile left behind)
     order_id = fulfillment.order_id
     first_mile = leg.role == FulfillmentLeg.Role.FIRST_MILE
     # A first mile ends at the origin hub: for the buyer the parcel is on its way, not delivered.
     progress = "in_transit" if first_mile and leg_state in ("delivered", "out_for_delivery") else None
     progress = progress or _ORDER_PROGRESS.get(leg_state)
+    if leg.part and leg_state in ("delivered", "returned") and not _every_part_ended(fulfillment):
+        # A split order moves with its most advanced part, but is delivered (or returned) only
+        # once every part is: until then its timeline shows the part that arrived.
+        return
     try:
         if progress:
             order_advance(
@@ -290,6 +330,17 @@ def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, re
     elif leg_state == "booking_failed":
         # A failed booking is the shipping center's to decide on (re-route or flag); the plan waits.
         take_transition(fulfillment, "fail", actor=ACTOR, reason=reason)
+
+
+def _every_part_ended(fulfillment: FulfillmentOrder) -> bool:
+    """Whether each part of a split order has its latest carrier leg delivered or returned."""
+    latest: dict[int, str] = {}
+    for part, state in (
+        fulfillment.legs.filter(kind=FulfillmentLeg.Kind.DISTRIBUTION).order_by("sequence").values_list("part", "state")
+    ):
+        latest[part] = state
+    parts = set(fulfillment.legs.filter(kind=FulfillmentLeg.Kind.WAREHOUSE).values_list("part", flat=True))
+    return parts <= set(latest) and all(state in ("delivered", "returned") for state in latest.values())
 
 
 def _flag(order_id: int, reason: str) -> None:
@@ -320,8 +371,11 @@ def fulfillment_distribution_leg_changed(
         leg.save(update_fields=["state", "reported_version", "updated_at"])
         fulfillment = leg.fulfillment_order
         distribution_order = distribution_order_get(distribution_order_id=distribution_order_id)
-        later_legs = fulfillment.legs.filter(sequence__gt=leg.sequence, kind=FulfillmentLeg.Kind.DISTRIBUTION)
-        if distribution_order.tracking_number and not later_legs.exists():
+        later_legs = fulfillment.legs.filter(
+            sequence__gt=leg.sequence, kind=FulfillmentLeg.Kind.DISTRIBUTION, part=leg.part
+        )
+        # A split order carries its first part's tracking number; the others are in its timeline.
+        if distribution_order.tracking_number and not later_legs.exists() and leg.part <= 1:
             order_record_booking(
                 order_id=fulfillment.order_id,
                 carrier_code=distribution_order.carrier_code,
@@ -477,11 +531,15 @@ def _run_pending_step(step_id: int, *, actor: str) -> bool:
 def fulfillment_cancel(*, order_id: int, actor: str, reason: str) -> FulfillmentOrder | None:
     """The order was called back: record a step that undoes each leg (cancel its delivery, whose
     label is then voided at the carrier through its lane; take the parcel out of its container)
-    and cancel the plan, then run the steps. A step the other side refuses is kept, refused, for a
+    and cancel the plan, then run the steps (an order not planned yet: its warehouse orders
+    reserved at intake are cancelled, their stock released). A step the other side refuses is kept, refused, for a
     person; one that fails is retried (`fulfillment_steps_retry`)."""
     with transaction.atomic():
         fulfillment = FulfillmentOrder.objects.select_for_update().filter(order_id=order_id).first()
         if fulfillment is None:
+            # Called back before it was planned: what intake reserved for it goes back at once.
+            for warehouse_order in warehouse_orders_reserved_at_intake(order_id=order_id):
+                warehouse_order_cancel(warehouse_order_id=warehouse_order.pk, actor=actor, reason=reason)
             return None
         for leg in fulfillment.legs.all():
             action = _UNDO.get(leg.kind)

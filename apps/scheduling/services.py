@@ -40,7 +40,7 @@ from apps.distribution.services import (
     distribution_order_void_at_carrier,
     tracking_poll,
 )
-from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_warehouse_order_ids
 from apps.fulfillment.services import fulfillment_start
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.selectors import order_get_for_fulfillment
@@ -823,9 +823,19 @@ def lane_work_plan(*, work_id: int) -> LaneEntry | None:
         if entry.kind == WorkKind.BOOK:
             entry.distribution_order_id = fulfillment_current_distribution_order_id(order_id=entry.order_id)
         else:
-            entry.warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=entry.order_id)
+            entry.warehouse_order_id = _warehouse_order_on_lane(entry)
         entry.save(update_fields=["distribution_order_id", "warehouse_order_id", "updated_at"])
     return entry
+
+
+def _warehouse_order_on_lane(entry: LaneEntry) -> int | None:
+    """The order's warehouse order at the warehouse of the entry's lane (an order split across
+    warehouses has one per warehouse; the others are queued on their own lanes when allocated)."""
+    ids = fulfillment_warehouse_order_ids(order_id=entry.order_id)
+    for warehouse_order_id in reversed(ids):
+        if warehouse_order_get(warehouse_order_id=warehouse_order_id).warehouse_code == entry.lane.downstream_code:
+            return warehouse_order_id
+    return ids[-1] if ids else None
 
 
 def _needs_plan(entry: LaneEntry) -> bool:

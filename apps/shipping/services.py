@@ -5,18 +5,19 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.distribution.selectors import distribution_order_get, distribution_orders_for_order
 from apps.distribution.services import distribution_order_cancel
-from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_current_warehouse_order_id
+from apps.fulfillment.selectors import fulfillment_current_distribution_order_id, fulfillment_warehouse_order_ids
 from apps.orders.exceptions import OrderStateConflict
 from apps.orders.models import Order
 from apps.orders.selectors import order_get, order_get_for_fulfillment
 from apps.orders.services import order_cancel, order_create, order_flag_exception, order_reroute
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.exceptions import WarehouseNotFound
-from apps.resources.selectors import warehouse_get
-from apps.resources.types import STRATEGIES, RouteOption, RoutingResult, WarehouseStock
+from apps.resources.selectors import warehouse_get, warehouse_ship_by
+from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
 from apps.scheduling.services import lane_entry_withdraw_for_reroute, lane_requeue
 from apps.shipping.exceptions import (
     InvalidOrder,
@@ -26,14 +27,14 @@ from apps.shipping.exceptions import (
     UnknownStrategy,
 )
 from apps.shipping.selectors import order_quote, order_requote
+from apps.shipping.stock_routing import ANY_WAREHOUSE, stock_for_routing, stock_plan
 from apps.shipping.validation import validate_draft
-from apps.warehouse.exceptions import OutOfStock
 from apps.warehouse.models import BEFORE_WMS, WarehouseOrderState
-from apps.warehouse.selectors import stock_available, warehouse_order_get
-from apps.warehouse.services import warehouse_order_cancel
+from apps.warehouse.selectors import warehouse_order_get
+from apps.warehouse.services import warehouse_order_cancel, warehouse_order_create
 
-# `order_submit(warehouse=ANY_WAREHOUSE)`: ship from whichever warehouse routing finds best.
-ANY_WAREHOUSE = "any"
+# `order_submit(warehouse=ANY_WAREHOUSE)` ships from whichever warehouse(s) routing finds best;
+# the channels import ANY_WAREHOUSE from here.
 
 
 def _normalized(draft: OrderDraft) -> OrderDraft:
@@ -85,13 +86,7 @@ def order_rates(
     _checked_warehouse(warehouse)
     draft = _normalized(draft)
     validate_draft(draft)
-    wanted = _stock_wanted(draft)
-    stock = tuple(
-        WarehouseStock(code, sku, units)
-        for code, held in sorted(stock_available(merchant_id=merchant_id, skus=wanted).items())
-        if warehouse in (ANY_WAREHOUSE, code)
-        for sku, units in held.items()
-    )
+    stock = stock_for_routing(merchant_id=merchant_id, skus=_stock_wanted(draft), warehouse=warehouse)
     return order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
 
 
@@ -291,24 +286,6 @@ def _checked_warehouse(warehouse: str) -> None:
         raise InvalidOrder(message, extra={"fields": {"warehouse": [message]}})
 
 
-def _shortest(wanted: dict[str, int], held: dict[str, dict[str, int]], warehouse: str) -> dict:
-    """What the order lacks at the named warehouse, or at the warehouse that lacks least."""
-    candidates = [warehouse] if warehouse != ANY_WAREHOUSE else sorted(held) or [""]
-    shortages = [
-        (
-            code,
-            {
-                sku: qty - held.get(code, {}).get(sku, 0)
-                for sku, qty in wanted.items()
-                if qty > held.get(code, {}).get(sku, 0)
-            },
-        )
-        for code in candidates
-    ]
-    code, short = min(shortages, key=lambda pair: sum(pair[1].values()))
-    return {"warehouse_code": code, "short": short}
-
-
 def _submit_from_stock(
     *,
     merchant_id: int,
@@ -319,74 +296,77 @@ def _submit_from_stock(
     strategy: str | None,
     warehouse: str,
 ) -> Order:
-    """An order shipped from a warehouse: routed only among warehouses holding every unit
-    available (not reserved), else refused whole (`OutOfStock`, 409, with the units short per
-    SKU) and nothing is recorded. The order carries the warehouse on its route; its fulfilment
-    plan creates the warehouse order, whose reservation is the last word on stock (units taken
-    between this check and the plan leave it backordered until stock comes)."""
+    """An order shipped from a warehouse, or split across warehouses when none holds it all
+    (`stock_routing.stock_plan`: one warehouse first, then fewest packages, then cost), else
+    refused whole (`OutOfStock`, 409, with the units short per SKU) and nothing is recorded.
+
+    The order and its warehouse orders (one per part, every line reserved) are written in one
+    transaction: two orders for the last unit cannot both be accepted, the second is refused
+    with 409 `out_of_stock` here, not backordered later. The order's plan takes the warehouse
+    orders over (`warehouse_order_confirm`)."""
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
     draft = _normalized(draft)
     validate_draft(draft)
     wanted = _stock_wanted(draft)
-    held = {
-        code: units
-        for code, units in stock_available(merchant_id=merchant_id, skus=wanted).items()
-        if warehouse in (ANY_WAREHOUSE, code)
-    }
-    fits = {code for code, units in held.items() if all(units.get(sku, 0) >= qty for sku, qty in wanted.items())}
-    if not fits:
-        detail = _shortest(wanted, held, warehouse)
-        skus = ", ".join(sorted(detail["short"]))
-        where = f"at {warehouse}" if warehouse != ANY_WAREHOUSE else "in any one warehouse"
-        raise OutOfStock(f"Not enough stock {where} for {skus}.", extra=detail)
-    stock = tuple(WarehouseStock(code, sku, qty) for code in sorted(fits) for sku, qty in held[code].items())
-    quote = order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
-    option = _chosen_stock_option(quote=quote, chosen_route=chosen_route)
-    route = _order_route(
-        option,
+    stock = stock_for_routing(merchant_id=merchant_id, skus=wanted, warehouse=warehouse)
+    plan = stock_plan(
+        draft=draft,
+        merchant_id=merchant_id,
+        stock=stock,
+        strategy=strategy,
+        chosen_route=chosen_route,
+        warehouse=warehouse,
+    )
+    first = plan.parts[0].option
+    route = OrderRoute(
+        carrier_code=first.carrier_code,
+        service_code=first.service_code,
+        price=plan.price,
+        currency=first.currency,
+        warehouse_code=first.warehouse_code,
         explanation={
-            "strategy": quote.strategy,
+            "strategy": plan.quote.strategy,
             "chosen_by": "merchant" if chosen_route else "platform",
-            "score": option.score,
-            "breakdown": option.breakdown,
-            "warehouse": option.warehouse_code,
+            "score": first.score,
+            "breakdown": first.breakdown,
             "warehouse_named": warehouse != ANY_WAREHOUSE,
+            **plan.explanation(),
         },
     )
-    return order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
-
-
-def _chosen_stock_option(*, quote: RoutingResult, chosen_route: tuple[str, str] | None) -> RouteOption:
-    """The best route from a stocked warehouse, or the merchant's pick among them."""
-    from_stock = (o for o in quote.options if o.warehouse_code)
-    if chosen_route:
-        option = next((o for o in from_stock if _key(o) == tuple(chosen_route)), None)
-        if option is None:
-            message = f"{chosen_route[0]}/{chosen_route[1]} does not ship this order from stock."
-            raise RouteNotEligible(
-                message,
-                extra={
-                    "carrier": chosen_route[0],
-                    "service": chosen_route[1],
-                    "reason": "not offered from a warehouse holding the stock",
-                    "fields": {"carrier_service": [message]},
-                },
+    now = timezone.now()
+    with transaction.atomic():
+        order = order_create(merchant_id=merchant_id, draft=draft, route=route, actor=actor, channel=channel)
+        ship_to = _ship_to(draft)
+        for part in sorted(plan.parts, key=lambda p: p.warehouse_code):  # stock rows locked in one order
+            warehouse_order_create(
+                order_id=order.id,
+                merchant_id=merchant_id,
+                warehouse_code=part.warehouse_code,
+                lines=list(part.lines),
+                ship_to=ship_to,
+                ship_by=warehouse_ship_by(code=part.warehouse_code, now=now),
+                actor=actor,
+                reserve_only=True,
             )
-        return option
-    option = next(from_stock, None)
-    if option is None:
-        raise NoRouteAvailable(
-            "No carrier service ships this order from a warehouse holding its stock.",
-            extra={
-                "exclusions": [
-                    {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason}
-                    for e in quote.exclusions
-                    if e.warehouse_code
-                ]
-            },
-        )
-    return option
+    return order
+
+
+def _ship_to(draft: OrderDraft) -> dict[str, str]:
+    """The recipient as the warehouse's WMS takes it."""
+    r = draft.recipient
+    return {
+        "name": r.name,
+        "company": r.company,
+        "street1": r.line1,
+        "street2": r.line2,
+        "city": r.city,
+        "state": r.state,
+        "postcode": r.postal_code,
+        "country": r.country,
+        "phone": r.phone,
+        "email": r.email,
+    }
 
 
 @dataclass(frozen=True)
@@ -407,21 +387,27 @@ def order_cancel_request(
     with the reason). So no order reads cancelled while its WMS goes on to ship it."""
     with transaction.atomic():
         order = order_get(merchant_id=merchant_id, order_id=order_id)
-        warehouse_order_id = fulfillment_current_warehouse_order_id(order_id=order.id)
-        if warehouse_order_id is not None:
-            warehouse_order = warehouse_order_get(warehouse_order_id=warehouse_order_id)
-            if warehouse_order.state not in (*BEFORE_WMS, WarehouseOrderState.CANCELLED):
-                if expected_version is not None and expected_version != order.version:
-                    raise OrderStateConflict(
-                        f"Order {order.number} changed since version {expected_version}; "
-                        f"it is now version {order.version}.",
-                        code="version_conflict",
-                        extra={"order_id": str(order.id), "state": order.state, "version": order.version},
-                    )
-                warehouse_order = warehouse_order_cancel(
-                    warehouse_order_id=warehouse_order_id, actor=actor, reason=reason or "cancelled by merchant"
+        at_wms = [
+            warehouse_order_id
+            for warehouse_order_id in fulfillment_warehouse_order_ids(order_id=order.id)
+            if warehouse_order_get(warehouse_order_id=warehouse_order_id).state
+            not in (*BEFORE_WMS, WarehouseOrderState.CANCELLED)
+        ]
+        if at_wms:  # every part of a split order, all or none (one refusing refuses the cancel)
+            if expected_version is not None and expected_version != order.version:
+                raise OrderStateConflict(
+                    f"Order {order.number} changed since version {expected_version}; "
+                    f"it is now version {order.version}.",
+                    code="version_conflict",
+                    extra={"order_id": str(order.id), "state": order.state, "version": order.version},
                 )
-                return CancelOutcome(order=order, requested=warehouse_order.state == "cancel_requested")
+            states = [
+                warehouse_order_cancel(
+                    warehouse_order_id=warehouse_order_id, actor=actor, reason=reason or "cancelled by merchant"
+                ).state
+                for warehouse_order_id in at_wms
+            ]
+            return CancelOutcome(order=order, requested="cancel_requested" in states)
         order = order_cancel(
             merchant_id=merchant_id, order_id=order_id, actor=actor, reason=reason, expected_version=expected_version
         )

@@ -194,6 +194,16 @@ def warehouse_snapshot_due(*, warehouse_code: str, older_than: datetime) -> bool
     return not ReconciliationReport.objects.filter(warehouse_code=warehouse_code, created_at__gte=older_than).exists()
 
 
+def warehouse_orders_reserved_at_intake(*, order_id: int) -> list[WarehouseOrder]:
+    """The warehouse orders intake made for an order and its plan has not taken over yet (drafts
+    holding their reservations), by warehouse code."""
+    return list(
+        WarehouseOrder.objects.filter(order_id=order_id, state=WarehouseOrderState.DRAFT).order_by(
+            "warehouse_code", "id"
+        )
+    )
+
+
 def warehouse_history_for_order(*, order_id: int) -> list[WarehouseOrderTransition]:
     """Every step of an order's warehouse orders, oldest first (for the order's timeline)."""
     return list(

@@ -6,6 +6,7 @@ from apps.warehouse.services.asns import asn_announce, asn_close, asn_create, as
 from apps.warehouse.services.orders import (
     warehouse_backorders_allocate,
     warehouse_order_cancel,
+    warehouse_order_confirm,
     warehouse_order_create,
     warehouse_order_hold,
     warehouse_order_release_hold,
@@ -50,6 +51,7 @@ __all__ = [
     "warehouse_apply_wms_order",
     "warehouse_backorders_allocate",
     "warehouse_order_cancel",
+    "warehouse_order_confirm",
     "warehouse_order_create",
     "warehouse_order_hold",
     "warehouse_order_release_hold",

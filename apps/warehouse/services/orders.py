@@ -56,15 +56,19 @@ def _clean_address(ship_to: dict) -> dict:
     return address
 
 
-def _allocate(warehouse_order: WarehouseOrder, *, actor: str, reason: str = "") -> dict[str, int]:
-    """Reserve every line's open units and move to allocated; return what is short ({} if none)."""
-    lines = list(warehouse_order.lines.all())
-    short = reserve_lines(
+def _reserve(warehouse_order: WarehouseOrder) -> dict[str, int]:
+    """Reserve every line's open units, all or nothing; return what is short ({} if none)."""
+    return reserve_lines(
         merchant_id=warehouse_order.merchant_id,
         warehouse_code=warehouse_order.warehouse_code,
-        lines=lines,
+        lines=list(warehouse_order.lines.all()),
         owner=f"warehouse order {warehouse_order.pk}",
     )
+
+
+def _allocate(warehouse_order: WarehouseOrder, *, actor: str, reason: str = "") -> dict[str, int]:
+    """Reserve every line's open units and move to allocated; return what is short ({} if none)."""
+    short = _reserve(warehouse_order)
     if not short:
         take_and_announce(warehouse_order, "allocate", actor=actor, reason=reason or "stock reserved")
     return short
@@ -81,12 +85,16 @@ def warehouse_order_create(
     ship_by: date | None = None,
     allow_backorder: bool = True,
     actor: str = ACTOR,
+    reserve_only: bool = False,
 ) -> WarehouseOrder:
     """Create a warehouse order and reserve its stock, or backorder it, in one transaction.
 
     With `allow_backorder=False` a shortage raises `OutOfStock` (extra: the units short per SKU)
     and nothing is written. Raises `InvalidWarehouseOrder` for bad lines, address or policy.
-    """
+
+    `reserve_only` is intake's: every line reserved in the caller's transaction (the order's), or
+    `OutOfStock`; the warehouse order stays a `draft` holding its reservations, and announces
+    nothing, until the order's plan confirms it (`warehouse_order_confirm`)."""
     cleaned = _clean_lines(lines)
     address = _clean_address(ship_to)
     if policy not in PartialFulfilment.values:
@@ -103,6 +111,15 @@ def warehouse_order_create(
         WarehouseOrderLine.objects.bulk_create(
             WarehouseOrderLine(warehouse_order=warehouse_order, sku=sku, ordered=qty) for sku, qty in cleaned
         )
+        if reserve_only:
+            short = _reserve(warehouse_order)
+            if short:
+                raise OutOfStock(
+                    f"Not enough stock at {warehouse_code} for {', '.join(sorted(short))}: "
+                    "another order has just taken it.",
+                    extra={"warehouse_code": warehouse_code, "short": short},
+                )
+            return warehouse_order
         short = _allocate(warehouse_order, actor=actor)
         if short:
             if not allow_backorder:
@@ -111,6 +128,19 @@ def warehouse_order_create(
                     extra={"warehouse_code": warehouse_code, "short": short},
                 )
             take_and_announce(warehouse_order, "backorder", actor=actor, reason="short: " + _describe_short(short))
+    return warehouse_order
+
+
+def warehouse_order_confirm(*, warehouse_order_id: int, actor: str = ACTOR) -> WarehouseOrder:
+    """The order's plan takes over a warehouse order intake reserved (`reserve_only`): draft →
+    allocated with the reservations it holds (its `allocated` news queues the submission to the
+    WMS). Any other state is returned as it is, so planning twice confirms once."""
+    with transaction.atomic():
+        warehouse_order = locked(warehouse_order_id)
+        if warehouse_order.state == S.DRAFT:
+            short = _allocate(warehouse_order, actor=actor, reason="stock reserved at intake")
+            if short:  # nothing holds back a draft's units, but a line may have been added by hand
+                take_and_announce(warehouse_order, "backorder", actor=actor, reason="short: " + _describe_short(short))
     return warehouse_order
 
 
