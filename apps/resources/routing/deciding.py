@@ -44,11 +44,30 @@ def decide(
     found = scan(d, cat.tables.get(_lane_key(lane, d.level)), lane, blocked=blocked, usage=usage)
     warehouse_exclusions: list[Exclusion] = []
     stocked = stocked_warehouses(cat, profile, stock, warehouse_exclusions, counters.warehouse_usage)
-    for w in stocked:
-        w_lane = (w.country, profile.destination_country)
-        table = cat.tables.get(_lane_key(w_lane, d.level))
-        delay = 1 if after_cutoff(w, now) else 0
-        found += scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
+    # A warehouse past today's cut-off (where it is) ships a day later, so it is offered only when
+    # no other warehouse holding the order ships it today; otherwise it is excluded, saying so.
+    today = [w for w in stocked if not after_cutoff(w, now)]
+    late = [w for w in stocked if after_cutoff(w, now)]
+    shipping_today: list[str] = []
+    for w in today:
+        segments = _scan_warehouse(d, cat, profile, w, blocked, usage, delay=0)
+        if any(len(segment.positions) for segment in segments):
+            shipping_today.append(w.code)
+        found += segments
+    for w in late:
+        if shipping_today:
+            reason = f"past its cut-off ({w.cutoff:%H:%M} {w.timezone}); {', '.join(shipping_today)} ships it today"
+            warehouse_exclusions.append(Exclusion("", "", reason, w.code))
+        else:
+            found += _scan_warehouse(d, cat, profile, w, blocked, usage, delay=1)
+    scanned = today + ([] if shipping_today else late)
+    offering = {segment.warehouse.code for segment in found if segment.warehouse and len(segment.positions)}
+    for w in scanned:
+        if w.code not in offering:
+            reason = (
+                f"no carrier from there takes the order (hands parcels to {', '.join(sorted(w.carriers)) or 'none'})"
+            )
+            warehouse_exclusions.append(Exclusion("", "", reason, w.code))
     found = [segment for segment in found if len(segment.positions)]
     build = Ranking(d, cat, found, strategy, prefs, counters)
 
@@ -74,7 +93,7 @@ def decide(
                 why = check(d, s, s.lanes[lane], blocked) or price(d, s, usage, None)
             out.append(Exclusion(spec.carrier_code, spec.service_code, why))
         out += warehouse_exclusions
-        for w in stocked:
+        for w in scanned:
             w_lane = (w.country, profile.destination_country)
             for s in cat.by_lane.get(_lane_key(w_lane, d.level), ()):
                 if s.carrier_code in w.carriers and (s.key, w.code) not in offered:
@@ -83,6 +102,12 @@ def decide(
         return out
 
     return RoutingResult(options=RankedOptions(build.count, build), strategy=strategy, explain=explain)
+
+
+def _scan_warehouse(d: Decision, cat: Catalogue, profile: ShipmentProfile, w: WarehouseSpec, blocked, usage, *, delay):
+    w_lane = (w.country, profile.destination_country)
+    table = cat.tables.get(_lane_key(w_lane, d.level))
+    return scan(d, table, w_lane, blocked=blocked, usage=usage, warehouse=w, delay=delay)
 
 
 def stocked_warehouses(

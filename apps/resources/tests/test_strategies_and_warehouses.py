@@ -181,6 +181,9 @@ def test_a_warehouse_route_is_offered_when_it_holds_the_stock_and_serves_the_des
         pytest.param({}, (WarehouseStock("hk-hub", "TS-1", 1),), "warehouse lacks stock of TS-1", id="short"),
         pytest.param({"ships_to": ["FR"]}, STOCK, "warehouse does not ship to DE", id="destination"),
         pytest.param({"daily_capacity": 2}, STOCK, "warehouse at daily capacity (2/2 today)", id="at-daily-capacity"),
+        pytest.param(
+            {"carriers": []}, STOCK, "no carrier from there takes the order (hands parcels to none)", id="no-carrier"
+        ),
     ],
 )
 def test_a_warehouse_not_offered_says_why(hk, warehouse, stock, reason):
