@@ -104,3 +104,69 @@ def test_non_staff_are_sent_to_the_admin_login(client, merchant_user):
     response = client.get(URL)
 
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def _stocked(merchant, code, stock, fee="1.00"):
+    from apps.warehouse.tests.stocked import stocked_warehouse
+
+    stocked_warehouse(merchant_id=merchant.pk, stock=stock, code=code, carrier_codes=("cheap-post",), handling_fee=fee)
+
+
+def _from_stock(merchant, skus, ship_from="any"):
+    return ORDER | {"merchant": str(merchant.pk), "ship_from": ship_from, "skus": skus}
+
+
+def test_from_stock_the_simulator_is_given_the_stock_and_picks_the_warehouse_intake_picks(
+    staff_client, services, merchant
+):
+    from apps.orders.tests.factories import item_draft, order_draft, parcel_draft
+    from apps.shipping.services import order_submit
+
+    _stocked(merchant, "sz-1", {"TS-1": 5}, fee="4.00")
+    _stocked(merchant, "sz-2", {"TS-1": 5}, fee="0.50")
+    _stocked(merchant, "sz-3", {"TS-1": 1}, fee="0.10")
+
+    text = staff_client.post(URL, _from_stock(merchant, "TS-1=2")).content.decode()
+
+    assert "one warehouse" in text[text.index('id="plan"') :]
+    assert "sz-2" in _row(text, 'id="part-1"') and "cheap-post" in _row(text, 'id="part-1"')
+    assert "<td>sz-2</td>" in text[text.index('id="options"') : text.index('id="exclusions"')]
+    exclusions = text[text.index('id="exclusions"') :]
+    assert "sz-3" in exclusions and "warehouse lacks stock of TS-1" in exclusions
+    draft = order_draft(parcels=(parcel_draft(items=(item_draft(sku="TS-1", quantity=2),)),))
+    order = order_submit(merchant_id=merchant.pk, draft=draft, actor="t", channel="api", warehouse="any")
+    assert (order.warehouse_code, order.carrier_code) == ("sz-2", "cheap-post")
+    assert not Order.objects.exclude(pk=order.pk).exists()  # the simulator recorded nothing
+
+
+def test_from_stock_no_warehouse_holds_whole_the_simulator_shows_the_split(staff_client, services, merchant):
+    _stocked(merchant, "sz-1", {"TS-1": 5})
+    _stocked(merchant, "sz-2", {"MUG": 5})
+
+    text = staff_client.post(URL, _from_stock(merchant, "TS-1=2, MUG=1")).content.decode()
+
+    assert "split into 2 packages" in text
+    assert "sz-1" in _row(text, 'id="part-1"') and "TS-1 x 2" in _row(text, 'id="part-1"')
+    assert "sz-2" in _row(text, 'id="part-2"') and "MUG x 1" in _row(text, 'id="part-2"')
+
+
+def test_from_stock_the_simulator_shows_the_refusal_intake_would_give(staff_client, services, merchant):
+    _stocked(merchant, "sz-1", {"TS-1": 1})
+
+    text = staff_client.post(URL, _from_stock(merchant, "TS-1=3", ship_from="sz-1")).content.decode()
+
+    assert "out_of_stock: Not enough stock at sz-1 for TS-1." in _row(text.replace("</p>", "</tr>"), 'id="refusal"')
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"ship_from": "any", "skus": "TS-1=1"}, "merchant", id="whose-stock"),
+        pytest.param({"ship_from": "any", "skus": "TS-1=x"}, "skus", id="bad-quantity"),
+    ],
+)
+def test_from_stock_the_simulator_needs_a_merchant_and_sku_lines(staff_client, services, changes, field):
+    response = staff_client.post(URL, ORDER | changes)
+
+    assert 'class="errorlist' in _row(response.content.decode(), f'id="field-{field}"')
+    assert 'id="options"' not in response.content.decode()
