@@ -38,6 +38,14 @@ def fulfillment_warehouse_order_ids(*, order_id: int) -> list[int]:
     )
 
 
+def fulfillment_leg_is_split_part(*, distribution_order_id: int) -> bool:
+    """Whether the delivery carries one part of an order split across warehouses (a new route for
+    the whole order cannot help it: fulfilment flags it for a person)."""
+    return FulfillmentLeg.objects.filter(
+        kind=FulfillmentLeg.Kind.DISTRIBUTION, leg_id=distribution_order_id, part__gt=0
+    ).exists()
+
+
 def fulfillment_leg_is_last_mile(*, distribution_order_id: int) -> bool:
     """Whether the delivery is the last mile of a line haul (a new route from the origin cannot help it)."""
     return FulfillmentLeg.objects.filter(

@@ -327,6 +327,10 @@ def _order_follows(leg: FulfillmentLeg, leg_state: str, *, carrier_code: str, re
         # The parcel waits at the destination hub: a new route from the origin cannot help it.
         take_transition(fulfillment, "fail", actor=ACTOR, reason=reason)
         _flag(order_id, f"last mile at {carrier_code} could not be booked ({reason}); the parcel waits at the hub")
+    elif leg_state == "booking_failed" and leg.part:
+        # One part of a split order, packed at its warehouse: a new route for the order cannot help it.
+        take_transition(fulfillment, "fail", actor=ACTOR, reason=reason)
+        _flag(order_id, f"part {leg.part} at {carrier_code} could not be booked ({reason}); it waits at the warehouse")
     elif leg_state == "booking_failed":
         # A failed booking is the shipping center's to decide on (re-route or flag); the plan waits.
         take_transition(fulfillment, "fail", actor=ACTOR, reason=reason)

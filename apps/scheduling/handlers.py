@@ -11,7 +11,7 @@ from apps.distribution.events import (
     DISTRIBUTION_ORDER_VOID_REQUESTED,
 )
 from apps.fulfillment.events import FULFILLMENT_LEG_PLANNED
-from apps.fulfillment.selectors import fulfillment_leg_is_last_mile
+from apps.fulfillment.selectors import fulfillment_leg_is_last_mile, fulfillment_leg_is_split_part
 from apps.orders.events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDERS_ARCHIVED
 from apps.scheduling.archiving import scheduling_archive_for_orders
 from apps.scheduling.events import WORK_RELEASED
@@ -56,15 +56,23 @@ def plan_released_work(event: outbox.Event) -> None:
 
 @outbox.on(DISTRIBUTION_ORDER_BOOKED)
 def free_slot_after_booking(event: outbox.Event) -> None:
-    lane_entry_finish(order_id=int(event.payload["order_id"]), succeeded=True)
+    # Only that delivery's work: the parts of a split order are booked side by side.
+    lane_entry_finish(
+        order_id=int(event.payload["order_id"]),
+        succeeded=True,
+        distribution_order_id=int(event.payload["distribution_order_id"]),
+    )
 
 
 @outbox.on(DISTRIBUTION_ORDER_BOOKING_FAILED)
 def reroute_after_failed_booking(event: outbox.Event) -> None:
     order_id, reason = int(event.payload["order_id"]), event.payload["reason"]
-    lane_entry_finish(order_id=order_id, succeeded=False, reason=reason)
-    if fulfillment_leg_is_last_mile(distribution_order_id=int(event.payload["distribution_order_id"])):
+    delivery_id = int(event.payload["distribution_order_id"])
+    lane_entry_finish(order_id=order_id, succeeded=False, reason=reason, distribution_order_id=delivery_id)
+    if fulfillment_leg_is_last_mile(distribution_order_id=delivery_id):
         return  # the parcel waits at the destination hub: fulfilment flags it for a person
+    if fulfillment_leg_is_split_part(distribution_order_id=delivery_id):
+        return  # one part of a split order: fulfilment flags it for a person
     # The slot is free before the request goes out, so the new entry never meets the old one.
     order_reroute_request(
         order_id=order_id,

@@ -129,11 +129,14 @@ class LaneEntry(ConcurrentTransitionMixin, models.Model):
     class Meta:
         verbose_name_plural = "lane entries"
         constraints = [
-            # An order is booked through at most one lane at a time; after a re-route it gets new work.
+            # A delivery is booked through at most one lane at a time, and an order's first booking
+            # (no delivery yet) once; after a re-route it gets new work. The parts of an order split
+            # across warehouses are deliveries of their own, booked side by side.
             models.UniqueConstraint(
-                fields=["order_id"],
+                fields=["order_id", "distribution_order_id"],
                 condition=Q(state__in=["queued", "released"], kind="book"),
-                name="one_active_entry_per_order",
+                nulls_distinct=False,
+                name="one_active_booking_per_delivery",
             ),
             # One queued poll (or snapshot) per lane is enough: it reads whatever is due when it runs.
             models.UniqueConstraint(
