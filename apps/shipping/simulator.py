@@ -8,6 +8,7 @@ refusals are the ones intake would give. Nothing is recorded. Mounted at /admin/
 by `logistics.urls` through `admin.site.admin_view`.
 """
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ CONTENTS = {
     "prohibited": ("Fireworks", "360410"),
 }
 GENERAL_GOODS = ("General goods", "610910")
+QUANTITY = re.compile(r"[0-9]{1,6}")
 
 
 class SimulatorForm(forms.Form):
@@ -93,8 +95,8 @@ class SimulatorForm(forms.Form):
             if not raw.strip():
                 continue
             sku, _, quantity = raw.partition("=")
-            sku = sku.strip()
-            if not sku or len(sku) > 64 or not quantity.strip().isdigit() or not 1 <= int(quantity) <= 100_000:
+            sku, quantity = sku.strip(), quantity.strip()
+            if not sku or len(sku) > 64 or not QUANTITY.fullmatch(quantity) or not 1 <= int(quantity) <= 100_000:
                 problems.append(f"{raw.strip()[:70]!r}: write SKU=quantity (1 to 100000).")
             else:
                 lines.append((sku, int(quantity)))

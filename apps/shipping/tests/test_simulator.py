@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from apps.common.models import OutboxEvent
 from apps.merchants.tests.factories import UserFactory
@@ -170,3 +172,25 @@ def test_from_stock_the_simulator_needs_a_merchant_and_sku_lines(staff_client, s
 
     assert 'class="errorlist' in _row(response.content.decode(), f'id="field-{field}"')
     assert 'id="options"' not in response.content.decode()
+
+
+_TEXT = st.one_of(
+    st.just(""),
+    st.text(st.characters(codec="utf-8"), max_size=12),
+    st.text(st.characters(categories=["Cc"]), min_size=1, max_size=4),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["TS-1=2", "TS-1=0", "TS-1=²", "=3", "TS-1=١٢٣", "TS-1=2,MUG=1", "x" * 70 + "=1", "any", "sz-1"]),
+)
+SIMULATOR_FIELDS = sorted(set(ORDER) | {"ship_from", "skus", "contents"})
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(changes=st.dictionaries(st.sampled_from(SIMULATOR_FIELDS), _TEXT, min_size=1, max_size=4))
+def test_the_simulator_never_crashes(staff_client, services, merchant, changes):
+    _stocked(merchant, "sz-1", {"TS-1": 5})
+
+    response = staff_client.post(URL, ORDER | {"merchant": str(merchant.pk), "ship_from": "any"} | changes)
+
+    assert response.status_code == 200
