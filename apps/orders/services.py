@@ -78,8 +78,16 @@ def _execute_atomically(sql: str, params: list) -> None:
 
 
 def _from_warehouse(order: Order) -> dict:
-    # The resource center counts a warehouse's orders per day (its daily capacity) from this.
-    return {"warehouse_code": order.warehouse_code} if order.warehouse_code else {}
+    # The resource center counts a warehouse's orders per day (its daily capacity) from this, and
+    # for an order split across warehouses, each further part's warehouse and service too.
+    if not order.warehouse_code:
+        return {}
+    parts = (order.route_explanation or {}).get("parts") or []
+    further = [
+        {"warehouse_code": p["warehouse"], "carrier_code": p["carrier"], "service_code": p["service"]}
+        for p in parts[1:]
+    ]
+    return {"warehouse_code": order.warehouse_code, **({"further_parts": further} if further else {})}
 
 
 def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, actor: str, channel: str) -> Order:

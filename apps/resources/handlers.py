@@ -27,6 +27,9 @@ def count_accepted_order(event: outbox.Event) -> None:
     service_usage_count(carrier_code=carrier_code, service_code=service_code, at=event.created_at)
     if event.payload.get("warehouse_code"):
         warehouse_usage_count(warehouse_code=event.payload["warehouse_code"], at=event.created_at)
+    for part in event.payload.get("further_parts", ()):  # an order split across warehouses
+        service_usage_count(carrier_code=part["carrier_code"], service_code=part["service_code"], at=event.created_at)
+        warehouse_usage_count(warehouse_code=part["warehouse_code"], at=event.created_at)
     delivery_promise_record(
         order_id=int(event.payload["order_id"]),
         carrier_code=carrier_code,

@@ -14,6 +14,7 @@ from apps.fulfillment.models import FulfillmentLeg
 from apps.orders.models import Order
 from apps.orders.services import order_cancel
 from apps.orders.tests.factories import item_draft, order_draft, parcel_draft
+from apps.resources.models import WarehouseDailyUsage
 from apps.shipping.services import ANY_WAREHOUSE, order_submit
 from apps.warehouse.exceptions import OutOfStock
 from apps.warehouse.models import Stock, WarehouseOrder
@@ -79,6 +80,8 @@ def test_stock_over_two_warehouses_splits_the_order_into_two_warehouse_orders_re
     assert set(states.values()) <= {"allocated", "submitted"}  # each queued on its own warehouse's lane
     assert WarehouseOrder.objects.filter(order_id=order.id).count() == 2
     assert _reserved(merchant) == {("sz-1", "TS-1"): 2, ("sz-2", "MUG"): 1}
+    # Each warehouse counts the order against its daily capacity.
+    assert dict(WarehouseDailyUsage.objects.values_list("warehouse_code", "orders")) == {"sz-1": 1, "sz-2": 1}
 
 
 def test_over_three_warehouses_the_plan_with_fewest_packages_wins(merchant, cn_de_service):
