@@ -33,6 +33,10 @@ FONT_FILES = {
 }
 FONT_CHAIN = tuple(FONT_FILES)
 BOLD_STROKE = 0.035  # of the font size: the stroke that makes the regular outline read as bold
+# The CJK fonts' default instance (all reportlab can draw of a variable font) is their thinnest
+# (wght 100): a stroke of this much of the font size brings it to about the regular weight.
+# Cutting static instances with fontTools takes minutes per font, too long for a first use.
+THIN_STROKE = {"NotoSansSC": 0.045, "NotoSansTC": 0.045, "NotoSansJP": 0.045, "NotoSansKR": 0.045}
 _lock = threading.Lock()
 # Streams stay binary (deflated, not also ASCII85-armoured): a quarter smaller, and read back
 # four times faster when a batch merges hundreds of documents (apps.batches.printing).
@@ -49,6 +53,13 @@ def _fonts() -> dict[str, frozenset[int]]:
             pdfmetrics.registerFont(font)
             covered[name] = frozenset(font.face.charToGlyph)
         return covered
+
+
+def new_canvas(buffer, *, pagesize: tuple[float, float]) -> Canvas:
+    """A canvas whose initial font is ours: reportlab otherwise declares Helvetica in every page's
+    resources, a font that is not embedded, even when no text uses it."""
+    _fonts()
+    return Canvas(buffer, pagesize=pagesize, initialFontName=FONT_CHAIN[0], initialFontSize=8)
 
 
 def font_for(char: str) -> str:
@@ -86,13 +97,20 @@ def draw_text(
     elif align == "centre":
         x -= text_width(text, size) / 2
     line = pdf.beginText(x, y)
-    if bold:
-        line.setTextRenderMode(2)
-        pdf.setLineWidth(size * BOLD_STROKE)
+    stroke = None
     for font, piece in runs(text):
+        wanted = THIN_STROKE.get(font, 0) + (BOLD_STROKE if bold else 0)
+        if wanted != stroke:
+            # Fill and stroke (2 Tr) thickens the outline by the line width; fill alone (0 Tr) draws
+            # it as it is. Written as operators: they outlive the text object, so the line is drawn
+            # inside its own graphics state (q ... Q) and leaves nothing behind.
+            line._code.append(f"2 Tr {size * wanted:.3f} w" if wanted else "0 Tr")
+            stroke = wanted
         line.setFont(font, size)
         line.textOut(piece)
+    pdf.saveState()
     pdf.drawText(line)
+    pdf.restoreState()
 
 
 def fitted(text: str, size: float, width: float) -> str:

@@ -23,7 +23,7 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen import canvas
 
-from apps.common.pdf_text import draw_text, fitted
+from apps.common.pdf_text import draw_text, fitted, new_canvas
 from apps.distribution.shipments import Shipment, ShipmentParcel
 
 LABEL_SIZE = (4 * inch, 6 * inch)
@@ -200,7 +200,7 @@ def _fit(size: tuple[float, float], cell: tuple[float, float, float, float]) -> 
 
 def render_shipping_documents(doc: ShipmentDocument) -> bytes:
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE)
+    pdf = new_canvas(buffer, pagesize=LABEL_SIZE)
     pdf.setTitle(f"Shipping documents {doc.tracking_number}")
     for size, draw in _pages(doc):
         pdf.setPageSize(size)
@@ -218,7 +218,7 @@ def render_sheets(
     and how many documents it holds."""
     page_size, cells = PAPERS[paper]
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=page_size)
+    pdf = new_canvas(buffer, pagesize=page_size)
     pdf.setTitle(title)
     used = count = 0
     for doc, packing_slip in deliveries:

@@ -75,7 +75,8 @@ def render_label(
     weight_g: int,
 ) -> bytes:
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE)
+    _covered()  # registered before the canvas starts in our font, not in Helvetica (not embedded)
+    pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE, initialFontName="SandboxNotoSans", initialFontSize=8)
     width, height = LABEL_SIZE
     _text(pdf, 0.2 * inch, height - 0.4 * inch, f"{carrier_code.upper()}  {service.upper()}", 14)
     y = height - 0.65 * inch
