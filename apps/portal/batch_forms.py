@@ -11,6 +11,7 @@ from apps.batches.services import BATCH_MAX_ORDERS
 from apps.resources.selectors import service_choices
 
 ORDER_ID_MAX_DIGITS = 19  # a bigint
+ORDER_ID_MAX = 2**63 - 1
 ORDER_IDS_MAX_LENGTH = BATCH_MAX_ORDERS * (ORDER_ID_MAX_DIGITS + 1)
 
 
@@ -19,6 +20,8 @@ def parse_order_ids(values: list[str]) -> list[int] | None:
     ids = []
     for value in values:
         if not (value.isascii() and value.isdigit() and 0 < len(value) <= ORDER_ID_MAX_DIGITS):
+            return None
+        if int(value) > ORDER_ID_MAX:
             return None
         ids.append(int(value))
     return ids
@@ -46,7 +49,10 @@ class BatchForm(forms.Form):
         ]
 
     def clean_order_ids(self) -> list[int]:
-        ids = list(dict.fromkeys(int(v) for v in self.cleaned_data["order_ids"].split(",")))
+        ids = parse_order_ids(self.cleaned_data["order_ids"].split(","))
+        if ids is None:
+            raise forms.ValidationError(_("The selection was damaged: select again."))
+        ids = list(dict.fromkeys(ids))
         if len(ids) > BATCH_MAX_ORDERS:
             raise forms.ValidationError(_("A batch holds at most %(max)d orders.") % {"max": BATCH_MAX_ORDERS})
         return ids
