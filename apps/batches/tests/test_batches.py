@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from apps.batches.exceptions import BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
 from apps.batches.printing import batch_pdf
 from apps.batches.selectors import label_batch_progress
@@ -194,3 +195,21 @@ def test_another_merchants_orders_are_skipped_and_their_batches_are_404(merchant
     assert _actions(mine) == {theirs.id: "skip"}
     assert client.get(f"/batches/{batch.pk}/").status_code == 404
     assert client.get(f"/batches/{batch.pk}/labels.pdf").status_code == 404
+
+
+def test_a_batch_holds_at_least_one_and_at_most_500_orders(merchant, merchant_user):
+    for order_ids, message in (([], "Select at least one order."), (list(range(1, 502)), "at most 500 orders")):
+        with pytest.raises(BatchRefused) as refused:
+            label_batch_create(
+                merchant_id=merchant.pk,
+                user=merchant_user,
+                order_ids=order_ids,
+                chosen_route=None,
+                idempotency_key=uuid.uuid4(),
+            )
+        assert message in refused.value.message
+    assert not LabelBatch.objects.exists()
+    client = Client()
+    client.force_login(merchant_user)
+    nothing = client.get("/batches/new/")
+    assert nothing.status_code == 400 and "Select at least one order" in nothing.content.decode()
