@@ -9,7 +9,6 @@ import pytest
 
 from apps.distribution.documents import ShipmentDocument, render_sheets, render_shipping_documents
 from apps.distribution.shipments import Shipment, ShipmentItem, ShipmentParcel
-from apps.sandbox.labels import render_label
 
 # (name, street, city) in each script, as a merchant in China ships them.
 PEOPLE = {
@@ -92,23 +91,3 @@ def test_a_batchs_sheets_and_packing_slips_read_back_every_script(paper):
     assert text.count("PACKING SLIP") == len(PEOPLE)
     for name, street, city in PEOPLE.values():
         assert text.count(name) >= 3 and street in text and city in text
-
-
-@pytest.mark.parametrize("script", PEOPLE)
-def test_the_sandbox_carriers_label_reads_back_the_names_as_written(script):
-    name, street, city = PEOPLE[script]
-
-    pdf = render_label(
-        carrier_code="euro-post",
-        service="standard",
-        tracking_number="SBEUR0000000001",
-        reference="39KM28FR6W00A",
-        sender=SENDER,
-        recipient={"name": name, "line1": street, "city": city, "postal_code": "10115", "country": "DE"},
-        weight_g=500,
-    )
-
-    (label,) = _lines(pdf)
-    for written in (name, street, f"10115 {city}", "深圳小店"):
-        assert written in label
-    assert not any(font.startswith("NOT EMBEDDED") for font in _embedded_fonts(pdf))
