@@ -36,7 +36,7 @@ BOLD_STROKE = 0.035  # of the font size: the stroke that makes the regular outli
 # The CJK fonts' default instance (all reportlab can draw of a variable font) is their thinnest
 # (wght 100): a stroke of this much of the font size brings it to about the regular weight.
 # Cutting static instances with fontTools takes minutes per font, too long for a first use.
-THIN_STROKE = {"NotoSansSC": 0.045, "NotoSansTC": 0.045, "NotoSansJP": 0.045, "NotoSansKR": 0.045}
+THIN_STROKE = {"NotoSansSC": 0.035, "NotoSansTC": 0.035, "NotoSansJP": 0.035, "NotoSansKR": 0.035}
 _lock = threading.Lock()
 # Streams stay binary (deflated, not also ASCII85-armoured): a quarter smaller, and read back
 # four times faster when a batch merges hundreds of documents (apps.batches.printing).
