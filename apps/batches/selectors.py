@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from apps.batches.exceptions import BatchNotFound
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
@@ -14,7 +14,13 @@ NO_LABEL_COMING = frozenset({"exception", "cancelled", "returned", "delivered"})
 
 
 def label_batch_list(*, merchant_id: int, limit: int = 50) -> QuerySet[LabelBatch]:
-    return LabelBatch.objects.filter(merchant_id=merchant_id).order_by("-id").select_related("created_by")[:limit]
+    """The merchant's latest batches with how many orders each holds (`order_count`)."""
+    return (
+        LabelBatch.objects.filter(merchant_id=merchant_id)
+        .order_by("-id")
+        .select_related("created_by")
+        .annotate(order_count=Count("orders"))[:limit]
+    )
 
 
 def label_batch_get(*, merchant_id: int, batch_id: int) -> LabelBatch:

@@ -213,3 +213,15 @@ def test_a_batch_holds_at_least_one_and_at_most_500_orders(merchant, merchant_us
     client.force_login(merchant_user)
     nothing = client.get("/batches/new/")
     assert nothing.status_code == 400 and "Select at least one order" in nothing.content.decode()
+
+
+def test_the_batch_list_shows_the_merchants_batches_with_their_size(merchant, merchant_user):
+    batch, _ = label_batch_create(
+        merchant_id=merchant.pk, user=merchant_user, order_ids=[1, 2], chosen_route=None, idempotency_key=uuid.uuid4()
+    )
+    client = Client()
+    client.force_login(merchant_user)
+
+    page = client.get("/batches/").content.decode()
+
+    assert f"/batches/{batch.pk}/" in page and "<td>2</td>" in page and "platform's choice" in page
