@@ -38,6 +38,11 @@ DELIVERY_HEADER = "outbox_delivery"
 # (apps.common.tasks): the request id and the order the event is about.
 REQUEST_ID_HEADER = "request_id"
 ORDER_ID_HEADER = "order_id"
+# A producer marks an event `payload[BULK] = True` when one request brought many like it (a bulk
+# upload). Its subscribers on a queue with a bulk twin (`OUTBOX_BULK_QUEUES`) run from the twin,
+# which the same workers consume in turn with the queue itself: a 5,000-order upload's news then
+# waits beside another merchant's single order instead of ahead of it.
+BULK = "bulk"
 
 
 @dataclass(frozen=True)
@@ -267,10 +272,13 @@ def _publish(event: Event, sub: Subscription) -> None:
         REQUEST_ID_HEADER: event.request_id,
         ORDER_ID_HEADER: event.order_id,
     }
+    queue = sub.queue
+    if event.payload.get(BULK):
+        queue = settings.OUTBOX_BULK_QUEUES.get(queue, queue)
     if sub.task is not None:
-        sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=sub.queue, headers=headers)
+        sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=queue, headers=headers)
     else:
-        run_handler.apply_async(args=(event.id, sub.name), queue=sub.queue, headers=headers)
+        run_handler.apply_async(args=(event.id, sub.name), queue=queue, headers=headers)
 
 
 def _redeliver_after(publish_count: int) -> timedelta:
