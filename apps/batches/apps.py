@@ -11,8 +11,8 @@ class BatchesConfig(AppConfig):
     (who, when, reprint or first print); reprints are free.
 
     Public API: `services.label_batch_create`, `services.print_record`;
-    `selectors.label_batch_get/_list`, `selectors.label_batch_progress`, `selectors.print_log`;
-    `printing.batch_pdf`.
+    `selectors.label_batch_get/_list`, `selectors.label_batch_progress`, `selectors.label_batch_preview`,
+    `selectors.print_log`; `printing.batch_pdf`; `rules.decide` (what a batch does with an order).
     """
 
     name = "apps.batches"

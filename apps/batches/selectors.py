@@ -6,6 +6,7 @@ from django.db.models import Count, QuerySet
 
 from apps.batches.exceptions import BatchNotFound
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
+from apps.batches.rules import decide
 from apps.distribution.selectors import labelled_order_ids
 from apps.orders.selectors import order_list
 
@@ -112,3 +113,20 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
 def print_log(*, batch: LabelBatch) -> QuerySet[LabelPrint]:
     """Every print of the batch, newest first, with who printed it."""
     return batch.prints.order_by("-printed_at", "-id").select_related("printed_by")
+
+
+def label_batch_preview(*, merchant_id: int, order_ids: list[int]) -> dict[str, int]:
+    """How many of `order_ids` a batch would buy, reprint and skip (with the platform's choice),
+    shown before the merchant presses *Buy*. Two queries."""
+    orders = {
+        o.id: o
+        for o in order_list(merchant_id=merchant_id)
+        .filter(id__in=order_ids)
+        .only("id", "state", "carrier_code", "service_code")
+    }
+    labelled = labelled_order_ids(order_ids=list(orders))
+    counts = dict.fromkeys(BatchOrder.Action.values, 0)
+    for order_id in order_ids:
+        action, _, _ = decide(orders.get(order_id), labelled=order_id in labelled, chosen_route=None)
+        counts[action] += 1
+    return counts

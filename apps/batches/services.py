@@ -24,29 +24,13 @@ from django.db import IntegrityError, transaction
 
 from apps.batches.exceptions import BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
+from apps.batches.rules import WAITING_STATES, A, decide
 from apps.common.exceptions import DomainError
 from apps.distribution.selectors import labelled_order_ids
 from apps.orders.selectors import order_list
 from apps.shipping.services import order_reroute_by_operations
 
 BATCH_MAX_ORDERS = 500
-WAITING_STATES = frozenset({"accepted", "scheduled", "in_fulfillment"})
-A = BatchOrder.Action
-
-
-def _decide(order, *, labelled: bool, chosen_route: tuple[str, str] | None) -> tuple[str, str, bool]:
-    """(action, note, re-route first) for one order of a new batch."""
-    if order is None:
-        return A.SKIP, "No such order.", False
-    current = (order.carrier_code, order.service_code)
-    if labelled:
-        note = f"Labelled already with {current[0]}/{current[1]}." if chosen_route and chosen_route != current else ""
-        return A.REPRINT, note, False
-    if order.state in WAITING_STATES:
-        return A.BUY, "", bool(chosen_route) and chosen_route != current
-    if order.state == "exception":
-        return A.BUY, "Booking again.", True
-    return A.SKIP, f"The order is {order.get_state_display().lower()}.", False
 
 
 def label_batch_create(
@@ -84,7 +68,7 @@ def label_batch_create(
             labelled = labelled_order_ids(order_ids=list(orders))
             rows, reroute = [], []
             for position, order_id in enumerate(order_ids):
-                action, note, moves = _decide(
+                action, note, moves = decide(
                     orders.get(order_id), labelled=order_id in labelled, chosen_route=chosen_route
                 )
                 rows.append(BatchOrder(batch=batch, order_id=order_id, position=position, action=action, note=note))

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_GET
 
 from apps.batches.exceptions import BatchNotFound, BatchRefused
 from apps.batches.printing import batch_pdf
-from apps.batches.selectors import label_batch_get, label_batch_list, label_batch_progress, print_log
+from apps.batches.selectors import (
+    label_batch_get,
+    label_batch_list,
+    label_batch_preview,
+    label_batch_progress,
+    print_log,
+)
 from apps.batches.services import BATCH_MAX_ORDERS, label_batch_create, print_record
 from apps.orders.filters import merchant_order_filter
 from apps.portal.batch_forms import BatchForm, PrintForm, parse_order_ids
@@ -69,7 +75,8 @@ def batch_new_view(request):
             status=400,
         )
     form = BatchForm(initial={"order_ids": ",".join(map(str, ids))})
-    return render(request, "portal/batch_new.html", {"form": form, "count": len(ids)})
+    preview = label_batch_preview(merchant_id=request.merchant.pk, order_ids=ids)
+    return render(request, "portal/batch_new.html", {"form": form, "count": len(ids), "preview": preview})
 
 
 def _batch_or_404(request, batch_id: int):

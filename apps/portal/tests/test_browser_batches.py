@@ -24,6 +24,7 @@ def test_a_merchant_buys_a_batch_of_labels_and_prints_them_four_to_an_a4_page(pa
         page.check(f"input[name='order'][value='{order.id}']")
     page.click("#batch-buy")
     expect(page.locator("#batch-count")).to_have_text("2 orders selected.")
+    expect(page.locator("#batch-preview")).to_contain_text("2 labelled already: reprinted free")
     page.select_option("#id_service", "")  # let the platform choose
     page.click("#batch-confirm")
 
