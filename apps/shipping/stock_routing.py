@@ -128,11 +128,10 @@ def stock_plan(
     held: dict[str, dict[str, int]] = {}
     for row in stock:
         held.setdefault(row.warehouse_code, {})[row.sku] = row.quantity
-    if any(all(units.get(sku, 0) >= qty for sku, qty in wanted.items()) for units in held.values()):
-        # One warehouse holds it all but offers no route: a split would not help that order.
-        _refuse_route(quote, chosen_route, single=True)
+    # A warehouse holding it all but offering no route (not shipping there, at capacity, no
+    # carrier) leaves the split to the others; with none, the refusal is about routes, not stock.
+    covered = any(all(units.get(sku, 0) >= qty for sku, qty in wanted.items()) for units in held.values())
     best: tuple | None = None
-    covered = False
     tried = 0
     codes = sorted(held)
     for size in range(2, min(len(codes), MAX_SPLIT_WAREHOUSES) + 1):
@@ -159,7 +158,7 @@ def stock_plan(
         skus = ", ".join(sorted(detail["short"]))
         where = f"at {warehouse}" if warehouse != ANY_WAREHOUSE else "in your warehouses"
         raise OutOfStock(f"Not enough stock {where} for {skus}.", extra=detail)
-    _refuse_route(quote, chosen_route, single=False)
+    _refuse_route(quote, chosen_route)
     raise AssertionError("unreachable")
 
 
@@ -170,7 +169,7 @@ def _best_from_stock(quote: RoutingResult, chosen_route: tuple[str, str] | None)
     return next(from_stock, None)
 
 
-def _refuse_route(quote: RoutingResult, chosen_route: tuple[str, str] | None, *, single: bool) -> None:
+def _refuse_route(quote: RoutingResult, chosen_route: tuple[str, str] | None) -> None:
     if chosen_route and any(o.warehouse_code for o in quote.options):
         message = f"{chosen_route[0]}/{chosen_route[1]} does not ship this order from stock."
         raise RouteNotEligible(
@@ -182,9 +181,8 @@ def _refuse_route(quote: RoutingResult, chosen_route: tuple[str, str] | None, *,
                 "fields": {"carrier_service": [message]},
             },
         )
-    what = "a warehouse holding its stock" if single else "the warehouses holding its stock, even split"
     raise NoRouteAvailable(
-        f"No carrier service ships this order from {what}.",
+        "No carrier service ships this order from a warehouse holding its stock, whole or split.",
         extra={
             "exclusions": [
                 {

@@ -124,6 +124,19 @@ def test_a_line_no_warehouse_holds_whole_is_spread_over_two(merchant, cn_de_serv
     assert _parts(order) == [("sz-1", [("TS-1", 3)]), ("sz-2", [("TS-1", 1)])]
 
 
+def test_a_warehouse_holding_it_all_but_not_shipping_there_leaves_the_order_to_a_split(merchant, cn_de_service):
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5, "MUG": 5}, code="sz-0", carrier_codes=())
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5}, code="sz-1")
+    stocked_warehouse(merchant_id=merchant.pk, stock={"MUG": 5}, code="sz-2")
+
+    order = _submit(merchant, ("TS-1", 1), ("MUG", 1))
+
+    assert _parts(order) == [("sz-1", [("TS-1", 1)]), ("sz-2", [("MUG", 1)])]
+    assert {"warehouse": "sz-0", "reason": "no carrier from there takes the order (hands parcels to none)"} in (
+        order.route_explanation["warehouses_excluded"]
+    )
+
+
 def test_too_little_in_all_warehouses_together_is_refused_naming_what_is_short(merchant, cn_de_service):
     stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 1}, code="sz-1")
     stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 1, "MUG": 1}, code="sz-2")
