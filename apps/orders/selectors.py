@@ -43,6 +43,15 @@ def order_get(*, merchant_id: int, order_id: str | int) -> Order | ArchivedOrder
     return order
 
 
+def order_ids_by_reference(*, merchant_id: int, references: list[str]) -> dict[str, int]:
+    """The merchant's live orders with these references: reference -> order id."""
+    found: dict[str, int] = {}
+    for start in range(0, len(references), 1000):
+        batch = [r for r in references[start : start + 1000] if r]
+        found.update(Order.objects.filter(merchant_id=merchant_id, reference__in=batch).values_list("reference", "id"))
+    return found
+
+
 def order_get_for_fulfillment(*, order_id: int) -> Order:
     """An order by id for the centers that fulfil it, whichever merchant it belongs to."""
     order = _with_contents(Order.objects.filter(pk=order_id)).first()

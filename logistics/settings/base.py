@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.shipping",
     "apps.webhooks",
+    "apps.imports",
     "apps.erp_api",
     "apps.portal",
     "apps.backoffice",
@@ -212,6 +213,8 @@ CELERY_TASK_ROUTES = {
     "apps.scheduling.tasks.run_lane_work": {"queue": "carriers"},
     # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
     "apps.webhooks.tasks.*": {"queue": "webhooks"},
+    # A spreadsheet import runs for up to a minute: its own queue, so it never holds up events.
+    "apps.imports.tasks.*": {"queue": "imports"},
 }
 # How often warehouses with orders at their WMS or ASNs arriving are polled (webhooks may be lost).
 WMS_POLL_SECONDS = env.int("WMS_POLL_SECONDS", default=30)

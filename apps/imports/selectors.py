@@ -1,0 +1,96 @@
+"""Reads of imports: the merchant's jobs, a job's progress, its errors and its error file."""
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from apps.common.text import spreadsheet_cell
+from apps.imports.exceptions import ImportNotFound
+from apps.imports.models import ImportJob, ImportProfile, ImportRowError, ImportState
+from apps.imports.reading import read_table
+
+logger = logging.getLogger(__name__)
+
+
+def progress_key(job_id: int) -> str:
+    return f"imports:progress:{job_id}"
+
+
+def import_job_list(*, merchant_id: int) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(merchant_id=merchant_id).defer("content").order_by("-id")
+
+
+def import_job_get(*, merchant_id: int, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(merchant_id=merchant_id, pk=job_id).defer("content").first()
+    if job is None:
+        raise ImportNotFound(_("This import does not exist."))
+    return job
+
+
+def import_profile_get(*, merchant_id: int) -> ImportProfile | None:
+    return ImportProfile.objects.filter(merchant_id=merchant_id).first()
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: str
+    done: int
+    total: int
+    finished: bool
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.finished else (self.done * 100 // self.total if self.total else 0)
+
+
+def import_progress(*, job: ImportJob) -> Progress:
+    """How far a job has got: while it runs, from the worker's notes in the cache (they are seen
+    even while an all-or-nothing import's transaction is open), else from the row."""
+    finished = job.state in (ImportState.DONE, ImportState.FAILED)
+    done, total = job.orders_done, job.orders_valid
+    if job.state == ImportState.RUNNING:
+        try:
+            done, total = cache.get(progress_key(job.pk)) or (done, total)
+        except Exception:  # the cache is down: the row's last note (or 0 in one transaction)
+            logger.warning("import %s: progress not read", job.pk, exc_info=True)
+    elif job.state == ImportState.QUEUED:
+        done = 0
+    return Progress(state=job.state, done=done, total=total, finished=finished)
+
+
+def import_row_errors(*, job_id: int, limit: int | None = None) -> list[ImportRowError]:
+    errors = ImportRowError.objects.filter(job_id=job_id).order_by("row", "id")
+    return list(errors[:limit] if limit else errors)
+
+
+def import_error_file(*, merchant_id: int, job_id: int) -> Iterator[str]:
+    """The rows not imported as CSV for a spreadsheet (byte-order mark, formulas neutralised):
+    the row's number, its errors, then its cells as the file had them, so it can be fixed and
+    uploaded again."""
+    job = ImportJob.objects.filter(merchant_id=merchant_id, pk=job_id).first()
+    if job is None:
+        raise ImportNotFound(_("This import does not exist."))
+    by_row: dict[int, list[str]] = {}
+    for error in import_row_errors(job_id=job.pk):
+        where = f"{error.column}: " if error.column else ""
+        by_row.setdefault(error.row, []).append(where + error.message)
+    table = read_table(bytes(job.content), file_name=job.file_name)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([spreadsheet_cell(c) for c in cells])
+        return buffer.getvalue()
+
+    yield "\ufeff" + line([_("Row"), _("Errors"), *table.headings])
+    for number, cells in table.rows:
+        if number in by_row:
+            yield line([number, " | ".join(by_row[number]), *cells])
