@@ -5,9 +5,11 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.text import spreadsheet_cell
@@ -16,6 +18,9 @@ from apps.imports.models import ImportJob, ImportProfile, ImportRowError, Import
 from apps.imports.reading import read_table
 
 logger = logging.getLogger(__name__)
+
+
+STALE_RUN = timedelta(minutes=15)  # a run not finished by then was lost with its worker
 
 
 def progress_key(job_id: int) -> str:
@@ -31,6 +36,17 @@ def import_job_get(*, merchant_id: int, job_id: int) -> ImportJob:
     if job is None:
         raise ImportNotFound(_("This import does not exist."))
     return job
+
+
+def import_jobs_waiting() -> list[int]:
+    """Imports queued over a minute ago and not started, or running for longer than a run can."""
+    now = timezone.now()
+    return list(
+        ImportJob.objects.filter(
+            Q(state=ImportState.QUEUED, checked_at__lt=now - timedelta(minutes=1))
+            | Q(state=ImportState.RUNNING, started_at__lt=now - STALE_RUN)
+        ).values_list("pk", flat=True)[:100]
+    )
 
 
 def import_profile_get(*, merchant_id: int) -> ImportProfile | None:

@@ -8,7 +8,6 @@ and its reference (`ImportedOrder`): the same file again makes nothing new."""
 
 import hashlib
 import logging
-from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -21,7 +20,7 @@ from apps.imports.headings import FIELDS, REQUIRED, guess_mapping
 from apps.imports.models import ImportedOrder, ImportJob, ImportProfile, ImportRowError, ImportState
 from apps.imports.reading import Table, read_table
 from apps.imports.rows import DEFAULTS, PlannedOrder, Problem, plan_orders, problems_from_paths
-from apps.imports.selectors import progress_key
+from apps.imports.selectors import STALE_RUN, progress_key
 from apps.orders.selectors import order_ids_by_reference
 from apps.shipping.exceptions import InvalidOrder
 from apps.shipping.services import order_rates, order_submit
@@ -30,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "import"
 PROGRESS_EVERY = 25  # orders between progress notes
-STALE_RUN = timedelta(minutes=15)  # a run not finished by then was lost with its worker
 
 
 def import_upload(*, merchant_id: int, actor: str, file_name: str, data: bytes) -> ImportJob:

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from apps.common.exceptions import INFRASTRUCTURE_ERRORS
+from apps.imports.selectors import import_jobs_waiting
 from apps.imports.services import import_run
 
 
@@ -9,3 +10,13 @@ def run_import(job_id: int) -> int | None:
     """Make the orders of a queued import (idempotent: a second delivery finds it running or done)."""
     job = import_run(job_id=job_id)
     return job.orders_created if job else None
+
+
+@shared_task
+def resume_imports() -> int:
+    """Beat: queue again the imports whose nudge was lost (queued for a while) or whose worker
+    was (running far too long); `import_run` makes only what is not made yet."""
+    waiting = import_jobs_waiting()
+    for job_id in waiting:
+        run_import.delay(job_id)
+    return len(waiting)

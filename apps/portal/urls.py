@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import imports_views, keys_views, stock_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -24,6 +24,12 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("imports/", imports_views.import_list_view, name="import-list"),
+    path("imports/<int:job_id>/", imports_views.import_detail_view, name="import-detail"),
+    path("imports/<int:job_id>/check/", imports_views.import_check_view, name="import-check"),
+    path("imports/<int:job_id>/start/", imports_views.import_start_view, name="import-start"),
+    path("imports/<int:job_id>/progress.json", imports_views.import_progress_view, name="import-progress"),
+    path("imports/<int:job_id>/errors.csv", imports_views.import_errors_view, name="import-errors"),
     path("stock/", stock_views.stock_view, name="stock"),
     path("stock/order/", stock_views.stock_order_view, name="stock-order"),
     path("inbound/", stock_views.asn_list_view, name="asn-list"),

@@ -234,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
     # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
+    "resume-imports": {"task": "apps.imports.tasks.resume_imports", "schedule": 60.0},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
