@@ -31,7 +31,9 @@ class ImportJob(models.Model):
     created_by = models.CharField(max_length=150)
     file_name = models.CharField(max_length=255)
     file_hash = models.CharField(max_length=64)  # SHA-256 of the bytes: the same file again is known
-    content = models.BinaryField()
+    # The file as read (headings, and each row with its number), so that the check, the run and
+    # the error file never read the file again (a workbook is slow to parse).
+    table = models.JSONField(default=dict)
     kind = models.CharField(max_length=4)  # csv, xlsx
     encoding = models.CharField(max_length=40, blank=True)
     headings = models.JSONField(default=list)

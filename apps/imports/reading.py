@@ -33,6 +33,18 @@ class Table:
     headings: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]  # (row number as the spreadsheet shows it, cells)
 
+    def as_json(self) -> dict:
+        return {"headings": list(self.headings), "rows": [[number, list(cells)] for number, cells in self.rows]}
+
+    @classmethod
+    def from_json(cls, data: dict, *, kind: str = "", encoding: str = "") -> "Table":
+        return cls(
+            kind=kind,
+            encoding=encoding,
+            headings=tuple(data["headings"]),
+            rows=tuple((number, tuple(cells)) for number, cells in data["rows"]),
+        )
+
 
 def read_table(data: bytes, *, file_name: str = "") -> Table:
     if len(data) > MAX_BYTES:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from apps.common.text import spreadsheet_cell
 from apps.imports.exceptions import ImportNotFound
 from apps.imports.models import ImportJob, ImportProfile, ImportRowError, ImportState
-from apps.imports.reading import read_table
+from apps.imports.reading import Table
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +28,11 @@ def progress_key(job_id: int) -> str:
 
 
 def import_job_list(*, merchant_id: int) -> QuerySet[ImportJob]:
-    return ImportJob.objects.filter(merchant_id=merchant_id).defer("content").order_by("-id")
+    return ImportJob.objects.filter(merchant_id=merchant_id).defer("table").order_by("-id")
 
 
 def import_job_get(*, merchant_id: int, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(merchant_id=merchant_id, pk=job_id).defer("content").first()
+    job = ImportJob.objects.filter(merchant_id=merchant_id, pk=job_id).defer("table").first()
     if job is None:
         raise ImportNotFound(_("This import does not exist."))
     return job
@@ -96,7 +96,7 @@ def import_error_file(*, merchant_id: int, job_id: int) -> Iterator[str]:
     for error in import_row_errors(job_id=job.pk):
         where = f"{error.column}: " if error.column else ""
         by_row.setdefault(error.row, []).append(where + error.message)
-    table = read_table(bytes(job.content), file_name=job.file_name)
+    table = Table.from_json(job.table)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 

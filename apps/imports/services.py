@@ -28,7 +28,8 @@ from apps.shipping.services import order_rates, order_submit
 logger = logging.getLogger(__name__)
 
 CHANNEL = "import"
-PROGRESS_EVERY = 25  # orders between progress notes
+PROGRESS_EVERY = 25  # orders between progress notes in an all-or-nothing import
+COMMIT_EVERY = 50  # orders per transaction when importing the valid rows (a progress note each)
 
 
 def import_upload(*, merchant_id: int, actor: str, file_name: str, data: bytes) -> ImportJob:
@@ -42,7 +43,7 @@ def import_upload(*, merchant_id: int, actor: str, file_name: str, data: bytes) 
         created_by=actor[:150],
         file_name=file_name[:255],
         file_hash=hashlib.sha256(data).hexdigest(),
-        content=data,
+        table=table.as_json(),
         kind=table.kind,
         encoding=table.encoding,
         headings=list(table.headings),
@@ -60,7 +61,7 @@ def _job_for_update(*, merchant_id: int, job_id: int) -> ImportJob:
 
 
 def _table(job: ImportJob) -> Table:
-    return read_table(bytes(job.content), file_name=job.file_name)
+    return Table.from_json(job.table, kind=job.kind, encoding=job.encoding)
 
 
 def import_check(*, merchant_id: int, job_id: int, mapping: dict[str, str], defaults: dict) -> ImportJob:
@@ -104,7 +105,9 @@ def _imported_keys(job: ImportJob) -> set[str]:
     return job._imported_keys
 
 
-def _checked_orders(job: ImportJob, table: Table, mapping: dict, defaults: dict) -> list[PlannedOrder]:
+def _checked_orders(
+    job: ImportJob, table: Table, mapping: dict, defaults: dict, *, quote: bool = True
+) -> list[PlannedOrder]:
     """The planned orders with every problem: the row checks, then the intake's own (validation
     and routing, as `order_submit` would judge), and references other orders have."""
     orders = plan_orders(table, mapping, defaults)
@@ -123,18 +126,18 @@ def _checked_orders(job: ImportJob, table: Table, mapping: dict, defaults: dict)
                     _("An order with reference %(reference)s exists already.") % {"reference": order.reference},
                 )
             )
-        if order.problems:
+        if order.problems or not quote:
             continue
         try:
-            quote = order_rates(merchant_id=job.merchant_id, draft=order.draft)
+            result = order_rates(merchant_id=job.merchant_id, draft=order.draft)
         except InvalidOrder as exc:
             order.problems += problems_from_paths(order, exc.extra.get("fields", {}))
             continue
         except DomainError as exc:
             order.problems.append(Problem(order.first_row, "", exc.message))
             continue
-        if not quote.options:
-            reasons = sorted({e.reason for e in quote.exclusions})[:3]
+        if not result.options:
+            reasons = sorted({e.reason for e in result.exclusions})[:3]
             order.problems.append(
                 Problem(
                     order.first_row,
@@ -202,28 +205,34 @@ def import_run(*, job_id: int) -> ImportJob | None:
             return None
         job.state, job.started_at, job.orders_done = ImportState.RUNNING, timezone.now(), 0
         job.save(update_fields=["state", "started_at", "orders_done"])
-    orders = [
-        o for o in _checked_orders(job, _table(job), job.mapping, job.defaults) if o.key not in _imported_keys(job)
-    ]
+    # Intake judges each order again as it makes it: no quote here, only the file's own checks.
+    checked = _checked_orders(job, _table(job), job.mapping, job.defaults, quote=False)
+    orders = [o for o in checked if o.key not in _imported_keys(job)]
     valid = [o for o in orders if not o.problems]
     failed: list[Problem] = []
     created = 0
-    cache.set(progress_key(job.pk), (0, len(valid)), timeout=3600)
+    _progress(job, 0, len(valid))
     try:
         if job.only_valid:
-            for done, order in enumerate(valid, start=1):
-                created += _make(job, order, failed)
-                _progress(job, done, len(valid), write=True)
+            # A commit per batch, not per order: a commit waits for the disk. A refused order
+            # is refused before it writes, or rolled back alone (order_create's savepoint).
+            for start in range(0, len(valid), COMMIT_EVERY):
+                batch = valid[start : start + COMMIT_EVERY]
+                with transaction.atomic():
+                    created += _make(job, batch, failed)
+                    ImportJob.objects.filter(pk=job.pk).update(orders_done=start + len(batch))
+                _progress(job, start + len(batch), len(valid))
         else:
             if len(valid) != len(orders):
                 failed += [p for o in orders for p in o.problems]
                 raise _RollBack
             with transaction.atomic():
-                for done, order in enumerate(valid, start=1):
-                    created += _make(job, order, failed)
+                for start in range(0, len(valid), PROGRESS_EVERY):
+                    batch = valid[start : start + PROGRESS_EVERY]
+                    created += _make(job, batch, failed)
                     if failed:
                         raise _RollBack
-                    _progress(job, done, len(valid), write=False)
+                    _progress(job, start + len(batch), len(valid))
     except _RollBack:
         created = 0
     problems = [p for o in orders for p in o.problems] + failed if job.only_valid else failed
@@ -257,36 +266,43 @@ def import_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _make(job: ImportJob, order: PlannedOrder, failed: list[Problem]) -> int:
-    """Make one order through intake and note it; a refusal becomes the order's problems."""
-    try:
-        with transaction.atomic():
-            made = order_submit(
-                merchant_id=job.merchant_id, draft=order.draft, actor=f"import:{job.pk}", channel=CHANNEL
+def _make(job: ImportJob, orders: list[PlannedOrder], failed: list[Problem]) -> int:
+    """Make orders through intake, in the caller's transaction, and note them; a refusal becomes
+    the order's problems. Returns how many were made."""
+    made = []
+    for order in orders:
+        try:
+            made.append(
+                (
+                    order,
+                    order_submit(
+                        merchant_id=job.merchant_id, draft=order.draft, actor=f"import:{job.pk}", channel=CHANNEL
+                    ),
+                )
             )
-            ImportedOrder.objects.create(
+        except InvalidOrder as exc:
+            failed += problems_from_paths(order, exc.extra.get("fields", {}))
+        except DomainError as exc:
+            field = "reference" if exc.code == "duplicate_reference" else ""
+            failed.append(Problem(order.first_row, field, exc.message))
+    ImportedOrder.objects.bulk_create(
+        [
+            ImportedOrder(
                 merchant_id=job.merchant_id,
                 file_hash=job.file_hash,
                 key=order.key,
                 job=job,
-                order_id=made.id,
+                order_id=record.id,
                 row=order.first_row,
             )
-    except InvalidOrder as exc:
-        failed += problems_from_paths(order, exc.extra.get("fields", {}))
-        return 0
-    except DomainError as exc:
-        failed.append(Problem(order.first_row, "reference" if exc.code == "duplicate_reference" else "", exc.message))
-        return 0
-    return 1
+            for order, record in made
+        ]
+    )
+    return len(made)
 
 
-def _progress(job: ImportJob, done: int, total: int, *, write: bool) -> None:
-    if done % PROGRESS_EVERY and done != total:
-        return
+def _progress(job: ImportJob, done: int, total: int) -> None:
     try:
         cache.set(progress_key(job.pk), (done, total), timeout=3600)
     except Exception:  # progress is a courtesy: a cache hiccup must not stop the import
         logger.warning("import %s: progress not noted", job.pk, exc_info=True)
-    if write:
-        ImportJob.objects.filter(pk=job.pk).update(orders_done=done)

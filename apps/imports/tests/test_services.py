@@ -4,10 +4,12 @@ import pytest
 
 from apps.imports.exceptions import ImportNotAllowed, UnreadableFile
 from apps.imports.models import ImportState
-from apps.imports.selectors import import_error_file, import_row_errors
+from apps.imports.selectors import Progress, import_error_file, import_progress, import_row_errors
 from apps.imports.services import import_check, import_run, import_start, import_upload
 from apps.imports.tests.conftest import SENDER, csv_file, row
 from apps.orders.models import Order
+from apps.orders.tests.factories import order_draft
+from apps.shipping.services import order_submit
 
 
 def upload(merchant, data: bytes, name: str = "orders.csv"):
@@ -194,3 +196,28 @@ def test_too_many_rows_is_refused(merchant, settings):
 
     with pytest.raises(UnreadableFile, match="more than 10,000 rows"):
         upload(merchant, data)
+
+
+def test_all_or_nothing_makes_no_order_when_intake_refuses_one_at_import_time(merchant, routes):
+    job = check(merchant, upload(merchant, csv_file(row("A-1"), row("A-2"), row("A-3"))))
+    import_start(merchant_id=merchant.pk, job_id=job.pk, only_valid=False)
+    # Between the check and the run, an order with the reference A-2 arrives by the API.
+    order_submit(merchant_id=merchant.pk, draft=order_draft(reference="A-2"), actor="api", channel="api")
+
+    job = import_run(job_id=job.pk)
+
+    assert (job.state, job.orders_created) == (ImportState.FAILED, 0)
+    assert list(Order.objects.filter(merchant=merchant).values_list("reference", "channel")) == [("A-2", "api")]
+    assert [(r, f) for r, f, _ in errors(job)] == [(3, "reference")]
+    assert import_run(job_id=job.pk) is None  # a second delivery of the task does nothing
+
+
+def test_progress_is_seen_while_an_import_runs_and_counts_the_orders(merchant, routes):
+    job = check(merchant, upload(merchant, csv_file(*[row(f"A-{n}") for n in range(60)])))
+    job = import_start(merchant_id=merchant.pk, job_id=job.pk, only_valid=True)
+    assert import_progress(job=job) == Progress(state="queued", done=0, total=60, finished=False)
+
+    job = import_run(job_id=job.pk)
+
+    assert import_progress(job=job) == Progress(state="done", done=60, total=60, finished=True)
+    assert Order.objects.filter(merchant=merchant, channel="import").count() == 60
