@@ -6,6 +6,7 @@ a filter given a value it cannot apply must say so beside the field instead of l
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -254,3 +255,74 @@ def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
     response = portal.get("/stock/", params)
 
     assert response.status_code in (200, 400)
+
+
+IMPORT_CSV = (
+    "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
+    "Item Name,Item Quantity,Item Unit Price\r\nA-1,Anna,Hauptstr. 5,Berlin,10115,DE,Mug,1,5\r\n"
+)
+IMPORT_SETTINGS = {
+    "sender_name": "Shenzhen Gadgets",
+    "sender_line1": "1 Keji Rd",
+    "sender_city": "Shenzhen",
+    "sender_postal_code": "518000",
+    "sender_country": "CN",
+    "currency": "USD",
+    "origin_country": "CN",
+    "hs_code": "610910",
+    "service_level": "standard",
+    "weight_unit": "kg",
+    "weight_g": "500",
+    "length_mm": "200",
+    "width_mm": "150",
+    "height_mm": "100",
+}
+CELL = st.one_of(NASTY, st.sampled_from(["1.23457E+11", "2134", "德国", "0", "-5", "1e400", '"', "=1+1"]))
+
+
+@PROPERTY
+@given(
+    cells=st.lists(st.lists(CELL, min_size=1, max_size=10), min_size=1, max_size=4),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]),
+    name=NASTY,
+)
+def test_the_import_upload_and_check_never_crash_on_any_spreadsheet(portal, cn_de_service, cells, encoding, name):
+    text = "\r\n".join(",".join(f'"{c}"' if "," in c else c for c in line) for line in cells)
+    data = text.encode(encoding, errors="replace")
+
+    response = portal.post("/imports/", {"file": SimpleUploadedFile(name[:200] or "x.csv", data)})
+
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        job = response["Location"]
+        checked = portal.post(f"{job}check/", {**IMPORT_SETTINGS, "map_recipient_name": cells[0][0]})
+        assert checked.status_code in (302, 400, 409)
+        assert portal.get(job).status_code == 200
+
+
+@PROPERTY
+@given(
+    changes=st.dictionaries(st.sampled_from([*IMPORT_SETTINGS, "map_recipient_city", "map_weight"]), NASTY, max_size=4),
+    mode=NASTY,
+)
+def test_the_import_mapping_and_start_forms_never_crash(portal, cn_de_service, changes, mode):
+    location = portal.post("/imports/", {"file": SimpleUploadedFile("orders.csv", IMPORT_CSV.encode())})["Location"]
+    mapping = {
+        "map_reference": "Order #",
+        "map_recipient_name": "Ship To - Name",
+        "map_recipient_line1": "Ship To - Address 1",
+        "map_recipient_city": "Ship To - City",
+        "map_recipient_postal_code": "Ship To - Postal Code",
+        "map_recipient_country": "Ship To - Country",
+        "map_item_description": "Item Name",
+        "map_item_quantity": "Item Quantity",
+        "map_item_unit_value": "Item Unit Price",
+    }
+
+    checked = portal.post(f"{location}check/", {**mapping, **IMPORT_SETTINGS, **changes})
+    started = portal.post(f"{location}start/", {"mode": mode})
+
+    assert checked.status_code in (302, 400)
+    assert started.status_code in (302, 400, 409)
+    assert portal.get(f"{location}progress.json").status_code == 200
+    assert portal.get(f"{location}errors.csv").status_code == 200
