@@ -54,6 +54,9 @@ def test_upload_map_preview_import_the_valid_rows_and_download_the_error_file(po
 
     assert portal.post(f"/imports/{job.pk}/start/", {"mode": "valid"}).status_code == 302
     assert portal.get(f"/imports/{job.pk}/progress.json").json()["state"] == "queued"
+    waiting = portal.get(f"/imports/{job.pk}/").content.decode()
+    assert 'src="/static/js/import_progress.js"' in waiting  # the bar follows the worker
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in waiting  # or the page refreshes
     run_import(job.pk)  # what the worker does with the task
 
     assert portal.get(f"/imports/{job.pk}/progress.json").json() == {
