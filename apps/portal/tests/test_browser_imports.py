@@ -36,6 +36,13 @@ def test_a_merchant_imports_the_valid_rows_of_a_csv_and_downloads_the_rest(
 
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     expect(page.locator("#id_map_recipient_phone")).to_have_value("Ship To - Phone")  # recognised
+    page.set_viewport_size({"width": 390, "height": 844})  # the mapping fits a phone
+    wide = page.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert wide == []
+    page.set_viewport_size({"width": 1280, "height": 800})
     for name, value in {
         "sender_name": "Shenzhen Gadgets",
         "sender_line1": "1 Keji Rd",
