@@ -329,7 +329,7 @@ DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 # worker writes its heartbeat to Redis this often.
 STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
-OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks"])
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks", "imports"])
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).
