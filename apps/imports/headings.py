@@ -363,6 +363,10 @@ def guess_mapping(headings: tuple[str, ...] | list[str], remembered: dict[str, s
                 mapping[field] = heading
                 taken.add(heading)
                 break
+    # Shopify names the order "Name" (#1001) and the recipient "Shipping Name": a plain "Name"
+    # left over by the recipient is the order's.
+    if "reference" not in mapping and present.get("name") not in (None, *taken):
+        mapping["reference"] = present["name"]
     return mapping
 
 
