@@ -39,6 +39,9 @@ class ImportJob(models.Model):
     headings = models.JSONField(default=list)
     mapping = models.JSONField(default=dict)
     defaults = models.JSONField(default=dict)
+    # The first orders as the check understood them (reference, recipient, items, weight), for
+    # the merchant to see the columns were mapped right.
+    preview = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.UPLOADED)
     only_valid = models.BooleanField(default=False)  # import the valid orders and skip the others
 

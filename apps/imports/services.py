@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "import"
 PROGRESS_EVERY = 25  # orders between progress notes in an all-or-nothing import
+PREVIEW_ORDERS = 10  # orders shown as understood on the preview
 COMMIT_EVERY = 50  # orders per transaction when importing the valid rows (a progress note each)
 
 
@@ -83,6 +84,7 @@ def import_check(*, merchant_id: int, job_id: int, mapping: dict[str, str], defa
         ImportRowError.objects.bulk_create(_error_rows(job, orders), batch_size=2000)
         already = [o for o in orders if o.key in _imported_keys(job)]
         job.mapping, job.defaults = mapping, defaults
+        job.preview = [_preview(order) for order in orders[:PREVIEW_ORDERS]]
         job.orders_total = len(orders)
         job.orders_already = len(already)
         job.orders_invalid = sum(1 for o in orders if o.problems)
@@ -93,6 +95,25 @@ def import_check(*, merchant_id: int, job_id: int, mapping: dict[str, str], defa
             merchant_id=merchant_id, defaults={"mapping": mapping, "defaults": defaults}
         )
     return job
+
+
+def _preview(order: PlannedOrder) -> dict:
+    draft = order.draft
+    shown = {"rows": order.rows[:20], "reference": order.reference, "ok": not order.problems}
+    if draft is None:
+        return shown
+    recipient = draft.recipient
+    return {
+        **shown,
+        "recipient": ", ".join(
+            part for part in (recipient.name, recipient.city, recipient.postal_code, recipient.country) if part
+        ),
+        "items": "; ".join(
+            f"{i.quantity} x {i.description} ({i.unit_value} {i.currency})" for i in draft.parcels[0].items
+        ),
+        "weight_g": draft.parcels[0].weight_g,
+        "service_level": draft.service_level,
+    }
 
 
 def _imported_keys(job: ImportJob) -> set[str]:

@@ -48,6 +48,8 @@ def test_upload_map_preview_import_the_valid_rows_and_download_the_error_file(po
     page = portal.get(f"/imports/{job.pk}/").content.decode()
     assert 'data-row="3"' in page and "scientific notation" in page
     assert "Import the valid rows (2 orders)" in page
+    preview = page.split('id="preview"')[1].split("</section>")[0]  # the orders as understood
+    assert "Anna Schmidt, Berlin, 10115, DE" in preview and "2 x T-shirt (12.50 USD)" in preview
 
     refused = portal.post(f"/imports/{job.pk}/start/", {"mode": "all"})
     assert refused.status_code == 409 and not Order.objects.exists()
