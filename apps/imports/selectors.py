@@ -92,21 +92,26 @@ def import_error_file(*, merchant_id: int, job_id: int) -> Iterator[str]:
     job = ImportJob.objects.filter(merchant_id=merchant_id, pk=job_id).first()
     if job is None:
         raise ImportNotFound(_("This import does not exist."))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     by_row: dict[int, list[str]] = {}
     for error in import_row_errors(job_id=job.pk):
         where = f"{error.column}: " if error.column else ""
         by_row.setdefault(error.row, []).append(where + error.message)
+    if not job.table:  # purged after IMPORT_RETENTION_DAYS: the errors without the cells
+        yield "\ufeff" + _line(writer, buffer, [_("Row"), _("Errors")])
+        for number, errors in sorted(by_row.items()):
+            yield _line(writer, buffer, [number, " | ".join(errors)])
+        return
     table = Table.from_json(job.table)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([spreadsheet_cell(c) for c in cells])
-        return buffer.getvalue()
-
-    yield "\ufeff" + line([_("Row"), _("Errors"), *table.headings])
+    yield "\ufeff" + _line(writer, buffer, [_("Row"), _("Errors"), *table.headings])
     for number, cells in table.rows:
         if number in by_row:
-            yield line([number, " | ".join(by_row[number]), *cells])
+            yield _line(writer, buffer, [number, " | ".join(by_row[number]), *cells])
+
+
+def _line(writer, buffer: io.StringIO, cells) -> str:
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerow([spreadsheet_cell(c) for c in cells])
+    return buffer.getvalue()

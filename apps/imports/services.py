@@ -8,6 +8,7 @@ and its reference (`ImportedOrder`): the same file again makes nothing new."""
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -62,6 +63,8 @@ def _job_for_update(*, merchant_id: int, job_id: int) -> ImportJob:
 
 
 def _table(job: ImportJob) -> Table:
+    if not job.table:
+        raise ImportNotAllowed(_("This upload's rows were deleted after some weeks; upload the file again."))
     return Table.from_json(job.table, kind=job.kind, encoding=job.encoding)
 
 
@@ -327,3 +330,16 @@ def _progress(job: ImportJob, done: int, total: int) -> None:
         cache.set(progress_key(job.pk), (done, total), timeout=3600)
     except Exception:  # progress is a courtesy: a cache hiccup must not stop the import
         logger.warning("import %s: progress not noted", job.pk, exc_info=True)
+
+
+def import_tables_purge(*, older_than_days: int) -> int:
+    """Forget the rows (buyers' names, addresses, phones) of imports finished or abandoned more than
+    `older_than_days` ago; the job, its counts, its row errors and the note of each order made
+    (the same file again still makes nothing new) stay. Returns how many were purged."""
+    before = timezone.now() - timedelta(days=older_than_days)
+    return (
+        ImportJob.objects.filter(created_at__lt=before)
+        .exclude(state__in=[ImportState.QUEUED, ImportState.RUNNING])
+        .exclude(table={})
+        .update(table={}, preview=[])
+    )

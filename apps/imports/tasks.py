@@ -1,8 +1,9 @@
 from celery import shared_task
+from django.conf import settings
 
 from apps.common.exceptions import INFRASTRUCTURE_ERRORS
 from apps.imports.selectors import import_jobs_waiting
-from apps.imports.services import import_run
+from apps.imports.services import import_run, import_tables_purge
 
 
 @shared_task(autoretry_for=INFRASTRUCTURE_ERRORS, retry_backoff=True, max_retries=5)
@@ -20,3 +21,9 @@ def resume_imports() -> int:
     for job_id in waiting:
         run_import.delay(job_id)
     return len(waiting)
+
+
+@shared_task
+def purge_import_tables() -> int:
+    """Beat, daily: the rows of old imports are forgotten (`IMPORT_RETENTION_DAYS`)."""
+    return import_tables_purge(older_than_days=settings.IMPORT_RETENTION_DAYS)

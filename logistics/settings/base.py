@@ -235,6 +235,7 @@ CELERY_BEAT_SCHEDULE = {
     # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
     "resume-imports": {"task": "apps.imports.tasks.resume_imports", "schedule": 60.0},
+    "purge-import-tables": {"task": "apps.imports.tasks.purge_import_tables", "schedule": crontab(hour=4, minute=23)},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
@@ -333,6 +334,8 @@ DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
 OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "events_bulk", "carriers", "webhooks", "imports"])
+# Spreadsheet imports keep their rows (buyers' addresses) this long for the preview and the error file.
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).

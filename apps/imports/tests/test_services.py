@@ -5,7 +5,7 @@ import pytest
 from apps.imports.exceptions import ImportNotAllowed, UnreadableFile
 from apps.imports.models import ImportState
 from apps.imports.selectors import Progress, import_error_file, import_progress, import_row_errors
-from apps.imports.services import import_check, import_run, import_start, import_upload
+from apps.imports.services import import_check, import_run, import_start, import_tables_purge, import_upload
 from apps.imports.tests.conftest import SENDER, csv_file, row
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_draft
@@ -221,3 +221,19 @@ def test_progress_is_seen_while_an_import_runs_and_counts_the_orders(merchant, r
 
     assert import_progress(job=job) == Progress(state="done", done=60, total=60, finished=True)
     assert Order.objects.filter(merchant=merchant, channel="import").count() == 60
+
+
+def test_old_imports_forget_their_rows_but_not_what_they_made(merchant, routes):
+    data = csv_file(row("A-1"), row("A-2", quantity="lots"))
+    done = check(merchant, upload(merchant, data))
+    import_start(merchant_id=merchant.pk, job_id=done.pk, only_valid=True)
+    import_run(job_id=done.pk)
+    abandoned = upload(merchant, csv_file(row("B-1")))
+
+    assert import_tables_purge(older_than_days=0) == 2
+
+    with pytest.raises(ImportNotAllowed, match="upload the file again"):
+        check(merchant, abandoned)
+    lines = "".join(import_error_file(merchant_id=merchant.pk, job_id=done.pk)).lstrip("\ufeff").splitlines()
+    assert lines == ["Row,Errors", "3,Item Quantity: Enter a whole number."]
+    assert check(merchant, upload(merchant, data)).orders_already == 1  # the same file still makes nothing new
