@@ -237,3 +237,18 @@ def test_old_imports_forget_their_rows_but_not_what_they_made(merchant, routes):
     lines = "".join(import_error_file(merchant_id=merchant.pk, job_id=done.pk)).lstrip("\ufeff").splitlines()
     assert lines == ["Row,Errors", "3,Item Quantity: Enter a whole number."]
     assert check(merchant, upload(merchant, data)).orders_already == 1  # the same file still makes nothing new
+
+
+def test_the_example_file_of_the_docs_reads_as_the_readme_says(merchant, routes):
+    from pathlib import Path
+
+    from apps.resources.tests.factories import CoverageFactory
+
+    for country in ("FR", "NL", "IT"):
+        CoverageFactory(service=routes[0], destination_country=country)
+    data = (Path(__file__).resolve().parents[3] / "docs" / "examples" / "orders-shipstation.csv").read_bytes()
+
+    job = check(merchant, upload(merchant, data, "orders-shipstation.csv"))
+
+    assert (job.orders_total, job.orders_valid, job.orders_invalid) == (4, 2, 2), errors(job)
+    assert [(r, f) for r, f, _ in errors(job)] == [(5, "recipient_phone"), (6, "recipient_postal_code")]

@@ -108,3 +108,11 @@ def test_another_merchants_import_is_not_found(portal, merchant, routes):  # noq
 
     for path in ("", "progress.json", "errors.csv"):
         assert portal.get(f"/imports/{other.pk}/{path}").status_code == 404
+
+
+def test_a_file_over_the_size_limit_is_refused_beside_the_field(portal, merchant):
+    response = upload(portal, b"x" * (10 * 1024 * 1024 + 1))
+
+    assert response.status_code == 400
+    assert "larger than 10 MB" in response.content.decode()
+    assert not ImportJob.objects.filter(merchant_id=merchant.pk).exists()
