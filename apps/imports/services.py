@@ -83,14 +83,14 @@ def import_check(*, merchant_id: int, job_id: int, mapping: dict[str, str], defa
         mapping = {name: heading for name, heading in mapping.items() if name in FIELDS and heading in job.headings}
         defaults = {**DEFAULTS, **{k: v for k, v in defaults.items() if k in DEFAULTS}}
         orders = _checked_orders(job, _table(job), mapping, defaults)
+        job.mapping, job.defaults = mapping, defaults
         ImportRowError.objects.filter(job=job).delete()
         ImportRowError.objects.bulk_create(_error_rows(job, orders), batch_size=2000)
-        already = [o for o in orders if o.key in _imported_keys(job)]
-        job.mapping, job.defaults = mapping, defaults
+        already = {o.key for o in orders if o.key in _imported_keys(job)}
         job.preview = [_preview(order) for order in orders[:PREVIEW_ORDERS]]
         job.orders_total = len(orders)
         job.orders_already = len(already)
-        job.orders_invalid = sum(1 for o in orders if o.problems)
+        job.orders_invalid = sum(1 for o in orders if o.problems and o.key not in already)
         job.orders_valid = job.orders_total - job.orders_invalid - job.orders_already
         job.state, job.checked_at = ImportState.CHECKED, timezone.now()
         job.save()

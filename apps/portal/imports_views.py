@@ -97,7 +97,7 @@ def import_check_view(request, job_id: int):
         )
     except ImportNotAllowed as exc:
         form.add_error(None, exc.message)
-        return _detail(request, job, form=form, status=409)
+        return _detail(request, job, form=form, start_error=exc.message, status=409)
     return redirect("portal:import-detail", job_id=job.pk)
 
 

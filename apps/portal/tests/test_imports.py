@@ -116,3 +116,33 @@ def test_a_file_over_the_size_limit_is_refused_beside_the_field(portal, merchant
     assert response.status_code == 400
     assert "larger than 10 MB" in response.content.decode()
     assert not ImportJob.objects.filter(merchant_id=merchant.pk).exists()
+
+
+def test_a_column_chosen_by_hand_names_the_errors_and_is_remembered(portal, merchant, routes):  # noqa: F811
+    headings = "Ref,Who,Street,Town,PLZ,Land,Was,Wert,Tel"
+    upload(portal, csv_file("R-1,Anna,Hauptstr. 5,Berlin,10115,DE,Mug,5,1.2E+10", headings=headings))
+    job = ImportJob.objects.get(merchant_id=merchant.pk)
+    chosen = dict(
+        zip(["reference", "recipient_name", "recipient_line1", "recipient_city"], headings.split(","), strict=False)
+    )
+    chosen |= {"recipient_postal_code": "PLZ", "recipient_country": "Land", "item_description": "Was"}
+    chosen |= {"item_unit_value": "Wert", "recipient_phone": "Tel"}
+
+    response = portal.post(f"/imports/{job.pk}/check/", {**{f"map_{k}": v for k, v in chosen.items()}, **SETTINGS})
+
+    assert response.status_code == 302
+    page = portal.get(f"/imports/{job.pk}/").content.decode()
+    assert '<tr class="row-error" data-row="2"><td>2</td><td>Tel</td>' in page
+    upload(portal, csv_file("R-2,Bob,Hauptstr. 6,Berlin,10115,DE,Mug,5,+4930123456", headings=headings))
+    assert ImportJob.objects.filter(merchant_id=merchant.pk).latest("pk").mapping == chosen
+
+
+def test_checking_an_import_that_started_says_why_not(portal, merchant, routes):  # noqa: F811
+    upload(portal, csv_file(row("A-1")))
+    job = ImportJob.objects.get(merchant_id=merchant.pk)
+    portal.post(f"/imports/{job.pk}/check/", mapping_post(job))
+    portal.post(f"/imports/{job.pk}/start/", {"mode": "all"})
+
+    response = portal.post(f"/imports/{job.pk}/check/", mapping_post(job))
+
+    assert response.status_code == 409 and "This import has started already." in response.content.decode()
