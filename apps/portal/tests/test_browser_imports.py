@@ -78,3 +78,33 @@ def test_a_merchant_imports_the_valid_rows_of_a_csv_and_downloads_the_rest(
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("Row,Errors,Order #")
     assert len(lines) == 2 and lines[1].startswith("3,Ship To - Phone: 1.23457E+11")
+
+
+def test_without_javascript_the_import_page_refreshes_itself_until_done(
+    browser, live_server, merchant_user, merchant, cn_de_service
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log_in(page, merchant_user)
+    page.goto("/imports/")
+    page.set_input_files("#id_file", {"name": "orders.csv", "mimeType": "text/csv", "buffer": csv_file(row("NJ-1"))})
+    page.click("main button:text('Upload')")
+    for name, value in {
+        "sender_name": "S",
+        "sender_line1": "1 Keji Rd",
+        "sender_city": "Shenzhen",
+        "sender_postal_code": "518000",
+        "hs_code": "610910",
+    }.items():
+        page.fill(f"#id_{name}", value)
+    page.click("button:text('Check the rows')")
+    page.click("button:text('Import 1 order')")
+    expect(page.locator("#import-progress-text")).to_have_text("0 of 1 orders")
+
+    worker = threading.Thread(target=work, args=(ImportJob.objects.get(merchant_id=merchant.pk).pk,))
+    worker.start()
+    worker.join(timeout=30)
+
+    expect(page.locator("#import-result")).to_have_text("1 order imported.")  # a refresh showed it
+    context.close()
