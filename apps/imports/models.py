@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportProfile(models.Model):
@@ -15,12 +16,12 @@ class ImportProfile(models.Model):
 
 
 class ImportState(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded"  # read; the columns are to be mapped
-    CHECKED = "checked", "Checked"  # every row checked; the preview shows the problems
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", _("Uploaded")  # read; the columns are to be mapped
+    CHECKED = "checked", _("Checked")  # every row checked; the preview shows the problems
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportJob(models.Model):
