@@ -102,12 +102,14 @@ def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
     if "\x00" in text:
         raise UnreadableFile(_("The file holds binary data: save it as CSV or as an Excel workbook (.xlsx)."))
-    sample = text[:20_000]
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",\t;|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    first, _newline, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:  # Excel's hint line
+        delimiter, text = first.strip()[4], rest
+    else:
+        try:
+            delimiter = csv.Sniffer().sniff(first or text[:20_000], delimiters=",\t;|").delimiter
+        except csv.Error:
+            delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return _table("csv", encoding, reader)

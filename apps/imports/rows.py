@@ -315,6 +315,9 @@ def _money(number: int, value: str, problems: list) -> Decimal:
     if not value:
         problems.append(Problem(number, "item_unit_value", _("Declare the item's value for customs.")))
         return Decimal(0)
+    if re.search(r"\d,\d{1,2}\D*$", value) and value.rfind(",") > value.rfind("."):
+        # a decimal comma: 5,50 or 1.234,50 € (not 1,234 nor 1,234.50)
+        value = value.replace(".", "").replace(",", ".")
     try:
         amount = Decimal(MONEY_NOISE.sub("", value))
     except InvalidOperation:

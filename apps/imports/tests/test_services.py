@@ -4,6 +4,7 @@ import pytest
 
 from apps.imports.exceptions import ImportNotAllowed, UnreadableFile
 from apps.imports.models import ImportState
+from apps.imports.rows import _money
 from apps.imports.selectors import Progress, import_error_file, import_progress, import_row_errors
 from apps.imports.services import import_check, import_run, import_start, import_tables_purge, import_upload
 from apps.imports.tests.conftest import SENDER, csv_file, row
@@ -252,3 +253,26 @@ def test_the_example_file_of_the_docs_reads_as_the_readme_says(merchant, routes)
 
     assert (job.orders_total, job.orders_valid, job.orders_invalid) == (4, 2, 2), errors(job)
     assert [(r, f) for r, f, _ in errors(job)] == [(5, "recipient_phone"), (6, "recipient_postal_code")]
+
+
+@pytest.mark.parametrize("hint", ["", "sep=;\r\n"])
+def test_semicolons_as_european_excel_writes_them(merchant, routes, hint):
+    headings = "Order ID;Name;Address;City;Zip;Country;Description;Value"
+    data = f"{hint}{headings}\r\nS-1;Anna;Hauptstr. 5;Berlin;10115;DE;Mug;5,50\r\n".encode()
+
+    job = check(merchant, upload(merchant, data))
+    import_start(merchant_id=merchant.pk, job_id=job.pk, only_valid=False)
+    import_run(job_id=job.pk)
+
+    item = Order.objects.get(merchant=merchant, reference="S-1").parcels.get().items.get()
+    assert item.unit_value == Decimal("5.50")  # a decimal comma
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [("12.50", "12.50"), ("$1,234.50", "1234.50"), ("1.234,50 €", "1234.50"), ("¥88", "88.00"), ("5,5", "5.50")],
+)
+def test_amounts_as_spreadsheets_write_them(written, amount):
+    problems = []
+
+    assert _money(2, written, problems) == Decimal(amount) and problems == []
