@@ -2,7 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import imports_views, keys_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import (
+    batches_views,
+    imports_views,
+    keys_views,
+    stock_views,
+    tracking_views,
+    views,
+    webhooks_views,
+)
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -30,6 +38,10 @@ urlpatterns = [
     path("imports/<int:job_id>/start/", imports_views.import_start_view, name="import-start"),
     path("imports/<int:job_id>/progress.json", imports_views.import_progress_view, name="import-progress"),
     path("imports/<int:job_id>/errors.csv", imports_views.import_errors_view, name="import-errors"),
+    path("batches/", batches_views.batch_list_view, name="batch-list"),
+    path("batches/new/", batches_views.batch_new_view, name="batch-new"),
+    path("batches/<int:batch_id>/", batches_views.batch_detail_view, name="batch-detail"),
+    path("batches/<int:batch_id>/labels.pdf", batches_views.batch_pdf_view, name="batch-pdf"),
     path("stock/", stock_views.stock_view, name="stock"),
     path("stock/order/", stock_views.stock_order_view, name="stock-order"),
     path("inbound/", stock_views.asn_list_view, name="asn-list"),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.shipping",
     "apps.webhooks",
     "apps.imports",
+    "apps.batches",
     "apps.erp_api",
     "apps.portal",
     "apps.backoffice",
