@@ -19,6 +19,7 @@ from apps.imports.exceptions import UnreadableFile
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # what a workbook's parts may unpack to
 MAX_CELL = 1_000  # characters; longer cells are cut here and refused by the field's own limit
 
 # Simplified Chinese software writes GBK or GB2312 (Excel on a Chinese Windows, WPS);
@@ -120,6 +121,12 @@ def _read_csv(data: bytes) -> Table:
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook  # imported when needed: CSV is the common case
 
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableFile(_("The workbook cannot be opened: save it again as .xlsx or as CSV.")) from exc
+    if unpacked > MAX_UNPACKED_BYTES:  # a zip bomb, or a workbook far beyond our row limit
+        raise UnreadableFile(_("The workbook is too large once unpacked; split it into several files."))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:

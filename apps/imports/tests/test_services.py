@@ -276,3 +276,15 @@ def test_amounts_as_spreadsheets_write_them(written, amount):
     problems = []
 
     assert _money(2, written, problems) == Decimal(amount) and problems == []
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(merchant):
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet1.xml", b"0" * (201 * 1024 * 1024))
+
+    with pytest.raises(UnreadableFile, match="too large once unpacked"):
+        upload(merchant, packed.getvalue(), "bomb.xlsx")
