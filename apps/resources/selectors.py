@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
-from apps.resources.models import Carrier, LineHaul, RateBreak, Warehouse
+from apps.resources.models import Carrier, CarrierService, LineHaul, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -190,3 +190,16 @@ def rate_card_csv(*, card_id: int) -> str:
     for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
         writer.writerow([spreadsheet_cell(b.zone.code), b.up_to_g, b.price, b.extra_per_kg])
     return buffer.getvalue()
+
+
+def services_transit_days_max(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The latest day each (carrier code, service code) promises, counted from acceptance (as
+    `delivery_promise_record` promises it); services not found are left out."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    carriers = {carrier for carrier, _ in keys}
+    rows = CarrierService.objects.filter(carrier__code__in=carriers).values_list(
+        "carrier__code", "code", "transit_days_max"
+    )
+    return {(carrier, code): days for carrier, code, days in rows if (carrier, code) in keys}
