@@ -273,7 +273,7 @@ def merchant_orders_needing_action(
     """The merchant's orders that need a look, newest first: flagged for a person, held in
     customs, a delivery attempt failed, or still waiting for a booking since before
     `waiting_since`. One read of at most ACTION_CAP + 1 short rows."""
-    wanted = Q(state__in=list(ACTION_STATES)) | Q(state__in=WAITING_STATES, id__lt=_first_id_at(waiting_since))
+    wanted = Q(state__in=list(ACTION_STATES)) | Q(state__in=WAITING_STATES, created_at__lt=waiting_since)
     rows = list(
         Order.objects.filter(wanted, merchant_id=merchant_id)
         .order_by("-id")
