@@ -5,6 +5,7 @@ drawn on the server by pygal (apps.common.charts), so the page loads nothing fro
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,16 +15,15 @@ from apps.orders.models import OrderState
 from apps.orders.selectors import (
     ACTION_CAP,
     merchant_deliveries,
-    merchant_orders_by_state,
+    merchant_orders_made_since,
     merchant_orders_needing_action,
-    merchant_spend_by_carrier,
 )
 from apps.resources.selectors import services_transit_days_max
 
 WEEK = timedelta(days=7)
 # Deliveries this week of orders made longer ago than this are left out of the on-time rate: the
-# read stays an id range (no service promises more than a month).
-DELIVERY_LOOKBACK = timedelta(days=45)
+# read stays a short id range (a service promising more than a month is rare).
+DELIVERY_LOOKBACK = timedelta(days=30)
 # An order still waiting for its booking this long after it was made is stuck.
 STUCK_AFTER = timedelta(hours=24)
 
@@ -33,6 +33,14 @@ ACTION_WORDS = {
     "delivery_failed": gettext_lazy("Delivery attempt failed"),
     "waiting": gettext_lazy("Waiting for a booking for more than a day"),
 }
+
+
+@dataclass(frozen=True)
+class CarrierSpend:
+    carrier_code: str
+    currency: str
+    orders: int
+    total: Decimal
 
 
 @dataclass
@@ -62,9 +70,20 @@ def _percent(rate: float | None) -> str:
 
 def merchant_dashboard(*, merchant_id: int, now: datetime) -> Dashboard:
     since = now - WEEK
-    by_state = merchant_orders_by_state(merchant_id=merchant_id, since=since)
+    groups = merchant_orders_made_since(merchant_id=merchant_id, since=since)
+    by_state: dict[str, int] = {}
+    spent: dict[tuple[str, str], list] = {}  # (carrier, currency) -> [orders, total]; cancelled ones cost nothing
+    for group in groups:
+        by_state[group.state] = by_state.get(group.state, 0) + group.orders
+        if group.state != OrderState.CANCELLED and group.carrier_code:
+            counted = spent.setdefault((group.carrier_code, group.currency), [0, Decimal(0)])
+            counted[0] += group.orders
+            counted[1] += group.total
     state_rows = [(label, by_state[value]) for value, label in OrderState.choices if by_state.get(value)]
-    spend = merchant_spend_by_carrier(merchant_id=merchant_id, since=since)
+    spend = [
+        CarrierSpend(carrier, currency, orders, total)
+        for (carrier, currency), (orders, total) in sorted(spent.items(), key=lambda item: (-item[1][1], item[0]))
+    ]
     deliveries = merchant_deliveries(merchant_id=merchant_id, since=since, made_after=since - DELIVERY_LOOKBACK)
     promised = services_transit_days_max(keys={(d.carrier_code, d.service_code) for d in deliveries})
     on_time_by_carrier: dict[str, list[int]] = {}
