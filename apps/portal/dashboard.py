@@ -21,9 +21,6 @@ from apps.orders.selectors import (
 from apps.resources.selectors import services_transit_days_max
 
 WEEK = timedelta(days=7)
-# Deliveries this week of orders made longer ago than this are left out of the on-time rate: the
-# read stays a short id range (a service promising more than a month is rare).
-DELIVERY_LOOKBACK = timedelta(days=30)
 # An order still waiting for its booking this long after it was made is stuck.
 STUCK_AFTER = timedelta(hours=24)
 
@@ -84,7 +81,7 @@ def merchant_dashboard(*, merchant_id: int, now: datetime) -> Dashboard:
         CarrierSpend(carrier, currency, orders, total)
         for (carrier, currency), (orders, total) in sorted(spent.items(), key=lambda item: (-item[1][1], item[0]))
     ]
-    deliveries = merchant_deliveries(merchant_id=merchant_id, since=since, made_after=since - DELIVERY_LOOKBACK)
+    deliveries = merchant_deliveries(merchant_id=merchant_id, since=since)
     promised = services_transit_days_max(keys={(d.carrier_code, d.service_code) for d in deliveries})
     on_time_by_carrier: dict[str, list[int]] = {}
     for d in deliveries:
