@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Func, IntegerField, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Func, IntegerField, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
@@ -240,6 +241,12 @@ def merchant_orders_made_since(*, merchant_id: int, since: datetime) -> list[Ord
     ]
 
 
+# The state as a literal in the SQL, not a parameter: a prepared statement's generic plan can use
+# the partial index order_merchant_delivered only if it sees its predicate (with `state = $n` it
+# fell back to scanning every closed order: 0.8 s instead of 10 ms on 1,000,000 orders).
+_IS_DELIVERED = RawSQL(f"{Order._meta.db_table}.state = '{OrderState.DELIVERED.value}'", (), BooleanField())  # noqa: S611
+
+
 def merchant_deliveries(*, merchant_id: int, since: datetime) -> list[DeliveryDays]:
     """The merchant's orders delivered since `since`, by service and days from acceptance to
     delivery. A delivered order changes no more, so its last update is its delivery; the partial
@@ -253,7 +260,7 @@ def merchant_deliveries(*, merchant_id: int, since: datetime) -> list[DeliveryDa
         output_field=IntegerField(),
     )
     rows = (
-        Order.objects.filter(merchant_id=merchant_id, state=OrderState.DELIVERED, updated_at__gte=since)
+        Order.objects.filter(_IS_DELIVERED, merchant_id=merchant_id, updated_at__gte=since)
         .annotate(days=days)
         .values_list("carrier_code", "service_code", "days")
         .annotate(n=Count("*"))
