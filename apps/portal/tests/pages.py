@@ -12,7 +12,8 @@ from django.urls import URLPattern, URLResolver, reverse
 from apps.merchants.models import Membership
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory
-from apps.orders.tests.factories import order_draft
+from apps.orders.services import order_advance, order_flag_exception, order_schedule, order_start_fulfillment
+from apps.orders.tests.factories import create_order, order_draft
 from apps.portal import urls as portal_urls
 from apps.shipping.services import order_submit
 from apps.warehouse.services import asn_create
@@ -29,7 +30,20 @@ class Page:
 
 def _order(merchant) -> str:
     order = order_submit(merchant_id=merchant.pk, draft=order_draft(reference="SWEEP-1"), actor="test", channel="api")
+    _week_of_orders(merchant)
     return order.number
+
+
+def _week_of_orders(merchant) -> None:
+    """Orders in the states the dashboard charts (customs hold, failed attempt, exception, delivered)."""
+    for n, target in enumerate(["customs_hold", "delivery_failed", "exception", "delivered"]):
+        order = create_order(merchant_id=merchant.pk, reference=f"SWEEP-W{n}")
+        order_schedule(order_id=order.pk, lane="carrier:test-post", actor="test")
+        order_start_fulfillment(order_id=order.pk, actor="test")
+        if target == "exception":
+            order_flag_exception(order_id=order.pk, actor="test", reason="sweep")
+        else:
+            order_advance(order_id=order.pk, target=target, actor="test")
 
 
 def _api_key(merchant) -> str:

@@ -254,3 +254,11 @@ def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
     response = portal.get("/stock/", params)
 
     assert response.status_code in (200, 400)
+
+
+@PROPERTY
+@given(params=st.dictionaries(st.text(ANY_TEXT, min_size=1, max_size=8), NASTY, max_size=3))
+def test_the_dashboard_never_crashes_whatever_its_query_string(portal, merchant, params):
+    response = portal.get("/dashboard/", params)
+
+    assert response.status_code == 200  # it takes no parameters: the last 7 days are always shown

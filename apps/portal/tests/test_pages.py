@@ -73,6 +73,12 @@ def _client_for(page, owner_client) -> Client:
     return Client() if page.anonymous else owner_client
 
 
+def test_the_dashboard_draws_its_charts_for_the_sweeps(pages, owner_client):
+    html = owner_client.get("/dashboard/").content.decode()
+
+    assert html.count('src="data:image/svg+xml;base64,') == 4  # the sweeps see every chart
+
+
 def test_every_page_takes_at_most_twelve_queries(pages, owner_client, django_assert_max_num_queries):
     for page in pages:
         client = _client_for(page, owner_client)
