@@ -132,5 +132,15 @@ def test_the_order_form_is_used_by_keyboard_with_a_visible_focus(browser, live_s
         page.focus("[name='recipient_name']")
         page.keyboard.type("Anna Schmidt")
         assert page.input_value("[name='recipient_name']") == "Anna Schmidt"
+
+        # Sent by keyboard with fields missing: the errors are beside their fields, tied to them, and
+        # the page with its errors has no critical or serious violation either.
+        page.focus("button[value='submit']")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[aria-invalid='true']")
+        invalid = page.locator("[aria-invalid='true']").first
+        described = invalid.get_attribute("aria-describedby")
+        assert page.locator(f"#{described.split()[0]}").inner_text().strip()
+        assert _axe(page) == []
     finally:
         context.close()
