@@ -203,3 +203,14 @@ def services_transit_days_max(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[
         "carrier__code", "code", "transit_days_max"
     )
     return {(carrier, code): days for carrier, code, days in rows if (carrier, code) in keys}
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """Every active carrier service as ("carrier/service", "Carrier name: service name"), for a
+    merchant choosing one service for many orders (label batches)."""
+    services = (
+        CarrierService.objects.filter(is_active=True, carrier__status=Carrier.Status.ACTIVE)
+        .select_related("carrier")
+        .order_by("carrier__name", "name")
+    )
+    return [(f"{s.carrier.code}/{s.code}", f"{s.carrier.name}: {s.name}") for s in services]

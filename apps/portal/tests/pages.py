@@ -3,12 +3,14 @@
 apps/portal/urls.py is swept too. A page whose URL takes an argument not known here makes the
 sweeps fail until a maker for it is added to ARGUMENTS."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
+from apps.batches.services import label_batch_create
 from apps.merchants.models import Membership
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory
@@ -63,12 +65,22 @@ def _asn(merchant) -> str:
     return str(asn_create(merchant_id=merchant.pk, warehouse_code="sz-1", lines=[("TS-1", 3)]).pk)
 
 
+def _batch(merchant) -> str:
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(reference="SWEEP-B"), actor="test", channel="api")
+    owner = merchant.memberships.filter(role=Membership.Role.OWNER).first().user
+    batch, _ = label_batch_create(
+        merchant_id=merchant.pk, user=owner, order_ids=[order.id], chosen_route=None, idempotency_key=uuid.uuid4()
+    )
+    return str(batch.pk)
+
+
 # URL argument -> what makes a row for it (given the merchant) and returns the argument's value.
 ARGUMENTS: dict[str, Callable] = {
     "order_id": _order,
     "key_id": _api_key,
     "endpoint_id": _endpoint,
     "asn_id": _asn,
+    "batch_id": _batch,
     "delivery_id": lambda merchant: "1",  # only POSTed to (redeliver): no page to see
 }
 ANONYMOUS = {"login", "track"}
