@@ -16,7 +16,8 @@ from apps.portal.login import ThrottledAuthenticationForm
 app_name = "portal"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portal:order-list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="portal:dashboard"), name="home"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
@@ -21,6 +22,7 @@ from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
+from apps.portal.dashboard import merchant_dashboard
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
@@ -63,6 +65,16 @@ def _refused_filters(request, filters):
     """The list page with each bad filter's error beside it: a filter that cannot be applied
     must not look like one that matched nothing."""
     return render(request, "portal/order_list.html", {"filters": filters, "orders": [], "query": ""}, status=400)
+
+
+@merchant_required
+def dashboard_view(request):
+    """The portal's home: the last seven days at a glance, and the orders that need action."""
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"dashboard": merchant_dashboard(merchant_id=request.merchant.pk, now=timezone.now())},
+    )
 
 
 @merchant_required

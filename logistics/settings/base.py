@@ -140,6 +140,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Each field's error tied to its input, each input named by its label (apps/common/forms.py).
+FORM_RENDERER = "apps.common.forms.AccessibleFormRenderer"
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -150,7 +153,7 @@ LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_REFILL_SECONDS = env.float("LOGIN_FAILURE_REFILL_SECONDS", default=60.0)
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:order-list"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:login"
 
 # The base URL at which this platform is reachable; the demo's sandbox carriers live under it.

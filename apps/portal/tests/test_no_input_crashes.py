@@ -280,6 +280,14 @@ IMPORT_SETTINGS = {
     "height_mm": "100",
 }
 CELL = st.one_of(NASTY, st.sampled_from(["1.23457E+11", "2134", "德国", "0", "-5", "1e400", '"', "=1+1"]))
+@PROPERTY
+@given(params=st.dictionaries(st.text(ANY_TEXT, min_size=1, max_size=8), NASTY, max_size=3))
+def test_the_dashboard_never_crashes_whatever_its_query_string(portal, merchant, params):
+    response = portal.get("/dashboard/", params)
+
+    assert response.status_code == 200  # it takes no parameters: the last 7 days are always shown
+
+
 ORDER_IDS = st.one_of(NASTY, st.integers(min_value=0, max_value=2**64).map(str))
 
 
