@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import account_views, keys_views, stock_views, team_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -16,7 +16,22 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("login/verify/", account_views.login_verify_view, name="login-verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", account_views.two_factor_view, name="two-factor"),
+    path("account/two-factor/confirm/", account_views.two_factor_confirm_view, name="two-factor-confirm"),
+    path("account/two-factor/recovery-codes/", account_views.recovery_codes_renew_view, name="recovery-codes"),
+    path("account/two-factor/disable/", account_views.two_factor_disable_view, name="two-factor-disable"),
+    path("team/", team_views.team_view, name="team"),
+    path("team/invite/", team_views.team_invite_view, name="team-invite"),
+    path("team/members/<int:membership_id>/role/", team_views.team_role_view, name="team-role"),
+    path("team/members/<int:membership_id>/remove/", team_views.team_remove_view, name="team-remove"),
+    path(
+        "team/invitations/<int:invitation_id>/revoke/",
+        team_views.team_invitation_revoke_view,
+        name="team-invitation-revoke",
+    ),
+    path("invitations/<str:token>/", team_views.invitation_accept_view, name="invitation-accept"),
     path("track/", tracking_views.track_view, name="track"),
     path("orders/", views.order_list_view, name="order-list"),
     path("orders/new/", views.order_create_view, name="order-create"),
