@@ -94,6 +94,8 @@ def invitation_for_token(*, token: str) -> Invitation:
     try:
         data = signing.loads(token, salt=_SALT, max_age=timedelta(days=settings.TEAM_INVITATION_DAYS))
         invitation_id, nonce = int(data["i"]), str(data["n"])
+    except signing.SignatureExpired as exc:
+        raise InvitationNotValid(_("This invitation has expired; ask for a new one.")) from exc
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise InvitationNotValid(_("This invitation link is not valid.")) from exc
     invitation = Invitation.objects.select_related("merchant").filter(pk=invitation_id).first()

@@ -167,6 +167,7 @@ def invitation_accept_view(request, token: str):
         return render(request, "portal/invitation_invalid.html", {"reason": exc.message}, status=410)
     use_current = request.method == "POST" and request.POST.get("action") == "join" and request.user.is_authenticated
     form = NewLoginForm(None if use_current else (request.POST or None))
+    refusal = ""
     if request.method == "POST" and (use_current or form.is_valid()):
         try:
             if use_current:
@@ -178,7 +179,7 @@ def invitation_accept_view(request, token: str):
         except InvitationNotValid as exc:
             return render(request, "portal/invitation_invalid.html", {"reason": exc.message}, status=410)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            refusal = exc.message
         else:
             if not use_current:
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
@@ -187,6 +188,6 @@ def invitation_accept_view(request, token: str):
     return render(
         request,
         "portal/invitation_accept.html",
-        {"invitation": invitation, "form": form},
+        {"invitation": invitation, "form": form, "refusal": refusal},
         status=400 if request.method == "POST" else 200,
     )
