@@ -54,7 +54,7 @@ def merchant_required(view=None, *, permission: str | None = None, two_factor: b
 
     Sets `request.merchant`, `request.membership` and `request.portal_permissions` (templates
     see `portal_permissions`, to hide what the role cannot use). A member who has to pass or set
-    up two-factor login is sent there first (`two_factor=False` only for those pages)."""
+    up two-factor login is sent there first (`two_factor=False` only for the set-up pages)."""
     if permission is not None and permission not in PERMISSIONS:
         raise ImproperlyConfigured(f"unknown permission {permission!r}: add it to apps/merchants/permissions.py")
 
@@ -69,7 +69,10 @@ def merchant_required(view=None, *, permission: str | None = None, two_factor: b
             request.membership = membership
             request.merchant = membership.merchant
             request.portal_permissions = role_permissions(membership.role)
-            if two_factor and (step := _two_factor_step(request, membership)):
+            step = _two_factor_step(request, membership)
+            # The set-up pages (two_factor=False) skip only the set-up redirect: a login that has
+            # an authenticator passes the code step before anything else.
+            if step is not None and (two_factor or step == "portal:login-verify"):
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
             if permission is not None and permission not in request.portal_permissions:
                 raise PermissionDenied(

@@ -160,3 +160,14 @@ def test_new_recovery_codes_replace_the_old_ones(client, merchant, frozen):
     assert len(first) == len(second) == 10 and not set(first) & set(second)
     assert RecoveryCode.objects.filter(user=member).count() == 10
     assert _actions(merchant) == ["recovery_codes_renewed", "recovery_codes_renewed"]
+
+
+def test_a_password_alone_opens_no_portal_page_of_a_login_with_an_authenticator(merchant, frozen):
+    owner = MembershipFactory(merchant=merchant, role="owner").user
+    browser = _password_step(owner)
+
+    for path in ("/orders/", "/team/", "/account/two-factor/", "/api-keys/"):
+        assert browser.get(path)["Location"].startswith("/login/verify/"), path
+    for path in ("/account/two-factor/", "/account/two-factor/recovery-codes/", "/team/invite/"):
+        assert browser.post(path, {"email": "x@example.com", "role": "owner"})["Location"].startswith("/login/verify/")
+    assert not RecoveryCode.objects.filter(user=owner).exists()
