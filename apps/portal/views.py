@@ -267,6 +267,7 @@ WAIT_WORDS = {
     "in_flight": "the carrier is busy with as many bookings as it takes at once",
     "breaker": "the carrier is not answering; booking resumes by itself when it does",
     "paused": "our operations team paused bookings with this carrier",
+    "held": "our operations team is holding this order; it keeps its place in the queue",
     "redis": "a short outage on our side; booking resumes by itself",
     "retry": "the last try failed and is retried shortly",
     "released": "the booking is being made now",
