@@ -13,16 +13,18 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.common.exceptions import DomainError, NotFound
 from apps.common.text import refuse_control_characters
 from apps.merchants.exceptions import InvitationNotValid
 from apps.merchants.models import Invitation, Membership
 from apps.merchants.permissions import PERMISSIONS, ROLE_PERMISSIONS
-from apps.merchants.selectors import audit_list, invitation_pending_list, member_list
+from apps.merchants.selectors import audit_list, invitation_pending_list, member_list, totp_device_for_user
 from apps.merchants.team import (
     invitation_accept,
     invitation_create,
@@ -166,6 +168,9 @@ def invitation_accept_view(request, token: str):
     except InvitationNotValid as exc:
         return render(request, "portal/invitation_invalid.html", {"reason": exc.message}, status=410)
     use_current = request.method == "POST" and request.POST.get("action") == "join" and request.user.is_authenticated
+    if use_current and not request.session.get(DEVICE_ID_SESSION_KEY) and totp_device_for_user(user=request.user):
+        # A login with an authenticator joins only from a session that has passed the code step.
+        return redirect(f"{reverse('portal:login-verify')}?{urlencode({'next': request.path})}")
     form = NewLoginForm(None if use_current else (request.POST or None))
     refusal = ""
     if request.method == "POST" and (use_current or form.is_valid()):

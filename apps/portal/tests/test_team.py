@@ -2,16 +2,21 @@
 last-owner rule, and an audit line for every change (docs/team.md)."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
+from apps.merchants.exceptions import LastOwner
 from apps.merchants.models import AuditEntry, Invitation, Membership
+from apps.merchants.team import member_role_change
 from apps.merchants.tests.factories import MembershipFactory
-from apps.merchants.tests.two_factor import TwoFactorClient
+from apps.merchants.tests.two_factor import TwoFactorClient, confirmed_device
 
 NEW_PASSWORD = "a-long-new-pass-4817"
 
@@ -213,3 +218,46 @@ def test_a_bad_invitation_form_is_answered_beside_the_field(owner):
 
     assert response.status_code == 400
     assert not Invitation.objects.exists()
+
+
+def test_a_login_with_an_authenticator_joins_only_after_the_code_step(owner, merchant):
+    link = _invite(owner, role="viewer")
+    existing = get_user_model().objects.create_user(username="careful", password=NEW_PASSWORD)
+    confirmed_device(existing)
+    invitee = Client()
+    invitee.post("/login/", {"username": "careful", "password": NEW_PASSWORD})
+
+    response = invitee.post(link, {"action": "join"})
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/verify/")
+    assert not Membership.objects.filter(user=existing).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(merchant):
+    first, second = (MembershipFactory(merchant=merchant, role="owner") for _ in range(2))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def demote(membership, actor):
+        barrier.wait()
+        try:
+            member_role_change(merchant_id=merchant.pk, membership_id=membership.pk, role="admin", actor=actor)
+            outcomes.append("demoted")
+        except LastOwner:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=demote, args=(first, second.user)),
+        threading.Thread(target=demote, args=(second, first.user)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["demoted", "refused"]
+    assert Membership.objects.filter(merchant=merchant, role="owner").count() == 1
+    assert AuditEntry.objects.filter(merchant=merchant, action="role_changed").count() == 1
