@@ -74,6 +74,8 @@ def merchant_required(view=None, *, permission: str | None = None, two_factor: b
             # an authenticator passes the code step before anything else.
             if step is not None and (two_factor or step == "portal:login-verify"):
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+            if step is not None:
+                request.portal_permissions = frozenset()  # no menu of pages it would be sent back from
             if permission is not None and permission not in request.portal_permissions:
                 raise PermissionDenied(
                     _("Your role (%(role)s) does not allow this: %(what)s.")

@@ -46,6 +46,7 @@ def test_an_owner_without_two_factor_is_sent_to_set_it_up_and_then_uses_the_port
     assert browser.get("/api-keys/")["Location"].startswith("/account/two-factor/")
     page = browser.post("/account/two-factor/", {"next": "/orders/"}).content.decode()
     assert 'src="data:image/svg+xml;base64,' in page  # the QR code, drawn here, from no other site
+    assert 'href="/orders/"' not in page  # no menu of pages that would send the owner back here
 
     device = TOTPDevice.objects.get(user=owner, confirmed=False)
     wrong = browser.post(
