@@ -5,6 +5,9 @@ remove members. An invitation's link is mailed and also shown to the owner, who 
 however they like; it works once, for TEAM_INVITATION_DAYS days.
 """
 
+import logging
+import smtplib
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +40,7 @@ from apps.merchants.team import (
 from apps.portal.views import merchant_required
 
 ROLE_CHOICES = Membership.Role.choices
+logger = logging.getLogger(__name__)
 
 
 class InviteForm(forms.Form):
@@ -101,8 +105,15 @@ def team_invite_view(request):
         actor=request.user,
     )
     url = request.build_absolute_uri(reverse("portal:invitation-accept", kwargs={"token": token}))
-    invitation_send(invitation=invitation, url=url)
-    response = render(request, "portal/team_invited.html", {"invitation": invitation, "url": url}, status=201)
+    try:
+        invitation_send(invitation=invitation, url=url)
+        mailed = True
+    except (OSError, smtplib.SMTPException):  # the mail server is away: the link below still works
+        logger.exception("invitation %s could not be mailed", invitation.pk)
+        mailed = False
+    response = render(
+        request, "portal/team_invited.html", {"invitation": invitation, "url": url, "mailed": mailed}, status=201
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -261,3 +261,18 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(merchant):
     assert sorted(outcomes) == ["demoted", "refused"]
     assert Membership.objects.filter(merchant=merchant, role="owner").count() == 1
     assert AuditEntry.objects.filter(merchant=merchant, action="role_changed").count() == 1
+
+
+def test_when_the_mail_server_is_away_the_owner_still_gets_the_link(owner, merchant, settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+
+    response = owner.post("/team/invite/", {"email": "ana@example.com", "role": "viewer"})
+
+    assert response.status_code == 201 and "could not be sent" in response.content.decode()
+    link = re.search(r"http://testserver(/invitations/[^/]+/)", response.content.decode()).group(1)
+    assert _accept(link).status_code == 302
