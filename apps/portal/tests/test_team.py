@@ -276,3 +276,16 @@ def test_when_the_mail_server_is_away_the_owner_still_gets_the_link(owner, merch
     assert response.status_code == 201 and "could not be sent" in response.content.decode()
     link = re.search(r"http://testserver(/invitations/[^/]+/)", response.content.decode()).group(1)
     assert _accept(link).status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/team/", "/account/two-factor/"])
+def test_the_team_pages_take_a_dozen_queries_at_most_however_large_the_team(
+    owner, merchant, path, django_assert_max_num_queries
+):
+    for role in ("admin", "shipper", "developer", "viewer") * 5:
+        MembershipFactory(merchant=merchant, role=role)
+    for n in range(5):
+        _invite(owner, email=f"x{n}@example.com")
+
+    with django_assert_max_num_queries(12):
+        assert owner.get(path).status_code == 200
