@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.shipping",
     "apps.webhooks",
+    "apps.batches",
     "apps.erp_api",
     "apps.portal",
     "apps.backoffice",
