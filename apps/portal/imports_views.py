@@ -34,7 +34,7 @@ def _job(request, job_id: int):
         raise Http404(exc.message) from exc
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def import_list_view(request):
     form = UploadForm()
     status = 200
@@ -62,7 +62,7 @@ def _mapping_form(job, data=None) -> MappingForm:
     return MappingForm(data, headings=job.headings, initial=MappingForm.initial_for(job.mapping, job.defaults))
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def import_detail_view(request, job_id: int):
     job = _job(request, job_id)
     return _detail(request, job)
@@ -84,7 +84,7 @@ def _detail(request, job, *, form=None, start_error: str = "", status: int = 200
     return render(request, "portal/import_detail.html", context, status=status)
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 @require_POST
 def import_check_view(request, job_id: int):
     job = _job(request, job_id)
@@ -101,7 +101,7 @@ def import_check_view(request, job_id: int):
     return redirect("portal:import-detail", job_id=job.pk)
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 @require_POST
 def import_start_view(request, job_id: int):
     job = _job(request, job_id)
@@ -121,7 +121,7 @@ def import_start_view(request, job_id: int):
     return redirect("portal:import-detail", job_id=job.pk)
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def import_progress_view(request, job_id: int):
     job = _job(request, job_id)
     progress = import_progress(job=job)
@@ -136,7 +136,7 @@ def import_progress_view(request, job_id: int):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def import_errors_view(request, job_id: int):
     job = _job(request, job_id)
     lines = import_error_file(merchant_id=request.merchant.pk, job_id=job.pk)

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.common",
     "apps.merchants",
     "apps.orders",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.portal.context_processors.portal_permissions",
             ],
         },
     },
@@ -152,6 +155,19 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_REFILL_SECONDS = env.float("LOGIN_FAILURE_REFILL_SECONDS", default=60.0)
+# Two-factor login (docs/team.md): a second step after the password, throttled like it.
+TWO_FACTOR_FAILURES_PER_ACCOUNT = env.int("TWO_FACTOR_FAILURES_PER_ACCOUNT", default=5)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Logistics portal")
+# Team invitations: how long an invitation link works; mail goes through Django's email backend
+# (the console unless MAIL_BACKEND says otherwise, memory in tests; Django 6.1's MAILERS).
+TEAM_INVITATION_DAYS = env.int("TEAM_INVITATION_DAYS", default=7)
+MAILERS = {
+    "default": {
+        "BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": env.json("MAIL_OPTIONS", default={}),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:login"

@@ -5,9 +5,11 @@ a filter given a value it cannot apply must say so beside the field instead of l
 
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,8 @@ from hypothesis import strategies as st
 from apps.batches.services import label_batch_create
 from apps.common.text import has_control_characters
 from apps.merchants.services import api_key_issue
+from apps.merchants.team import invitation_create
+from apps.merchants.tests.factories import MembershipFactory
 from apps.orders.filters import OrderFilter
 from apps.orders.models import OrderState
 from apps.orders.tests.factories import order_draft
@@ -280,6 +284,8 @@ IMPORT_SETTINGS = {
     "height_mm": "100",
 }
 CELL = st.one_of(NASTY, st.sampled_from(["1.23457E+11", "2134", "德国", "0", "-5", "1e400", '"', "=1+1"]))
+
+
 @PROPERTY
 @given(params=st.dictionaries(st.text(ANY_TEXT, min_size=1, max_size=8), NASTY, max_size=3))
 def test_the_dashboard_never_crashes_whatever_its_query_string(portal, merchant, params):
@@ -387,3 +393,66 @@ def test_the_batch_print_form_never_crashes(portal, merchant, merchant_user, cn_
 
     assert response.status_code in (200, 302, 400)
     assert portal.get(f"/batches/{batch.pk}/").status_code == 200
+
+
+ROLES = st.one_of(NASTY, st.sampled_from(["owner", "admin", "shipper", "developer", "viewer"]))
+
+
+@PROPERTY
+@given(email=st.one_of(NASTY, st.emails(), st.emails().map(lambda e: e + "\x00")), role=ROLES)
+def test_the_team_invitation_form_never_crashes(portal, email, role):
+    response = portal.post("/team/invite/", {"email": email, "role": role})
+
+    assert response.status_code in (201, 400)
+
+
+@PROPERTY
+@given(role=ROLES)
+def test_the_team_role_form_never_crashes(portal, merchant, role):
+    member = MembershipFactory(merchant=merchant, role="viewer")
+
+    assert portal.post(f"/team/members/{member.pk}/role/", {"role": role}).status_code == 302
+
+
+@PROPERTY
+@given(
+    fields=st.dictionaries(st.sampled_from(["username", "password1", "password2", "action"]), NASTY, min_size=1),
+    token=st.one_of(st.none(), NASTY.filter(lambda t: t.strip() and "/" not in t and "\x00" not in t)),
+)
+def test_the_invitation_accept_form_never_crashes(client, merchant_user, merchant, fields, token):
+    if token is None:
+        _invitation, token = invitation_create(
+            merchant_id=merchant.pk, email="new@example.com", role="viewer", actor=merchant_user
+        )
+    response = client.post(f"/invitations/{quote(token, safe='')}/", fields)
+
+    assert response.status_code in (302, 400, 404, 410)
+
+
+@pytest.fixture
+def half_logged_in(merchant_user):
+    """A browser past the password step of an owner with an authenticator, not past the code."""
+    browser = Client()
+    assert (
+        browser.post("/login/", {"username": merchant_user.username, "password": "secret-pass-123"}).status_code == 302
+    )
+    return browser
+
+
+@PROPERTY
+@given(code=NASTY)
+def test_the_second_login_step_never_crashes(half_logged_in, code):
+    response = half_logged_in.post("/login/verify/", {"code": code, "next": code})
+
+    assert response.status_code == 400
+
+
+@PROPERTY
+@given(token=NASTY, code=NASTY)
+def test_the_two_factor_forms_never_crash(client, merchant, token, code):
+    member = MembershipFactory(merchant=merchant, role="viewer").user
+    client.force_login(member)
+    client.post("/account/two-factor/")
+
+    assert client.post("/account/two-factor/confirm/", {"token": token}).status_code in (201, 400)
+    assert client.post("/account/two-factor/disable/", {"code": code}).status_code == 302
