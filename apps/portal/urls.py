@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import keys_views, saved_views, stock_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -24,6 +24,13 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("orders/<str:order_id>/label/", views.order_label_status_view, name="order-label-status"),
+    path("senders/", saved_views.sender_list_view, name="senders"),
+    path("senders/<int:sender_id>/default/", saved_views.sender_default_view, name="sender-default"),
+    path("senders/<int:sender_id>/delete/", saved_views.sender_delete_view, name="sender-delete"),
+    path("products/", saved_views.product_list_view, name="products"),
+    path("products/<int:product_id>/delete/", saved_views.product_delete_view, name="product-delete"),
+    path("preferences/", saved_views.preferences_view, name="preferences"),
     path("stock/", stock_views.stock_view, name="stock"),
     path("stock/order/", stock_views.stock_order_view, name="stock-order"),
     path("inbound/", stock_views.asn_list_view, name="asn-list"),

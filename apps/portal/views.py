@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.exceptions import DomainError
 from apps.common.text import refuse_control_characters
@@ -23,7 +24,8 @@ from apps.orders.selectors import order_get
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
-from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, SavedItemNotFound
+from apps.shipping.saved import ADDRESS_NAMES, product_list, sender_address_get, sender_address_list
 from apps.shipping.services import order_cancel_request, order_rates, order_submit
 from apps.warehouse.selectors import warehouse_order_list
 
@@ -111,17 +113,34 @@ def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> No
                 form.add_error(None, f"{path}: {problem}")
 
 
+# What each strategy's score weighs, as the quote table says it.
+SCORE_WORDS = {
+    "cheapest": _("Score: the cheapest price divided by this one (1.00 is the cheapest)."),
+    "fastest": _("Score: the quickest latest-delivery day count divided by this one's (1.00 is the fastest)."),
+    "on_time": _("Score: the carrier's share of deliveries on time (1.00 is always on time)."),
+    "preferred": _("Score: 1 for one of your preferred carriers, plus the cheapest price divided by this one."),
+}
+QUOTES_SHOWN = 20
+
+
 def _quote_rows(result: RoutingResult) -> dict:
+    options = list(result.options[:QUOTES_SHOWN])
+    cheapest = min((o.price for o in options), default=None)
+    fastest = min(((o.transit_days_max, o.transit_days_min) for o in options), default=None)
     return {
         "strategy": STRATEGY_LABELS.get(result.strategy, result.strategy),
+        "score_words": SCORE_WORDS.get(result.strategy, ""),
         "options": [
             {
                 "value": f"{o.carrier_code}/{o.service_code}",
                 "option": o,
                 "window": (o.delivery_earliest, o.delivery_latest) if o.delivery_earliest else None,
+                "cheapest": o.price == cheapest,
+                "fastest": (o.transit_days_max, o.transit_days_min) == fastest,
             }
-            for o in result.options
+            for o in options
         ],
+        "more": max(len(result.options) - QUOTES_SHOWN, 0),
         "exclusions": result.exclusions,
     }
 
@@ -140,26 +159,80 @@ def _quote(request, form: OrderForm, items: ItemFormSet) -> dict | None:
     return _quote_rows(result)
 
 
+def _sender_initial(sender) -> dict:
+    return {f"sender_{name}": getattr(sender, name) for name in ADDRESS_NAMES} | {"saved_sender": sender.pk}
+
+
+def _again_initial(request, number: str) -> tuple[dict, list[dict]]:
+    """The form filled from an earlier order ("ship again"): the same sender, recipient, parcel
+    and customs lines; a new reference is for the merchant to give."""
+    try:
+        order = order_get(merchant_id=request.merchant.pk, order_id=number)
+    except OrderNotFound:
+        return {}, []
+    initial = {
+        f"{side}_{name}": getattr(order, f"{side}_{name}") for side in ("sender", "recipient") for name in ADDRESS_NAMES
+    } | {"service_level": order.service_level}
+    parcel = order.parcels.all()[0] if order.parcels.all() else None
+    lines = []
+    if parcel is not None:
+        initial |= {name: getattr(parcel, name) for name in ("weight_g", "length_mm", "width_mm", "height_mm")}
+        lines = [
+            {name: getattr(item, name) for name in ("description", "sku", "quantity", "unit_value", "currency")}
+            | {"hs_code": item.hs_code, "origin_country": item.origin_country}
+            for item in parcel.items.all()
+        ]
+    return initial, lines
+
+
+def _with_saved_sender(request, data):
+    """The posted form with the sender fields of the saved sender address chosen ("Use")."""
+    data = data.copy()
+    try:
+        sender = sender_address_get(merchant_id=request.merchant.pk, sender_id=int(data.get("saved_sender", "")))
+    except (ValueError, SavedItemNotFound):
+        return data
+    for name in ADDRESS_NAMES:
+        data[f"sender_{name}"] = getattr(sender, name)
+    return data
+
+
 @merchant_required
 def order_create_view(request):
-    """The new-order form. "Get quotes" re-renders it with the ranked routes to pick from (and
-    the excluded ones with their reasons); "Submit order" creates the order on the picked route,
-    or on the platform's choice."""
-    form = OrderForm(request.POST or None, initial={"sender_country": "CN"})
-    items = ItemFormSet(request.POST or None, prefix="items")
+    """The new-order form. It starts with the merchant's default sender address (another saved
+    one is chosen with "Use"), or, from an earlier order's "Ship again", with that order's
+    addresses, parcel and lines. A customs line is typed or filled from a saved product.
+    "Get quotes" shows the ranked routes beside the form (the cheapest and the fastest marked;
+    with JavaScript only that part is redrawn, by htmx); "Submit order" creates the order on the
+    picked route, or on the platform's choice."""
+    merchant_id = request.merchant.pk
+    products = {p.pk: p for p in product_list(merchant_id=merchant_id)}
+    senders = list(sender_address_list(merchant_id=merchant_id))
+    data = request.POST or None
+    action = request.POST.get("action")
+    if data is not None and action == "sender":
+        data = _with_saved_sender(request, data)
+    initial, lines = {"sender_country": "CN"}, []
+    default = next((s for s in senders if s.is_default), None)
+    if default is not None:
+        initial |= _sender_initial(default)
+    if request.method == "GET" and request.GET.get("again"):
+        again, lines = _again_initial(request, request.GET["again"])
+        initial |= again
+    form = OrderForm(data, initial=initial, senders=senders)
+    items = ItemFormSet(data, prefix="items", products=products, initial=lines or None)
     quote = None
+    context = {"form": form, "items": items, "senders": senders, "products": products}
+    if action == "sender":
+        return render(request, "portal/order_form.html", context)
     if request.method == "POST" and form.is_valid() and items.is_valid():
-        if request.POST.get("action") == "quote":
+        if action == "quote":
             quote = _quote(request, form, items)
-            return render(
-                request,
-                "portal/order_form.html",
-                {"form": form, "items": items, "quote": quote},
-                status=200 if quote is not None else 400,
-            )
+            template = "portal/_quotes.html" if request.headers.get("HX-Request") else "portal/order_form.html"
+            return render(request, template, context | {"quote": quote}, status=200 if quote is not None else 400)
         try:
             order = order_submit(
-                merchant_id=request.merchant.pk,
+                merchant_id=merchant_id,
                 draft=order_draft(form, items),
                 actor=f"user:{request.user.pk}",
                 channel="portal",
@@ -179,10 +252,15 @@ def order_create_view(request):
         else:
             messages.success(request, f"Order {order.number} accepted.")
             return redirect("portal:order-detail", order_id=order.number)
+    if request.headers.get("HX-Request") and action == "quote":
+        # The form has errors: the whole page, so that each one shows beside its field.
+        response = render(request, "portal/order_form.html", context | {"quote": quote}, status=400)
+        response["HX-Retarget"], response["HX-Reswap"] = "body", "outerHTML"
+        return response
     return render(
         request,
         "portal/order_form.html",
-        {"form": form, "items": items, "quote": quote},
+        context | {"quote": quote},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -211,6 +289,14 @@ def order_detail_view(request, order_id):
             "wait_words": WAIT_WORDS,
         },
     )
+
+
+@merchant_required
+def order_label_status_view(request, order_id):
+    """The order page's tracking number and label link, redrawn by htmx until the label is in."""
+    order = _order_or_404(request, order_id)
+    has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
+    return render(request, "portal/_label.html", {"order": order, "has_label": has_label})
 
 
 # What holds a waiting booking, in a merchant's words (scheduling.selectors.OrderWait.held_by).

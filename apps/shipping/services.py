@@ -83,8 +83,7 @@ def order_rates(
         return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     wanted = _stock_wanted(draft)
     stock = tuple(
         WarehouseStock(code, sku, units)
@@ -99,8 +98,7 @@ def _validated_quote(
     *, merchant_id: int | None, draft: OrderDraft, strategy: str | None
 ) -> tuple[OrderDraft, RoutingResult]:
     _checked_strategy(strategy)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     return draft, order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy)
 
 
@@ -326,8 +324,7 @@ def _submit_from_stock(
     between this check and the plan leave it backordered until stock comes)."""
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     wanted = _stock_wanted(draft)
     held = {
         code: units

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",  # htmx itself, served from our static files (the portal's partial updates)
     "apps.common",
     "apps.merchants",
     "apps.orders",
