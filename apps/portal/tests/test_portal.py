@@ -80,7 +80,7 @@ def test_a_missing_hs_code_is_shown_beside_that_item(portal, merchant, cn_de_ser
 
     text = response.content.decode()
     row = text[text.index('id="item-0"') :]
-    row = row[: row.index('id="item-1"')]
+    row = row[: row.index("</fieldset>")]
     assert "Customs needs an HS code" in row
     assert not Order.objects.filter(merchant=merchant).exists()
 
