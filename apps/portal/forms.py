@@ -1,8 +1,10 @@
+import json
 from decimal import Decimal
 
 import pycountry
 from django import forms
 from django.core.validators import RegexValidator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.text import refuse_control_characters
@@ -32,6 +34,20 @@ COUNTRY_CHOICES = [("", "—"), *sorted(((c.alpha_2, c.name) for c in pycountry.
 
 def country_field(**options) -> forms.ChoiceField:
     return forms.ChoiceField(choices=COUNTRY_CHOICES, **options)
+
+
+def _redraw(target: str, *, action: str) -> dict[str, str]:
+    """htmx attributes that post the form when the choice changes and redraw `target` from the
+    answer (the whole form page, drawn again with what the choice fills in)."""
+    return {
+        "hx-post": reverse_lazy("portal:order-create"),
+        "hx-trigger": "change",
+        "hx-include": "closest form",
+        "hx-vals": json.dumps({"action": action}),
+        "hx-target": target,
+        "hx-select": target,
+        "hx-swap": "outerHTML",
+    }
 
 
 def _text(max_length: int, **options) -> forms.CharField:
@@ -91,6 +107,8 @@ class OrderForm(forms.Form):
             coerce=int,
             required=False,
             label=_("Saved sender"),
+            # With JavaScript, choosing is enough: htmx redraws the sender; without, "Use" does.
+            widget=forms.Select(attrs=_redraw("#sender", action="sender")),
         )
 
     def chosen_route(self) -> tuple[str, str] | None:
@@ -123,6 +141,7 @@ class ItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.products = products or {}
         self.fields["product"].choices = [("", "—"), *((pk, str(p)) for pk, p in self.products.items())]
+        self.fields["product"].widget.attrs.update(_redraw(f"#item-{self.prefix.rsplit('-', 1)[-1]}", action="product"))
         if not self.products:
             del self.fields["product"]
 

@@ -21,7 +21,7 @@ from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
-from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
+from apps.portal.forms import STRATEGY_LABELS, ItemForm, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, SavedItemNotFound
@@ -197,6 +197,29 @@ def _with_saved_sender(request, data):
     return data
 
 
+PRODUCT_FIELDS = ("description", "sku", "unit_value", "currency", "hs_code", "origin_country")
+ITEM_DEFAULTS = {name: ItemForm.base_fields[name].initial for name in ("currency", "origin_country")}
+
+
+def _with_products(data, products: dict):
+    """The posted form with each line's blank fields filled from the product chosen on it, so
+    that the merchant sees what goes to customs (what was typed stays)."""
+    data = data.copy()
+    for key in [k for k in data if k.startswith("items-") and k.endswith("-product")]:
+        chosen = data.get(key, "")
+        product = products.get(int(chosen)) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else None
+        if product is None:
+            continue
+        prefix = key[: -len("product")]
+        for name in PRODUCT_FIELDS:
+            typed = data.get(prefix + name, "").strip()
+            if not typed or typed == ITEM_DEFAULTS.get(name):  # blank, or the form's own default
+                data[prefix + name] = str(getattr(product, name))
+        if not data.get(prefix + "quantity", "").strip():
+            data[prefix + "quantity"] = "1"
+    return data
+
+
 @merchant_required
 def order_create_view(request):
     """The new-order form. It starts with the merchant's default sender address (another saved
@@ -212,6 +235,8 @@ def order_create_view(request):
     action = request.POST.get("action")
     if data is not None and action == "sender":
         data = _with_saved_sender(request, data)
+    if data is not None:
+        data = _with_products(data, products)
     initial, lines = {"sender_country": "CN"}, []
     default = next((s for s in senders if s.is_default), None)
     if default is not None:
@@ -223,7 +248,7 @@ def order_create_view(request):
     items = ItemFormSet(data, prefix="items", products=products, initial=lines or None)
     quote = None
     context = {"form": form, "items": items, "senders": senders, "products": products}
-    if action == "sender":
+    if action in ("sender", "product"):  # the form again, filled in (htmx takes the part it redraws)
         return render(request, "portal/order_form.html", context)
     if request.method == "POST" and form.is_valid() and items.is_valid():
         if action == "quote":

@@ -146,6 +146,7 @@ def test_ship_again_from_an_earlier_order_takes_4_clicks_with_the_saved_sender_a
     _type_recipient(page)
     _type_parcel(page)
     page.select_option("[name='items-0-product']", str(cap.pk))
+    expect(page.locator("[name='items-0-hs_code']")).to_have_value("650500")  # filled in at once (htmx)
     page.click("#submit-order")
     page.wait_for_url(re.compile(r"/orders/[^/]+/$"))
     first = Order.objects.get(merchant=merchant)

@@ -176,3 +176,24 @@ def test_the_merchant_sees_and_changes_its_carrier_preferences(portal, merchant,
     assert both.status_code == 400 and "both preferred and blocked" in both.content.decode()
     quote = portal.post("/orders/new/", {**FORM, "action": "quote"}).content.decode()
     assert re.search(r"best first \(by fastest\)", quote)
+
+
+def test_choosing_a_product_shows_the_line_filled_in_and_its_own_currency_wins_over_the_default(portal, merchant):
+    mug = product_save(
+        merchant_id=merchant.pk,
+        description="Mug",
+        hs_code="691200",
+        origin_country="PT",
+        unit_value=Decimal("6.00"),
+        currency="EUR",
+    )
+    lines = {**ONE_LINE, "items-0-product": mug.pk, "items-0-currency": "USD", "items-0-origin_country": "CN"}
+    form = {k: v for k, v in FORM.items() if not k.startswith("items-")} | lines
+
+    page = portal.post("/orders/new/", {**form, "action": "product"}, headers={"HX-Request": "true"})
+
+    line = _section(page.content.decode(), 'id="item-0"', 'id="item-1"')
+    assert 'value="Mug"' in line and 'value="691200"' in line and 'value="EUR"' in line
+    assert '<option value="PT" selected>' in line
+    assert 'hx-select="#item-0"' in line  # with JavaScript only this line is redrawn
+    assert not Order.objects.exists()
