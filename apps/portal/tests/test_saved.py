@@ -197,3 +197,14 @@ def test_choosing_a_product_shows_the_line_filled_in_and_its_own_currency_wins_o
     assert '<option value="PT" selected>' in line
     assert 'hx-select="#item-0"' in line  # with JavaScript only this line is redrawn
     assert not Order.objects.exists()
+
+
+def test_an_order_from_stock_starts_with_the_default_sender_as_return_address(portal, merchant):
+    from apps.warehouse.tests.stocked import stocked_warehouse
+
+    stocked_warehouse(merchant_id=merchant.pk, stock={"TS-1": 5})
+    sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Office", is_default=True)
+
+    page = portal.get("/stock/order/").content.decode()
+
+    assert 'value="Guangdong"' in _section(page, 'id="field-sender_state"', "</div>")
