@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, saved_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import batches_views, keys_views, saved_views, stock_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -31,6 +31,10 @@ urlpatterns = [
     path("products/", saved_views.product_list_view, name="products"),
     path("products/<int:product_id>/delete/", saved_views.product_delete_view, name="product-delete"),
     path("preferences/", saved_views.preferences_view, name="preferences"),
+    path("batches/", batches_views.batch_list_view, name="batch-list"),
+    path("batches/new/", batches_views.batch_new_view, name="batch-new"),
+    path("batches/<int:batch_id>/", batches_views.batch_detail_view, name="batch-detail"),
+    path("batches/<int:batch_id>/labels.pdf", batches_views.batch_pdf_view, name="batch-pdf"),
     path("stock/", stock_views.stock_view, name="stock"),
     path("stock/order/", stock_views.stock_order_view, name="stock-order"),
     path("inbound/", stock_views.asn_list_view, name="asn-list"),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
 from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
@@ -76,6 +77,8 @@ def order_list_view(request):
     if before.isascii() and before.isdigit():
         orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
     page = list(orders[: PAGE_SIZE + 1])
+    # The list's filters again, for "every order matching the filters" in the batch form.
+    filter_params = [(k, v) for k, values in request.GET.lists() if k != "before" for v in values]
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     query = request.GET.copy()
     query.pop("before", None)
@@ -87,6 +90,7 @@ def order_list_view(request):
             "orders": page[:PAGE_SIZE],
             "next_before": next_before,
             "query": query.urlencode(),
+            "filter_params": filter_params,
         },
     )
 
@@ -331,6 +335,7 @@ WAIT_WORDS = {
     "in_flight": "the carrier is busy with as many bookings as it takes at once",
     "breaker": "the carrier is not answering; booking resumes by itself when it does",
     "paused": "our operations team paused bookings with this carrier",
+    "held": "our operations team is holding this order; it keeps its place in the queue",
     "redis": "a short outage on our side; booking resumes by itself",
     "retry": "the last try failed and is retried shortly",
     "released": "the booking is being made now",
@@ -387,6 +392,8 @@ def order_label_view(request, order_id):
     documents = shipping_documents_pdf(order_id=order.id)
     if documents is None:
         raise Http404("No label yet.")
+    # Every print is logged (who, when); reprints are free.
+    print_record(merchant_id=request.merchant.pk, user=request.user, order_id=order.id, paper="4x6", labels=1)
     response = HttpResponse(documents, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
     return response

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
-from apps.resources.models import Carrier, LineHaul, RateBreak, Warehouse
+from apps.resources.models import Carrier, CarrierService, LineHaul, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -190,3 +190,14 @@ def rate_card_csv(*, card_id: int) -> str:
     for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
         writer.writerow([spreadsheet_cell(b.zone.code), b.up_to_g, b.price, b.extra_per_kg])
     return buffer.getvalue()
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """Every active carrier service as ("carrier/service", "Carrier name: service name"), for a
+    merchant choosing one service for many orders (label batches)."""
+    services = (
+        CarrierService.objects.filter(is_active=True, carrier__status=Carrier.Status.ACTIVE)
+        .select_related("carrier")
+        .order_by("carrier__name", "name")
+    )
+    return [(f"{s.carrier.code}/{s.code}", f"{s.carrier.name}: {s.name}") for s in services]
