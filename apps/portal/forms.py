@@ -141,7 +141,9 @@ class ItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.products = products or {}
         self.fields["product"].choices = [("", "—"), *((pk, str(p)) for pk, p in self.products.items())]
-        self.fields["product"].widget.attrs.update(_redraw(f"#item-{self.prefix.rsplit('-', 1)[-1]}", action="product"))
+        if self.prefix:  # a line of the order form's formset ("items-0"): redraw just that line
+            line = f"#item-{self.prefix.rsplit('-', 1)[-1]}"
+            self.fields["product"].widget.attrs.update(_redraw(line, action="product"))
         if not self.products:
             del self.fields["product"]
 
