@@ -105,7 +105,7 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
             location=event.location,
             actor=f"carrier {order.carrier_code}",
         )
-        for event in tracking_events_for_order(order_id=order.id)
+        for event in tracking_events_for_order(order_id=order.id, archived=order.is_archived)
     ]
     entries += [
         OrderTimelineEntry(

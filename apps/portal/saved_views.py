@@ -98,7 +98,7 @@ def _show_errors(form: forms.Form, error: InvalidOrder, prefix: str = "") -> Non
             form.add_error(field if field in form.fields else None, problem)
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def sender_list_view(request):
     form = SenderForm(request.POST or None, initial={"sender_country": "CN"})
     if request.method == "POST" and form.is_valid():
@@ -123,7 +123,7 @@ def sender_list_view(request):
 
 
 @require_POST
-@merchant_required
+@merchant_required(permission="orders.create")
 def sender_default_view(request, sender_id: int):
     senders = {s.pk: s for s in sender_address_list(merchant_id=request.merchant.pk)}
     sender = senders.get(sender_id)
@@ -141,7 +141,7 @@ def sender_default_view(request, sender_id: int):
 
 
 @require_POST
-@merchant_required
+@merchant_required(permission="orders.create")
 def sender_delete_view(request, sender_id: int):
     try:
         sender_address_delete(merchant_id=request.merchant.pk, sender_id=sender_id)
@@ -151,7 +151,7 @@ def sender_delete_view(request, sender_id: int):
     return redirect("portal:senders")
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def product_list_view(request):
     form = ProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -171,7 +171,7 @@ def product_list_view(request):
 
 
 @require_POST
-@merchant_required
+@merchant_required(permission="orders.create")
 def product_delete_view(request, product_id: int):
     try:
         product_delete(merchant_id=request.merchant.pk, product_id=product_id)
@@ -181,7 +181,7 @@ def product_delete_view(request, product_id: int):
     return redirect("portal:products")
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def preferences_view(request):
     """The merchant's carrier preferences, as routing ranks its quotes by them."""
     current = merchant_preferences(merchant_id=request.merchant.pk)

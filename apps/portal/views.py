@@ -5,10 +5,15 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
@@ -16,12 +21,14 @@ from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
 from apps.fulfillment.selectors import order_timeline
 from apps.merchants.exceptions import NotAMerchantUser
-from apps.merchants.selectors import merchant_for_user, merchant_role_for_user
+from apps.merchants.permissions import PERMISSIONS, TWO_FACTOR_REQUIRED_ROLES, role_permissions
+from apps.merchants.selectors import membership_for_user, merchant_role_for_user, totp_device_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
+from apps.portal.dashboard import merchant_dashboard
 from apps.portal.forms import STRATEGY_LABELS, ItemForm, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
@@ -33,21 +40,63 @@ from apps.warehouse.selectors import warehouse_order_list
 PAGE_SIZE = 50
 
 
-def merchant_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            request.merchant = merchant_for_user(user=request.user)
-        except NotAMerchantUser:
-            return render(request, "portal/not_a_merchant.html", status=403)
-        return view(request, *args, **kwargs)
+def _two_factor_step(request, membership) -> str | None:
+    """Where a member must go before the portal: the code step when their login has a second
+    factor and this session has not passed it, the set-up when their role requires one."""
+    if request.session.get(DEVICE_ID_SESSION_KEY):
+        return None
+    if totp_device_for_user(user=request.user) is not None:
+        return "portal:login-verify"
+    if membership.role in TWO_FACTOR_REQUIRED_ROLES:
+        return "portal:two-factor"
+    return None
 
-    return wrapper
+
+def merchant_required(view=None, *, permission: str | None = None, two_factor: bool = True):
+    """A portal view for the members of a merchant, as `@merchant_required` (any member) or
+    `@merchant_required(permission="orders.create")` (roles with that permission in
+    apps/merchants/permissions.py; others get the 403 page).
+
+    Sets `request.merchant`, `request.membership` and `request.portal_permissions` (templates
+    see `portal_permissions`, to hide what the role cannot use). A member who has to pass or set
+    up two-factor login is sent there first (`two_factor=False` only for the set-up pages)."""
+    if permission is not None and permission not in PERMISSIONS:
+        raise ImproperlyConfigured(f"unknown permission {permission!r}: add it to apps/merchants/permissions.py")
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                membership = membership_for_user(user=request.user)
+            except NotAMerchantUser:
+                return render(request, "portal/not_a_merchant.html", status=403)
+            request.membership = membership
+            request.merchant = membership.merchant
+            request.portal_permissions = role_permissions(membership.role)
+            step = _two_factor_step(request, membership)
+            # The set-up pages (two_factor=False) skip only the set-up redirect: a login that has
+            # an authenticator passes the code step before anything else.
+            if step is not None and (two_factor or step == "portal:login-verify"):
+                return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+            if step is not None:
+                request.portal_permissions = frozenset()  # no menu of pages it would be sent back from
+            if permission is not None and permission not in request.portal_permissions:
+                raise PermissionDenied(
+                    _("Your role (%(role)s) does not allow this: %(what)s.")
+                    % {"role": membership.get_role_display(), "what": PERMISSIONS[permission]}
+                )
+            return view(request, *args, **kwargs)
+
+        wrapper.portal_permission = permission
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 def owner_required(refusal: str):
-    """Only the merchant's owners may act; other members get 403 with `refusal`."""
+    """Only the merchant's owners may act; other members get 403 with `refusal`. Prefer
+    `merchant_required(permission=...)`: what a role may do belongs in the permission map."""
 
     def decorate(view):
         @wraps(view)
@@ -67,7 +116,17 @@ def _refused_filters(request, filters):
     return render(request, "portal/order_list.html", {"filters": filters, "orders": [], "query": ""}, status=400)
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
+def dashboard_view(request):
+    """The portal's home: the last seven days at a glance, and the orders that need action."""
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"dashboard": merchant_dashboard(merchant_id=request.merchant.pk, now=timezone.now())},
+    )
+
+
+@merchant_required(permission="orders.view")
 def order_list_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
@@ -95,7 +154,7 @@ def order_list_view(request):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_export_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
@@ -119,10 +178,14 @@ def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> No
 
 # What each strategy's score weighs, as the quote table says it.
 SCORE_WORDS = {
-    "cheapest": _("Score: the cheapest price divided by this one (1.00 is the cheapest)."),
-    "fastest": _("Score: the quickest latest-delivery day count divided by this one's (1.00 is the fastest)."),
-    "on_time": _("Score: the carrier's share of deliveries on time (1.00 is always on time)."),
-    "preferred": _("Score: 1 for one of your preferred carriers, plus the cheapest price divided by this one."),
+    "cheapest": gettext_lazy("Score: the cheapest price divided by this one (1.00 is the cheapest)."),
+    "fastest": gettext_lazy(
+        "Score: the quickest latest-delivery day count divided by this one's (1.00 is the fastest)."
+    ),
+    "on_time": gettext_lazy("Score: the carrier's share of deliveries on time (1.00 is always on time)."),
+    "preferred": gettext_lazy(
+        "Score: 1 for one of your preferred carriers, plus the cheapest price divided by this one."
+    ),
 }
 QUOTES_SHOWN = 20
 
@@ -224,7 +287,7 @@ def _with_products(data, products: dict):
     return data
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def order_create_view(request):
     """The new-order form. It starts with the merchant's default sender address (another saved
     one is chosen with "Use"), or, from an earlier order's "Ship again", with that order's
@@ -301,7 +364,7 @@ def _order_or_404(request, order_id):
         raise Http404(str(exc)) from exc
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_detail_view(request, order_id):
     order = _order_or_404(request, order_id)
     has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
@@ -312,7 +375,9 @@ def order_detail_view(request, order_id):
             "order": order,
             "timeline": order_timeline(order=order),
             "has_label": has_label,
-            "can_cancel": not order.is_archived and order.state in CANCELLABLE,
+            "can_cancel": not order.is_archived
+            and order.state in CANCELLABLE
+            and "orders.cancel" in request.portal_permissions,
             "wait": None if order.is_archived else order_wait(order_id=order.id),
             "warehouse_orders": [] if order.is_archived else warehouse_order_list(order_id=order.id),
             "wait_words": WAIT_WORDS,
@@ -320,7 +385,7 @@ def order_detail_view(request, order_id):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_label_status_view(request, order_id):
     """The order page's tracking number and label link, redrawn by htmx until the label is in."""
     order = _order_or_404(request, order_id)
@@ -350,7 +415,7 @@ class CancelForm(forms.Form):
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
-@merchant_required
+@merchant_required(permission="orders.cancel")
 def order_cancel_view(request, order_id):
     """A confirmation page (GET) and the cancel itself (POST): plain forms, no JavaScript. The
     order center decides; a refusal (handed to the carrier already, changed meanwhile) comes back
@@ -386,7 +451,7 @@ def order_cancel_view(request, order_id):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_label_view(request, order_id):
     order = _order_or_404(request, order_id)
     documents = shipping_documents_pdf(order_id=order.id)

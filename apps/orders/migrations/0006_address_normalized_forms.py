@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_archived_orders'),
+        ('orders', '0005_merchant_deliveries_index'),
     ]
 
     operations = [
