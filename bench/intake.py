@@ -63,6 +63,7 @@ def payload(n: int, run: str) -> dict:
             "name": "Shenzhen Gadgets",
             "line1": "1 Keji Rd",
             "city": "Shenzhen",
+            "state": "Guangdong",
             "postal_code": "518000",
             "country": "CN",
             "phone": "+8675512345678",

@@ -38,8 +38,9 @@ def order_summary(order) -> dict:
         "quoted_price": _money(order.quoted_price),
         "quoted_currency": order.quoted_currency,
         "warehouse": order.warehouse_code or None,
-        "sender": {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS},
-        "recipient": {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS},
+        "sender": {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS} | {"normalized": order.sender_normalized},
+        "recipient": {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS}
+        | {"normalized": order.recipient_normalized},
         "created_at": _moment(order.created_at),
         "updated_at": _moment(order.updated_at),
     }

@@ -176,6 +176,18 @@ class ParcelOutput(serializers.Serializer):
     items = ItemOutput(many=True, source="items.all")
 
 
+class NormalizedAddressOutput(serializers.Serializer):
+    """Empty for an order taken before addresses were normalised."""
+
+    country = serializers.CharField(required=False)
+    state = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    postal_code = serializers.CharField(required=False)
+    street = serializers.CharField(required=False)
+    state_latin = serializers.CharField(required=False)
+    city_latin = serializers.CharField(required=False)
+
+
 class AddressOutput(serializers.Serializer):
     name = serializers.CharField()
     company = serializers.CharField()
@@ -187,6 +199,10 @@ class AddressOutput(serializers.Serializer):
     country = serializers.CharField()
     phone = serializers.CharField()
     email = serializers.CharField()
+    normalized = NormalizedAddressOutput(
+        help_text="The address as the country's postal data writes it (province and city spelled as its post "
+        "does, upper-cased where it wants, with their Latin names); what was sent is kept as it was, above."
+    )
 
 
 class OrderOutput(serializers.Serializer):
@@ -214,11 +230,13 @@ class OrderOutput(serializers.Serializer):
 
     @extend_schema_field(AddressOutput)
     def get_sender(self, order) -> dict:
-        return {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS}
+        return {f: getattr(order, f"sender_{f}") for f in ADDRESS_FIELDS} | {"normalized": order.sender_normalized}
 
     @extend_schema_field(AddressOutput)
     def get_recipient(self, order) -> dict:
-        return {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS}
+        return {f: getattr(order, f"recipient_{f}") for f in ADDRESS_FIELDS} | {
+            "normalized": order.recipient_normalized
+        }
 
 
 class OrderDetailOutput(OrderOutput):

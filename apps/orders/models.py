@@ -62,6 +62,9 @@ class OrderRecord(models.Model):
     sender_country = models.CharField(max_length=2)
     sender_phone = models.CharField(max_length=30, blank=True)
     sender_email = models.EmailField(blank=True)
+    # As the country's postal data writes it (shipping.addresses), beside what was typed above.
+    # A database default too, so that rows written by SQL (the archive's copy, bulk loads) get one.
+    sender_normalized = models.JSONField(default=dict, blank=True, db_default=models.Value({}, models.JSONField()))
 
     recipient_name = models.CharField(max_length=200)
     recipient_company = models.CharField(max_length=200, blank=True)
@@ -73,6 +76,7 @@ class OrderRecord(models.Model):
     recipient_country = models.CharField(max_length=2)
     recipient_phone = models.CharField(max_length=30, blank=True)
     recipient_email = models.EmailField(blank=True)
+    recipient_normalized = models.JSONField(default=dict, blank=True, db_default=models.Value({}, models.JSONField()))
 
     carrier_code = models.CharField(max_length=50, blank=True)
     service_code = models.CharField(max_length=50, blank=True)

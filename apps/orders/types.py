@@ -16,6 +16,9 @@ class AddressDraft:
     company: str = ""
     phone: str = ""
     email: str = ""
+    # The address as the country's postal data writes it (`shipping.addresses`), set by intake's
+    # validation and kept on the order beside what was typed.
+    normalized: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

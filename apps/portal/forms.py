@@ -1,7 +1,11 @@
+import json
 from decimal import Decimal
 
+import pycountry
 from django import forms
 from django.core.validators import RegexValidator
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.text import refuse_control_characters
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
@@ -15,13 +19,35 @@ STRATEGY_LABELS = {
     "on_time": "Best on-time record",
     "preferred": "My preferred carriers",
 }
-REQUIRED = {"name", "line1", "city", "postal_code", "country"}
+# What every country's addresses need; the rest (a US state, a Chinese province, a postcode) the
+# shipping center's per-country rules ask for, with the error beside the field.
+REQUIRED = {"name", "line1", "city", "country"}
 LABELS = {
     "line1": "Address line 1",
     "line2": "Address line 2",
     "state": "State or province",
-    "country": "Country (ISO code)",
+    "country": "Country",
 }
+# Countries are chosen by name and stored as their ISO code.
+COUNTRY_CHOICES = [("", "—"), *sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])]
+
+
+def country_field(**options) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=COUNTRY_CHOICES, **options)
+
+
+def _redraw(target: str, *, action: str) -> dict[str, str]:
+    """htmx attributes that post the form when the choice changes and redraw `target` from the
+    answer (the whole form page, drawn again with what the choice fills in)."""
+    return {
+        "hx-post": reverse_lazy("portal:order-create"),
+        "hx-trigger": "change",
+        "hx-include": "closest form",
+        "hx-vals": json.dumps({"action": action}),
+        "hx-target": target,
+        "hx-select": target,
+        "hx-swap": "outerHTML",
+    }
 
 
 def _text(max_length: int, **options) -> forms.CharField:
@@ -32,6 +58,9 @@ def _text(max_length: int, **options) -> forms.CharField:
 def _address_fields(prefix: str) -> dict[str, forms.Field]:
     fields = {}
     for name in ADDRESS_FIELDS:
+        if name == "country":
+            fields[f"{prefix}_country"] = country_field(label=LABELS["country"])
+            continue
         field = forms.EmailField if name == "email" else forms.CharField
         fields[f"{prefix}_{name}"] = field(
             max_length=limits.ADDRESS_MAX_LENGTH[name],
@@ -70,6 +99,18 @@ class OrderForm(forms.Form):
         validators=[RegexValidator(r"\A[\w.-]{1,50}/[\w.-]{1,50}\Z", "Pick one of the quoted routes.")],
     )
 
+    def __init__(self, *args, senders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The merchant's saved sender addresses; "Use" fills the sender fields with the one chosen.
+        self.fields["saved_sender"] = forms.TypedChoiceField(
+            choices=[("", "—"), *((s.pk, str(s)) for s in senders)],
+            coerce=int,
+            required=False,
+            label=_("Saved sender"),
+            # With JavaScript, choosing is enough: htmx redraws the sender; without, "Use" does.
+            widget=forms.Select(attrs=_redraw("#sender", action="sender")),
+        )
+
     def chosen_route(self) -> tuple[str, str] | None:
         route = self.cleaned_data["route"]
         return tuple(route.split("/", 1)) if route else None
@@ -79,20 +120,59 @@ class OrderForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    description = _text(limits.ITEM_MAX_LENGTH["description"])
+    """A customs line: typed, or filled from a product of the merchant's catalogue (`products`:
+    (id, name) choices and the products by id); what is typed wins over the product's values."""
+
+    product = forms.TypedChoiceField(choices=[("", "—")], coerce=int, required=False, label=_("Product"))
+    description = _text(limits.ITEM_MAX_LENGTH["description"], required=False)
     sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False)
-    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX)
+    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, required=False)
     unit_value = forms.DecimalField(
         max_digits=limits.UNIT_VALUE_MAX_DIGITS,
         decimal_places=limits.UNIT_VALUE_DECIMAL_PLACES,
         min_value=Decimal("0.01"),
+        required=False,
     )
-    currency = _text(limits.ITEM_MAX_LENGTH["currency"], initial="USD")
+    currency = _text(limits.ITEM_MAX_LENGTH["currency"], initial="USD", required=False)
     hs_code = _text(limits.ITEM_MAX_LENGTH["hs_code"], required=False, label="HS code")
-    origin_country = _text(limits.ITEM_MAX_LENGTH["origin_country"], initial="CN")
+    origin_country = country_field(initial="CN", required=False, label=_("Origin"))
+
+    def __init__(self, *args, products: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = products or {}
+        self.fields["product"].choices = [("", "—"), *((pk, str(p)) for pk, p in self.products.items())]
+        if self.prefix:  # a line of the order form's formset ("items-0"): redraw just that line
+            line = f"#item-{self.prefix.rsplit('-', 1)[-1]}"
+            self.fields["product"].widget.attrs.update(_redraw(line, action="product"))
+        if not self.products:
+            del self.fields["product"]
+
+    def clean(self):
+        data = super().clean()
+        product = self.products.get(data.get("product"))
+        if product is not None:
+            for name in ("description", "sku", "unit_value", "currency", "hs_code", "origin_country"):
+                if name not in self.errors and data.get(name) in (None, ""):
+                    data[name] = getattr(product, name)
+            if data.get("quantity") is None and "quantity" not in self.errors:
+                data["quantity"] = 1
+        for name in ("description", "quantity", "unit_value", "currency", "origin_country"):
+            if name not in self.errors and data.get(name) in (None, ""):
+                self.add_error(name, forms.ValidationError(forms.Field.default_error_messages["required"], "required"))
+        return data
 
 
-ItemFormSet = forms.formset_factory(ItemForm, extra=3, min_num=1, validate_min=True)
+class BaseItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args, products: dict | None = None, **kwargs):
+        kwargs.setdefault("form_kwargs", {})["products"] = products
+        super().__init__(*args, **kwargs)
+
+
+ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, min_num=1, validate_min=True)
+
+
+def _without_product(line: dict) -> dict:
+    return {name: value for name, value in line.items() if name != "product"}
 
 
 def order_draft(form: OrderForm, items: ItemFormSet) -> OrderDraft:
@@ -109,7 +189,7 @@ def order_draft(form: OrderForm, items: ItemFormSet) -> OrderDraft:
                 width_mm=data["width_mm"],
                 height_mm=data["height_mm"],
                 items=tuple(
-                    ItemDraft(**{**i, "sku": i.get("sku") or "", "hs_code": i.get("hs_code") or ""})
+                    ItemDraft(**{**_without_product(i), "sku": i.get("sku") or "", "hs_code": i.get("hs_code") or ""})
                     for i in items.cleaned_data
                     if i
                 ),

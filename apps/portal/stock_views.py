@@ -19,6 +19,7 @@ from apps.portal.forms import (
 from apps.portal.views import _show_errors, merchant_required
 from apps.resources.selectors import warehouse_list
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
+from apps.shipping.saved import ADDRESS_NAMES, sender_address_list
 from apps.shipping.services import order_submit
 from apps.warehouse.exceptions import AsnNotFound, InvalidAsn, OutOfStock
 from apps.warehouse.selectors import asn_get, asn_list, stock_list, stock_positions
@@ -63,6 +64,14 @@ def _available_by_warehouse(merchant_id: int) -> dict[str, dict[str, int]]:
     return available
 
 
+def _return_address(request) -> dict:
+    """The merchant's default saved sender address, else its name to start with."""
+    default = next((s for s in sender_address_list(merchant_id=request.merchant.pk) if s.is_default), None)
+    if default is None:
+        return {"sender_name": request.merchant.name}
+    return {f"sender_{name}": getattr(default, name) for name in ADDRESS_NAMES}
+
+
 @merchant_required(permission="stock.manage")
 def stock_order_view(request):
     """A new order from stock. Only warehouses and SKUs with available units are offered; the
@@ -80,7 +89,7 @@ def stock_order_view(request):
     form = StockOrderForm(
         request.POST or None,
         warehouses=warehouses,
-        initial={"sender_name": request.merchant.name, "warehouse": chosen},
+        initial=_return_address(request) | {"warehouse": chosen},
     )
     offered = skus if len(skus) <= SKUS_OFFERED_MAX else None
     lines = StockLineFormSet(request.POST or None, prefix="lines", form_kwargs={"skus": offered})

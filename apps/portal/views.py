@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.batches.services import print_record
@@ -28,10 +29,11 @@ from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
 from apps.portal.dashboard import merchant_dashboard
-from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
+from apps.portal.forms import STRATEGY_LABELS, ItemForm, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
-from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible
+from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, SavedItemNotFound
+from apps.shipping.saved import ADDRESS_NAMES, product_list, sender_address_get, sender_address_list
 from apps.shipping.services import order_cancel_request, order_rates, order_submit
 from apps.warehouse.selectors import warehouse_order_list
 
@@ -174,17 +176,38 @@ def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> No
                 form.add_error(None, f"{path}: {problem}")
 
 
+# What each strategy's score weighs, as the quote table says it.
+SCORE_WORDS = {
+    "cheapest": gettext_lazy("Score: the cheapest price divided by this one (1.00 is the cheapest)."),
+    "fastest": gettext_lazy(
+        "Score: the quickest latest-delivery day count divided by this one's (1.00 is the fastest)."
+    ),
+    "on_time": gettext_lazy("Score: the carrier's share of deliveries on time (1.00 is always on time)."),
+    "preferred": gettext_lazy(
+        "Score: 1 for one of your preferred carriers, plus the cheapest price divided by this one."
+    ),
+}
+QUOTES_SHOWN = 20
+
+
 def _quote_rows(result: RoutingResult) -> dict:
+    options = list(result.options[:QUOTES_SHOWN])
+    cheapest = min((o.price for o in options), default=None)
+    fastest = min(((o.transit_days_max, o.transit_days_min) for o in options), default=None)
     return {
         "strategy": STRATEGY_LABELS.get(result.strategy, result.strategy),
+        "score_words": SCORE_WORDS.get(result.strategy, ""),
         "options": [
             {
                 "value": f"{o.carrier_code}/{o.service_code}",
                 "option": o,
                 "window": (o.delivery_earliest, o.delivery_latest) if o.delivery_earliest else None,
+                "cheapest": o.price == cheapest,
+                "fastest": (o.transit_days_max, o.transit_days_min) == fastest,
             }
-            for o in result.options
+            for o in options
         ],
+        "more": max(len(result.options) - QUOTES_SHOWN, 0),
         "exclusions": result.exclusions,
     }
 
@@ -203,26 +226,105 @@ def _quote(request, form: OrderForm, items: ItemFormSet) -> dict | None:
     return _quote_rows(result)
 
 
+def _sender_initial(sender) -> dict:
+    return {f"sender_{name}": getattr(sender, name) for name in ADDRESS_NAMES} | {"saved_sender": sender.pk}
+
+
+def _again_initial(request, number: str) -> tuple[dict, list[dict]]:
+    """The form filled from an earlier order ("ship again"): the same sender, recipient, parcel
+    and customs lines; a new reference is for the merchant to give."""
+    try:
+        order = order_get(merchant_id=request.merchant.pk, order_id=number)
+    except OrderNotFound:
+        return {}, []
+    initial = {
+        f"{side}_{name}": getattr(order, f"{side}_{name}") for side in ("sender", "recipient") for name in ADDRESS_NAMES
+    } | {"service_level": order.service_level}
+    parcel = order.parcels.all()[0] if order.parcels.all() else None
+    lines = []
+    if parcel is not None:
+        initial |= {name: getattr(parcel, name) for name in ("weight_g", "length_mm", "width_mm", "height_mm")}
+        lines = [
+            {name: getattr(item, name) for name in ("description", "sku", "quantity", "unit_value", "currency")}
+            | {"hs_code": item.hs_code, "origin_country": item.origin_country}
+            for item in parcel.items.all()
+        ]
+    return initial, lines
+
+
+def _with_saved_sender(request, data):
+    """The posted form with the sender fields of the saved sender address chosen ("Use")."""
+    data = data.copy()
+    try:
+        sender = sender_address_get(merchant_id=request.merchant.pk, sender_id=int(data.get("saved_sender", "")))
+    except (ValueError, SavedItemNotFound):
+        return data
+    for name in ADDRESS_NAMES:
+        data[f"sender_{name}"] = getattr(sender, name)
+    return data
+
+
+PRODUCT_FIELDS = ("description", "sku", "unit_value", "currency", "hs_code", "origin_country")
+ITEM_DEFAULTS = {name: ItemForm.base_fields[name].initial for name in ("currency", "origin_country")}
+
+
+def _with_products(data, products: dict):
+    """The posted form with each line's blank fields filled from the product chosen on it, so
+    that the merchant sees what goes to customs (what was typed stays)."""
+    data = data.copy()
+    for key in [k for k in data if k.startswith("items-") and k.endswith("-product")]:
+        chosen = data.get(key, "")
+        product = products.get(int(chosen)) if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else None
+        if product is None:
+            continue
+        prefix = key[: -len("product")]
+        for name in PRODUCT_FIELDS:
+            typed = data.get(prefix + name, "").strip()
+            if not typed or typed == ITEM_DEFAULTS.get(name):  # blank, or the form's own default
+                data[prefix + name] = str(getattr(product, name))
+        if not data.get(prefix + "quantity", "").strip():
+            data[prefix + "quantity"] = "1"
+    return data
+
+
 @merchant_required(permission="orders.create")
 def order_create_view(request):
-    """The new-order form. "Get quotes" re-renders it with the ranked routes to pick from (and
-    the excluded ones with their reasons); "Submit order" creates the order on the picked route,
-    or on the platform's choice."""
-    form = OrderForm(request.POST or None, initial={"sender_country": "CN"})
-    items = ItemFormSet(request.POST or None, prefix="items")
+    """The new-order form. It starts with the merchant's default sender address (another saved
+    one is chosen with "Use"), or, from an earlier order's "Ship again", with that order's
+    addresses, parcel and lines. A customs line is typed or filled from a saved product.
+    "Get quotes" shows the ranked routes beside the form (the cheapest and the fastest marked;
+    with JavaScript only that part is redrawn, by htmx); "Submit order" creates the order on the
+    picked route, or on the platform's choice."""
+    merchant_id = request.merchant.pk
+    products = {p.pk: p for p in product_list(merchant_id=merchant_id)}
+    senders = list(sender_address_list(merchant_id=merchant_id))
+    data = request.POST or None
+    action = request.POST.get("action")
+    if data is not None and action == "sender":
+        data = _with_saved_sender(request, data)
+    if data is not None:
+        data = _with_products(data, products)
+    initial, lines = {"sender_country": "CN"}, []
+    default = next((s for s in senders if s.is_default), None)
+    if default is not None:
+        initial |= _sender_initial(default)
+    if request.method == "GET" and request.GET.get("again"):
+        again, lines = _again_initial(request, request.GET["again"])
+        initial |= again
+    form = OrderForm(data, initial=initial, senders=senders)
+    items = ItemFormSet(data, prefix="items", products=products, initial=lines or None)
     quote = None
+    context = {"form": form, "items": items, "senders": senders, "products": products}
+    if action in ("sender", "product"):  # the form again, filled in (htmx takes the part it redraws)
+        return render(request, "portal/order_form.html", context)
     if request.method == "POST" and form.is_valid() and items.is_valid():
-        if request.POST.get("action") == "quote":
+        if action == "quote":
             quote = _quote(request, form, items)
-            return render(
-                request,
-                "portal/order_form.html",
-                {"form": form, "items": items, "quote": quote},
-                status=200 if quote is not None else 400,
-            )
+            template = "portal/_quotes.html" if request.headers.get("HX-Request") else "portal/order_form.html"
+            return render(request, template, context | {"quote": quote}, status=200 if quote is not None else 400)
         try:
             order = order_submit(
-                merchant_id=request.merchant.pk,
+                merchant_id=merchant_id,
                 draft=order_draft(form, items),
                 actor=f"user:{request.user.pk}",
                 channel="portal",
@@ -242,10 +344,15 @@ def order_create_view(request):
         else:
             messages.success(request, f"Order {order.number} accepted.")
             return redirect("portal:order-detail", order_id=order.number)
+    if request.headers.get("HX-Request") and action == "quote":
+        # The form has errors: the whole page, so that each one shows beside its field.
+        response = render(request, "portal/order_form.html", context | {"quote": quote}, status=400)
+        response["HX-Retarget"], response["HX-Reswap"] = "body", "outerHTML"
+        return response
     return render(
         request,
         "portal/order_form.html",
-        {"form": form, "items": items, "quote": quote},
+        context | {"quote": quote},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -276,6 +383,14 @@ def order_detail_view(request, order_id):
             "wait_words": WAIT_WORDS,
         },
     )
+
+
+@merchant_required(permission="orders.view")
+def order_label_status_view(request, order_id):
+    """The order page's tracking number and label link, redrawn by htmx until the label is in."""
+    order = _order_or_404(request, order_id)
+    has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
+    return render(request, "portal/_label.html", {"order": order, "has_label": has_label})
 
 
 # What holds a waiting booking, in a merchant's words (scheduling.selectors.OrderWait.held_by).

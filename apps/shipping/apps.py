@@ -7,7 +7,9 @@ class ShippingConfig(AppConfig):
     also chooses the next route of an order whose booking failed for good.
 
     Public API: `services.order_submit`, `services.order_reroute_by_operations` (staff move an
-    order to another carrier), `selectors.order_quote`; errors in `exceptions`.
+    order to another carrier), `selectors.order_quote`; `addresses.address_check` (one country's
+    address rules, for every channel); `saved` (the merchant's sender addresses and product
+    catalogue, which fill the order form); errors in `exceptions`.
     Subscribes to `scheduling.order.reroute_requested` (re-routes through
     `services.order_reroute_after_failed_booking`, back on a lane through scheduling).
     """

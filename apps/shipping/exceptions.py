@@ -36,3 +36,10 @@ class OrderNotReroutable(DomainError):
 
     http_status = 409
     code = "order_not_reroutable"
+
+
+class SavedItemNotFound(DomainError):
+    """No such saved sender address or product of this merchant."""
+
+    http_status = 404
+    code = "not_found"

@@ -84,8 +84,7 @@ def order_rates(
         return _validated_quote(merchant_id=merchant_id, draft=draft, strategy=strategy)[1]
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     stock = stock_for_routing(merchant_id=merchant_id, skus=_stock_wanted(draft), warehouse=warehouse)
     return order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy, stock=stock)
 
@@ -94,8 +93,7 @@ def _validated_quote(
     *, merchant_id: int | None, draft: OrderDraft, strategy: str | None
 ) -> tuple[OrderDraft, RoutingResult]:
     _checked_strategy(strategy)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     return draft, order_quote(draft=draft, merchant_id=merchant_id, strategy=strategy)
 
 
@@ -306,8 +304,7 @@ def _submit_from_stock(
     orders over (`warehouse_order_confirm`)."""
     _checked_strategy(strategy)
     _checked_warehouse(warehouse)
-    draft = _normalized(draft)
-    validate_draft(draft)
+    draft = validate_draft(_normalized(draft))
     wanted = _stock_wanted(draft)
     stock = stock_for_routing(merchant_id=merchant_id, skus=wanted, warehouse=warehouse)
     plan = stock_plan(

@@ -2,41 +2,20 @@
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 import pycountry
 
 from apps.orders.types import AddressDraft, OrderDraft
 from apps.shipping import limits
+from apps.shipping.addresses import address_check
 from apps.shipping.exceptions import InvalidOrder
 
 SERVICE_LEVELS = ("express", "standard", "economy")
 HS_CODE = re.compile(r"^\d{6}(\d{2}){0,2}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Postcode formats of the main destination countries; others are only checked for being present.
-POSTCODES = {
-    "US": r"^\d{5}(-\d{4})?$",
-    "CA": r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$",
-    "GB": r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$",
-    "DE": r"^\d{5}$",
-    "FR": r"^\d{5}$",
-    "ES": r"^\d{5}$",
-    "IT": r"^\d{5}$",
-    "NL": r"^\d{4} ?[A-Z]{2}$",
-    "AU": r"^\d{4}$",
-    "JP": r"^\d{3}-?\d{4}$",
-    "CN": r"^\d{6}$",
-    "AT": r"^\d{4}$",
-    "BE": r"^\d{4}$",
-    "CH": r"^\d{4}$",
-    "DK": r"^\d{4}$",
-    "PL": r"^\d{2}-\d{3}$",
-    "SE": r"^\d{3} ?\d{2}$",
-    "KR": r"^\d{5}$",
-    "BR": r"^\d{5}-?\d{3}$",
-    "MX": r"^\d{5}$",
-}
 # E.164 numbers have at most 15 digits; fewer than 6 is no reachable number.
 PHONE_DIGITS = (6, 15)
 
@@ -57,29 +36,34 @@ def is_currency(code: str) -> bool:
     return len(code) == 3 and code not in NOT_MONEY and pycountry.currencies.get(alpha_3=code) is not None
 
 
-def _check_address(errors: dict, path: str, address: AddressDraft) -> None:
-    for name in ("name", "line1", "city", "postal_code", "country"):
-        if not getattr(address, name).strip():
-            errors[f"{path}.{name}"].append("This field is required.")
+def _check_address(errors: dict, path: str, address: AddressDraft) -> AddressDraft:
+    """Record the address's problems under `path`; return it with its normalised form."""
     if address.country and not is_country(address.country):
         errors[f"{path}.country"].append(f"{address.country!r} is not an ISO 3166 country code.")
-    pattern = POSTCODES.get(address.country.upper())
-    if pattern and address.postal_code and not re.fullmatch(pattern, address.postal_code.strip().upper()):
-        errors[f"{path}.postal_code"].append(f"{address.postal_code!r} is not a valid {address.country} postcode.")
+        for name in ("name", "line1", "city"):
+            if not getattr(address, name).strip():
+                errors[f"{path}.{name}"].append("This field is required.")
+        normalized = {}
+    else:
+        normalized, problems = address_check(address)
+        for name, messages in problems.items():
+            errors[f"{path}.{name}"].extend(messages)
     digits = sum(ch.isdigit() for ch in address.phone)
     if address.phone and not (PHONE.fullmatch(address.phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
         errors[f"{path}.phone"].append("Enter a phone number of digits, optionally starting with +.")
     if address.email and not EMAIL.fullmatch(address.email):
         errors[f"{path}.email"].append("Enter a valid email address.")
+    return replace(address, normalized=normalized)
 
 
-def validate_draft(draft: OrderDraft) -> None:
-    """Raise InvalidOrder with every problem found, each under its field path."""
+def validate_draft(draft: OrderDraft) -> OrderDraft:
+    """Raise InvalidOrder with every problem found, each under its field path; else return the
+    draft with each address's normalised form (`addresses.address_check`) beside what was typed."""
     errors: dict[str, list[str]] = defaultdict(list)
     if draft.service_level not in SERVICE_LEVELS:
         errors["service_level"].append(f"Choose one of {', '.join(SERVICE_LEVELS)}.")
-    _check_address(errors, "sender", draft.sender)
-    _check_address(errors, "recipient", draft.recipient)
+    sender = _check_address(errors, "sender", draft.sender)
+    recipient = _check_address(errors, "recipient", draft.recipient)
     if not draft.parcels:
         errors["parcels"].append("An order needs at least one parcel.")
     if len(draft.parcels) > limits.PARCELS_PER_ORDER_MAX:
@@ -127,3 +111,4 @@ def validate_draft(draft: OrderDraft) -> None:
         )
     if errors:
         raise InvalidOrder("The order has invalid fields.", extra={"fields": dict(errors)})
+    return replace(draft, sender=sender, recipient=recipient)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",  # htmx itself, served from our static files (the portal's partial updates)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "apps.common",

@@ -40,3 +40,14 @@ def test_the_demo_catalogue_applies_surcharges_and_content_limits(demo):
 
     assert swift.breakdown["remote_area"] == "4.00" and swift.breakdown["fuel"] == "3.88"  # 12.5% of 31.00
     assert reasons[("berlin-bike", "standard")] == "does not accept batteries"
+
+
+def test_the_demo_merchant_has_a_default_sender_and_a_product_catalogue_for_the_order_form(demo):
+    from apps.shipping.saved import product_list, sender_address_list
+
+    senders = list(sender_address_list(merchant_id=demo.pk))
+    products = {p.sku: p for p in product_list(merchant_id=demo.pk)}
+
+    assert [(s.label, s.is_default, s.normalized["state"]) for s in senders] == [("Shenzhen office", True, "广东省")]
+    assert len(products) == 5  # once, however often the demo is seeded
+    assert (products["SZG-EARBUDS"].description_zh, products["SZG-EARBUDS"].hs_code) == ("无线耳机", "851830")

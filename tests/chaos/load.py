@@ -35,6 +35,7 @@ def order_payload(*, reference: str, route: str, service_level: str = "standard"
             "name": "Shenzhen Gadgets",
             "line1": "1 Keji Rd",
             "city": "Shenzhen",
+            "state": "Guangdong",
             "postal_code": "518000",
             "country": "CN",
             "phone": "+8675512345678",

@@ -25,7 +25,7 @@ def test_a_bulk_of_good_and_bad_orders_creates_the_good_ones_and_explains_each_b
     bad_postcode = order_payload(reference="B-2")
     bad_postcode["recipient"]["postal_code"] = "1011"
     to_the_us = order_payload(reference="B-4")
-    to_the_us["recipient"] |= {"country": "US", "postal_code": "94105", "city": "San Francisco"}
+    to_the_us["recipient"] |= {"country": "US", "postal_code": "94105", "city": "San Francisco", "state": "CA"}
     orders = [order_payload(reference="B-1"), bad_postcode, order_payload(reference="B-1"), to_the_us, "not an order"]
     orders.append(order_payload(reference="B-6"))
 

@@ -225,7 +225,9 @@ def _mixed_currencies(p: dict) -> None:
             lambda p: p["recipient"].update(country="GB", postal_code="12345"), "recipient.postal_code", id="gb"
         ),
         pytest.param(
-            lambda p: p["recipient"].update(country="US", postal_code="9410"), "recipient.postal_code", id="us"
+            lambda p: p["recipient"].update(country="US", state="CA", postal_code="9410"),
+            "recipient.postal_code",
+            id="us",
         ),
         pytest.param(
             lambda p: p["recipient"].update(country="PL", postal_code="00950"), "recipient.postal_code", id="pl"
@@ -269,19 +271,19 @@ def test_cross_border_checks_name_the_field(api_client, cn_de_service, change, f
 
 
 @pytest.mark.parametrize(
-    ("country", "postcode"),
+    ("country", "postcode", "state"),
     [
-        ("GB", "SW1A 1AA"),
-        ("US", "94105-1234"),
-        ("NL", "1011 AB"),
-        ("CA", "K1A 0B1"),
-        ("PL", "00-950"),
-        ("JP", "100-0001"),
+        ("GB", "SW1A 1AA", ""),
+        ("US", "94105-1234", "CA"),
+        ("NL", "1011 AB", ""),
+        ("CA", "K1A 0B1", "ON"),
+        ("PL", "00-950", ""),
+        ("JP", "100-0001", "Tokyo"),
     ],
 )
-def test_valid_postcodes_of_main_destinations_pass_validation(api_client, cn_de_service, country, postcode):
+def test_valid_postcodes_of_main_destinations_pass_validation(api_client, cn_de_service, country, postcode, state):
     payload = order_payload()
-    payload["recipient"] |= {"country": country, "postal_code": postcode}
+    payload["recipient"] |= {"country": country, "postal_code": postcode, "state": state}
 
     response = api_client.post(ORDERS, payload, format="json")
 

@@ -97,7 +97,7 @@ def test_two_merchants_may_use_the_same_reference(api_client, other_client, merc
 
 def test_an_order_no_carrier_can_take_is_refused_with_the_reason_for_each_service(api_client, cn_de_service):
     payload = order_payload()
-    payload["recipient"] |= {"country": "US", "postal_code": "94105", "city": "San Francisco"}
+    payload["recipient"] |= {"country": "US", "postal_code": "94105", "city": "San Francisco", "state": "CA"}
 
     response = _post(api_client, payload)
 

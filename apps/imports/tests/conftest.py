@@ -6,12 +6,13 @@ SENDER = {
     "sender_name": "Shenzhen Gadgets",
     "sender_line1": "1 Keji Rd",
     "sender_city": "Shenzhen",
+    "sender_state": "Guangdong",
     "sender_postal_code": "518000",
     "sender_country": "CN",
     "hs_code": "610910",
 }
 HEADINGS = (
-    "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
+    "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - State,Ship To - Postal Code,Ship To - Country,"
     "Ship To - Phone,Item Name,Item Quantity,Item Unit Price,Weight (oz)"
 )
 
@@ -26,6 +27,7 @@ def row(reference: str = "A-1", **changes) -> str:
         "name": "Anna Schmidt",
         "line1": "Hauptstr. 5",
         "city": "Berlin",
+        "state": "",  # a US address names its state (Google's address data), a German one none
         "postcode": "10115",
         "country": "DE",
         "phone": "+4930123456",

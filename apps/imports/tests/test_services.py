@@ -52,7 +52,7 @@ def test_damaged_numbers_and_postcodes_are_flagged_and_all_or_nothing_refuses(me
         csv_file(
             row("A-1"),
             row("A-2", phone="1.23457E+11"),
-            row("A-3", postcode="2134", country="US", city="Boston"),
+            row("A-3", postcode="2134", country="US", city="Boston", state="MA"),
             row("A-4", postcode="ABC"),
         ),
     )
@@ -75,7 +75,9 @@ def test_damaged_numbers_and_postcodes_are_flagged_and_all_or_nothing_refuses(me
 def test_importing_the_valid_rows_makes_exactly_those_gives_an_error_file_and_the_same_file_again_makes_nothing(
     merchant, routes
 ):
-    data = csv_file(row("A-1"), row("A-2", quantity="lots"), row("A-2"), row("A-3", postcode="02134", country="US"))
+    data = csv_file(
+        row("A-1"), row("A-2", quantity="lots"), row("A-2"), row("A-3", postcode="02134", country="US", state="MA")
+    )
     job = check(merchant, upload(merchant, data))
     import_start(merchant_id=merchant.pk, job_id=job.pk, only_valid=True)
     job = import_run(job_id=job.pk)

@@ -88,7 +88,7 @@ def fill_order(page, **changes: str) -> None:
     for name, value in (FORM | changes).items():
         if name.endswith("_FORMS"):
             continue  # the formset's hidden bookkeeping
-        if name == "service_level":
+        if name == "service_level" or name.endswith("country"):  # countries are chosen from a list
             page.select_option(f"[name='{name}']", value)
         else:
             page.fill(f"[name='{name}']", value)

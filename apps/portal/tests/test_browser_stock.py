@@ -35,7 +35,7 @@ def test_a_merchant_ships_an_order_from_stock_after_asking_for_more_than_is_avai
             continue  # the formset's hidden bookkeeping
         if name == "warehouse":
             page.select_option("#id_warehouse", value)  # the order's (the page's other one only shows stock)
-        elif name in ("service_level", "lines-0-sku"):
+        elif name in ("service_level", "lines-0-sku") or name.endswith("country"):
             page.select_option(f"[name='{name}']", value)
         else:
             page.fill(f"[name='{name}']", value)

@@ -5,6 +5,7 @@ a filter given a value it cannot apply must say so beside the field instead of l
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -21,9 +22,10 @@ from apps.merchants.team import invitation_create
 from apps.merchants.tests.factories import MembershipFactory
 from apps.orders.filters import OrderFilter
 from apps.orders.models import OrderState
-from apps.orders.tests.factories import order_draft
+from apps.orders.tests.factories import order_draft, sender_draft
 from apps.portal.tests.test_portal import FORM
 from apps.portal.tests.test_stock import stock_order
+from apps.shipping.saved import product_save, sender_address_list, sender_address_save
 from apps.shipping.services import order_submit
 from apps.warehouse.tests.stocked import stocked_warehouse
 from apps.webhooks.services import endpoint_create
@@ -56,19 +58,109 @@ def portal(client, merchant_user):
     return client
 
 
-ORDER_FIELDS = sorted(set(FORM) | {"route", "strategy", "items-0-sku", "recipient_state", "sender_phone"})
+ORDER_FIELDS = sorted(
+    set(FORM)
+    | {"route", "strategy", "items-0-sku", "recipient_state", "sender_phone", "saved_sender", "items-0-product"}
+)
 
 
 @PROPERTY
-@given(changes=st.dictionaries(st.sampled_from(ORDER_FIELDS), NASTY, min_size=1, max_size=4), quote=st.booleans())
-def test_the_order_form_and_its_quotes_never_crash(portal, cn_de_service, changes, quote):
-    data = {**FORM, "reference": "", **changes}
-    if quote:
-        data["action"] = "quote"
+@given(
+    changes=st.dictionaries(st.sampled_from(ORDER_FIELDS), NASTY, min_size=1, max_size=4),
+    action=st.sampled_from(["submit", "quote", "sender"]),
+    htmx=st.booleans(),
+)
+def test_the_order_form_and_its_quotes_never_crash(portal, merchant, cn_de_service, changes, action, htmx):
+    saved_for_the_form(merchant)
+    data = {**FORM, "reference": "", **changes, "action": action}
 
-    response = portal.post("/orders/new/", data)
+    response = portal.post("/orders/new/", data, headers={"HX-Request": "true"} if htmx else {})
 
     assert response.status_code in (200, 302, 400)
+
+
+def saved_for_the_form(merchant) -> None:
+    """A saved sender address and product, so that the form offers them (once per merchant)."""
+    if not sender_address_list(merchant_id=merchant.pk).exists():
+        sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Office", is_default=True)
+        product_save(
+            merchant_id=merchant.pk,
+            description="Cap",
+            hs_code="650500",
+            origin_country="CN",
+            unit_value=Decimal("8"),
+            currency="USD",
+        )
+
+
+SENDER_FIELDS = [
+    "label",
+    "is_default",
+    *(f"sender_{name}" for name in ("name", "company", "line1", "line2", "city", "state", "postal_code")),
+    *(f"sender_{name}" for name in ("country", "phone", "email")),
+]
+SENDER = {
+    "label": "Office",
+    "sender_name": "Shenzhen Gadgets",
+    "sender_line1": "1 Keji Rd",
+    "sender_city": "Shenzhen",
+    "sender_state": "Guangdong",
+    "sender_postal_code": "518000",
+    "sender_country": "CN",
+}
+
+
+@PROPERTY
+@given(changes=st.dictionaries(st.sampled_from(SENDER_FIELDS), NASTY, min_size=1, max_size=4))
+def test_the_sender_address_form_never_crashes(portal, changes):
+    response = portal.post("/senders/", {**SENDER, **changes})
+
+    assert response.status_code in (302, 400)
+
+
+PRODUCT = {
+    "description": "Cap",
+    "description_zh": "帽子",
+    "sku": "CAP-1",
+    "hs_code": "650500",
+    "origin_country": "CN",
+    "unit_value": "8.00",
+    "currency": "USD",
+    "weight_g": "120",
+}
+
+
+@PROPERTY
+@given(changes=st.dictionaries(st.sampled_from(sorted(PRODUCT)), NASTY, min_size=1, max_size=4))
+def test_the_product_form_never_crashes(portal, changes):
+    response = portal.post("/products/", {**PRODUCT, **changes})
+
+    assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(
+    strategy=NASTY,
+    preferred=st.lists(st.one_of(st.just("test-post"), NASTY), max_size=3),
+    blocked=st.lists(st.one_of(st.just("test-post"), NASTY), max_size=3),
+)
+def test_the_carrier_preferences_form_never_crashes(portal, cn_de_service, strategy, preferred, blocked):
+    response = portal.post("/preferences/", {"default_strategy": strategy, "preferred": preferred, "blocked": blocked})
+
+    assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(again=NASTY, number=NASTY, saved_id=NASTY)
+def test_ship_again_the_label_status_and_the_saved_items_buttons_never_crash(
+    portal, merchant, cn_de_service, again, number, saved_id
+):
+    assert portal.get("/orders/new/", {"again": again}).status_code == 200
+    if number.strip() and "/" not in number and not has_control_characters(number):
+        assert portal.get(f"/orders/{quote(number)}/label/").status_code in (200, 404)
+    if saved_id.isascii() and saved_id.isdigit() and len(saved_id) < 10:
+        for path in (f"/senders/{saved_id}/default/", f"/senders/{saved_id}/delete/", f"/products/{saved_id}/delete/"):
+            assert portal.post(path).status_code in (302, 404)
 
 
 def _text_filter_is_bad(name: str, value: str) -> bool:

@@ -11,6 +11,7 @@ FORM = {
     "sender_name": "Shenzhen Gadgets",
     "sender_line1": "1 Keji Rd",
     "sender_city": "Shenzhen",
+    "sender_state": "Guangdong",
     "sender_postal_code": "518000",
     "sender_country": "CN",
     "recipient_name": "Anna Schmidt",
@@ -79,7 +80,7 @@ def test_a_missing_hs_code_is_shown_beside_that_item(portal, merchant, cn_de_ser
 
     text = response.content.decode()
     row = text[text.index('id="item-0"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</fieldset>")]
     assert "Customs needs an HS code" in row
     assert not Order.objects.filter(merchant=merchant).exists()
 

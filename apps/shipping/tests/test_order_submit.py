@@ -150,7 +150,7 @@ def test_an_invalid_order_is_refused_before_routing_and_nothing_is_recorded(merc
 def test_a_domestic_order_goes_without_hs_codes(merchant):
     _service("cn-express", base="5.00", lane=("CN", "CN"))
     domestic = order_draft(
-        recipient=address_draft(name="Li Wei", city="Beijing", postal_code="100000", country="CN"),
+        recipient=address_draft(name="Li Wei", city="Beijing", state="Beijing", postal_code="100000", country="CN"),
         parcels=(parcel_draft(items=(item_draft(hs_code=""),)),),
     )
 

@@ -5,7 +5,9 @@ Bike refusing batteries and taking 200 orders a day, Sino Trunk's sea-rail servi
 weekly Shanghai-Frankfurt line haul with EuroPost as last mile), two warehouses run by the sandbox
 WMS (Shenzhen and Rotterdam, each with its time zone and cut-off, and the demo merchant's goods on
 their shelves in the sandbox WMS), and the demo merchant's routing preferences (EuroPost
-preferred, then the cheapest). The platform's own stock rows come from the WMS's stock snapshot.
+preferred, then the cheapest), its saved sender address (the default on the order form) and its
+product catalogue (what fills customs lines). The platform's own stock rows come from the WMS's
+stock snapshot.
 
 Safe to run on every start: it updates what exists. API keys are stored only as a hash, so a
 fresh demo key is issued (and the previous demo key revoked) each time; it is printed once.
@@ -23,6 +25,7 @@ from django.db import transaction
 from apps.distribution.services import carrier_webhook_secret_set
 from apps.merchants.models import ApiKey, Membership, Merchant
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
+from apps.orders.types import AddressDraft
 from apps.resources.services import (
     carrier_upsert,
     line_haul_upsert,
@@ -32,6 +35,7 @@ from apps.resources.services import (
     surcharge_set,
     warehouse_upsert,
 )
+from apps.shipping.saved import product_list, product_save, sender_address_list, sender_address_save
 from apps.warehouse.services import stock_count
 
 DEMO_MERCHANT = "Shenzhen Gadgets"
@@ -56,6 +60,24 @@ EUROPOST_BREAKS = [
         "zone-2": [(500, "7.40", "0"), (1000, "8.60", "0"), (2000, "10.80", "0"), (5000, "15.20", "2.60")],
     }.items()
     for grams, price, extra in rows
+]
+
+DEMO_SENDER = AddressDraft(
+    name="Shenzhen Gadgets",
+    line1="1 Keji Rd, Nanshan",
+    city="Shenzhen",
+    state="Guangdong",
+    postal_code="518057",
+    country="CN",
+    phone="+8675512345678",
+)
+# The demo merchant's catalogue: (SKU, English, Chinese, HS code, unit value in USD, grams).
+PRODUCTS = [
+    ("SZG-EARBUDS", "Wireless earbuds", "无线耳机", "851830", "19.90", 80),
+    ("SZG-CHARGER-20W", "USB-C charger 20 W", "USB-C 充电器 20W", "850440", "7.50", 60),
+    ("SZG-CABLE-USBC", "USB-C cable 1 m", "USB-C 数据线 1米", "854442", "2.20", 30),
+    ("SZG-SMARTWATCH", "Smartwatch", "智能手表", "851762", "39.00", 120),
+    ("SZG-PHONE-CASE", "Phone case", "手机壳", "392690", "3.10", 40),
 ]
 
 # The demo merchant's goods on the sandbox WMS's shelves, per warehouse (SKU: units on hand).
@@ -293,6 +315,21 @@ class Command(BaseCommand):
         merchant_preferences_set(
             merchant_id=merchant.pk, preferred=["euro-post"], blocked=[], default_strategy="preferred"
         )
+        if not sender_address_list(merchant_id=merchant.pk).exists():
+            sender_address_save(merchant_id=merchant.pk, address=DEMO_SENDER, label="Shenzhen office", is_default=True)
+        if not product_list(merchant_id=merchant.pk).exists():
+            for sku, english, chinese, hs_code, value, grams in PRODUCTS:
+                product_save(
+                    merchant_id=merchant.pk,
+                    sku=sku,
+                    description=english,
+                    description_zh=chinese,
+                    hs_code=hs_code,
+                    origin_country="CN",
+                    unit_value=D(value),
+                    currency="USD",
+                    weight_g=grams,
+                )
         self.stdout.write(self.style.SUCCESS("Demo ready:"))
         self.stdout.write(
             f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD} (owner: two-factor set-up first)"
