@@ -30,7 +30,7 @@ def check_rate(request, *, cost: float = 1) -> None:
 
 class TimelineEntryOutput(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
-    label = serializers.CharField()
+    label = serializers.CharField(source="headline")
     location = serializers.CharField()
 
 

@@ -16,3 +16,8 @@ class ApiKeyNotActive(MerchantError):
 
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
+
+
+class InvalidLogo(MerchantError):
+    http_status = 400
+    code = "invalid_logo"

@@ -13,6 +13,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.common import ratelimit
 
@@ -41,8 +43,10 @@ def _record_failure(request, username: str) -> None:
 
 def _in_words(seconds: float) -> str:
     if seconds <= 90:
-        return f"{max(1, math.ceil(seconds))} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        count = max(1, math.ceil(seconds))
+        return ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
+    count = math.ceil(seconds / 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
 
 
 class ThrottledLoginMixin:
@@ -52,7 +56,7 @@ class ThrottledLoginMixin:
         wait = _wait_seconds(request, username)
         if wait:
             raise forms.ValidationError(
-                "Too many failed logins for this account or from this address. Try again in %(wait)s.",
+                _("Too many failed logins for this account or from this address. Try again in %(wait)s."),
                 code="throttled",
                 params={"wait": _in_words(wait)},
             )

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import keys_views, settings_views, stock_views, tracking_views, views, webhooks_views
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("track/", tracking_views.track_view, name="track"),
+    path("track/logo/<int:merchant_id>/<str:name>", settings_views.merchant_logo_view, name="merchant-logo"),
+    path("settings/", settings_views.settings_view, name="settings"),
+    path("settings/logo/", settings_views.logo_update_view, name="settings-logo"),
     path("orders/", views.order_list_view, name="order-list"),
     path("orders/new/", views.order_create_view, name="order-create"),
     path("orders/export.csv", views.order_export_view, name="order-export"),

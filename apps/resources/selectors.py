@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
-from apps.resources.models import Carrier, LineHaul, RateBreak, Warehouse
+from apps.resources.models import Carrier, CarrierService, LineHaul, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -190,3 +190,13 @@ def rate_card_csv(*, card_id: int) -> str:
     for b in RateBreak.objects.filter(card_id=card_id).select_related("zone").order_by("zone__code", "up_to_g"):
         writer.writerow([spreadsheet_cell(b.zone.code), b.up_to_g, b.price, b.extra_per_kg])
     return buffer.getvalue()
+
+
+def service_transit_days(*, carrier_code: str, service_code: str) -> tuple[int, int] | None:
+    """The days a carrier service takes from booking to the door (fewest, most), as quoted to the
+    merchant (for the first mile of a line haul: the whole route), or None for an unknown service."""
+    return (
+        CarrierService.objects.filter(carrier__code=carrier_code, code=service_code)
+        .values_list("transit_days_min", "transit_days_max")
+        .first()
+    )
