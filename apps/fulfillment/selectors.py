@@ -82,6 +82,7 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
             carrier_status=event.carrier_status,
             location=event.location,
             actor=f"carrier {order.carrier_code}",
+            carrier_words=event.description,
             leg_role=roles.get(event.distribution_order_id, ""),
         )
         for event in events

@@ -195,7 +195,7 @@ def _tracking_headline(entry: OrderTimelineEntry) -> Text:
 
 
 def _carrier_words(entry: OrderTimelineEntry, headline: Text) -> str:
-    words = entry.title.strip()
+    words = entry.carrier_words.strip()
     return "" if not words or words.casefold() == str(headline).casefold() else words
 
 

@@ -35,6 +35,7 @@ class OrderTimelineEntry:
     location: str = ""
     actor: str = ""
     reason: str = ""
+    carrier_words: str = ""  # a tracking event's description as the carrier wrote it ("" if none)
     leg_role: str = ""  # of the delivery a tracking event is from (first_mile, last_mile, carrier)
 
     @property
