@@ -108,7 +108,7 @@ def test_makemessages_finds_no_string_the_catalogues_lack(tmp_path):
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     assert "*/tests/*" in IGNORE
 
-    subprocess.run(  # noqa: S603 (our own command line)
+    subprocess.run(
         [sys.executable, "manage.py", "makemessages", *MAKEMESSAGES_ARGS],
         cwd=copy,
         check=True,
