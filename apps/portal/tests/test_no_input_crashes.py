@@ -6,6 +6,7 @@ a filter given a value it cannot apply must say so beside the field instead of l
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -254,3 +255,36 @@ def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
     response = portal.get("/stock/", params)
 
     assert response.status_code in (200, 400)
+
+
+@PROPERTY
+@given(
+    language=st.one_of(NASTY, st.sampled_from(["zh-hans", "de", "fr", "es", "en", "zh-Hans", "xx"])),
+    next_url=st.one_of(NASTY, st.just("/track/"), st.just("https://evil.example/")),
+    accept=st.one_of(NASTY, st.just("zh-CN,zh;q=0.9"), st.just("de;q=x, *;q=-1")),
+)
+def test_the_language_switcher_and_any_accept_language_never_crash(client, db, language, next_url, accept):
+    response = client.post("/i18n/setlang/", {"language": language, "next": next_url})
+
+    assert response.status_code in (204, 302)
+    if response.status_code == 302:
+        assert not response["Location"].startswith("https://evil.example")
+    accept = "".join(ch for ch in accept if 0x20 <= ord(ch) < 0x7F)  # a header holds printable ASCII
+    assert client.get("/track/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
+    assert client.get("/login/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
+
+
+@PROPERTY
+@given(
+    content=st.one_of(st.binary(max_size=300), NASTY.map(str.encode)),
+    name=st.one_of(NASTY, st.sampled_from(["logo.png", "logo.svg", "x.gif"])),
+    remove=st.sampled_from(["", "on", "x"]),
+)
+def test_the_logo_form_never_crashes(portal, content, name, remove):
+    data = {"remove": remove}
+    if name.strip() and "\x00" not in name:
+        data["logo"] = SimpleUploadedFile(name, content, content_type="image/png")
+
+    response = portal.post("/settings/logo/", data)
+
+    assert response.status_code in (302, 400)

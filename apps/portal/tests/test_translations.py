@@ -156,5 +156,5 @@ def test_the_template_check_sees_untranslated_text_and_attributes():
     assert _outside_translation('<p>Hello {{ name }}</p><img alt="Logo">') == (["Hello"], ["Logo"])
     assert _outside_translation(
         '<p>{% translate "Hello" %} {% blocktranslate %}Hi {{ x }}{% endblocktranslate %}</p>'
-        '<img alt="{% translate \'Logo\' %}"> 5 g'
+        "<img alt=\"{% translate 'Logo' %}\"> 5 g"
     ) == ([], [])
