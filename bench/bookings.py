@@ -125,7 +125,7 @@ def main() -> None:
             "logistics",
             "worker",
             "-Q",
-            "events,carriers",
+            "events,events_bulk,carriers",
             "--pool",
             "threads",
             "--concurrency",

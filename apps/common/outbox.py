@@ -15,6 +15,7 @@
 """
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,17 @@ DELIVERY_HEADER = "outbox_delivery"
 # (apps.common.tasks): the request id and the order the event is about.
 REQUEST_ID_HEADER = "request_id"
 ORDER_ID_HEADER = "order_id"
+# When the relay published the message (epoch seconds, the delivery's `published_at`): a message
+# still waiting in its queue is not lost, however long the queue (apps.common.workers.queue_tails).
+PUBLISHED_AT_HEADER = "outbox_published_at"
+# How many of a queue's oldest messages are looked at for the oldest one the relay published
+# (beat's own tasks, which carry no such header, share the queues).
+QUEUE_TAIL_LOOKED_AT = 20
+# A producer marks an event `payload[BULK] = True` when one request brought many like it (a bulk
+# upload). Its subscribers on a queue with a bulk twin (`OUTBOX_BULK_QUEUES`) run from the twin,
+# which the same workers consume in turn with the queue itself: a 5,000-order upload's news then
+# waits beside another merchant's single order instead of ahead of it.
+BULK = "bulk"
 
 
 @dataclass(frozen=True)
@@ -192,7 +204,7 @@ def relay_pending(*, limit: int = 500) -> int:
             subscriptions = subscriptions_for(row.event_type)
             with logs.bound(request_id=event.request_id, order_id=event.order_id):
                 for sub in subscriptions:
-                    _publish(event, sub)
+                    _publish(event, sub, published_at=now)
                     deliveries.append(
                         OutboxDelivery(
                             event_id=row.id,
@@ -211,10 +223,12 @@ def relay_pending(*, limit: int = 500) -> int:
 def redeliver_due(*, limit: int = 500) -> int:
     """Look at up to `limit` deliveries due for a check, in event order; return how many.
 
-    A delivery whose subscriber is done (its `ProcessedEvent` mark exists) is forgotten. Any
-    other is published again (its message was lost, or its subscriber failed for good) and
-    checked again after twice the previous wait, up to `OUTBOX_REDELIVER_MAX_SECONDS`, so that a
-    subscriber that keeps failing is not published in a tight loop.
+    A delivery whose subscriber is done (its `ProcessedEvent` mark exists) is forgotten. One whose
+    message is still waiting in its queue (the queue holds a message of ours published no later
+    than it: a backlog, not a loss) is checked again after the same wait. Any other is published
+    again (its message was lost, or its subscriber failed for good) and checked again after twice
+    the previous wait, up to `OUTBOX_REDELIVER_MAX_SECONDS`, so that a subscriber that keeps
+    failing is not published in a tight loop.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -241,14 +255,25 @@ def redeliver_due(*, limit: int = 500) -> int:
                 finished.append(delivery.pk)
             else:
                 lost.append(delivery)
-        events = OutboxEvent.objects.in_bulk({d.event_id for d in lost})
+        events = {
+            pk: Event.from_row(row) for pk, row in OutboxEvent.objects.in_bulk({d.event_id for d in lost}).items()
+        }
+        queue_of = {d.pk: _queue(events[d.event_id], _by_name[d.subscription]) for d in lost}
+        oldest_waiting = _oldest_waiting(set(queue_of.values())) if lost else {}
+        waiting = [d for d in lost if oldest_waiting.get(queue_of[d.pk], math.inf) <= d.published_at.timestamp()]
+        for delivery in waiting:
+            delivery.check_at = now + _redeliver_after(delivery.publish_count)
+        lost = [d for d in lost if d not in waiting]
         for delivery in lost:
-            _publish(Event.from_row(events[delivery.event_id]), _by_name[delivery.subscription])
+            _publish(events[delivery.event_id], _by_name[delivery.subscription], published_at=now)
             delivery.publish_count += 1
             delivery.published_at = now
             delivery.check_at = now + _redeliver_after(delivery.publish_count)
         OutboxDelivery.objects.filter(pk__in=finished).delete()
         OutboxDelivery.objects.bulk_update(lost, ["publish_count", "published_at", "check_at"])
+        OutboxDelivery.objects.bulk_update(waiting, ["check_at"])
+    if waiting:
+        logger.info("%d outbox messages are still waiting in their queues; checked again later", len(waiting))
     if lost:
         logger.warning(
             "published %d outbox messages again whose subscribers had not finished (first: event %s to %s)",
@@ -259,18 +284,39 @@ def redeliver_due(*, limit: int = 500) -> int:
     return len(due)
 
 
-def _publish(event: Event, sub: Subscription) -> None:
+def _queue(event: Event, sub: Subscription) -> str:
+    if event.payload.get(BULK):
+        return settings.OUTBOX_BULK_QUEUES.get(sub.queue, sub.queue)
+    return sub.queue
+
+
+def _oldest_waiting(queues: set[str]) -> dict[str, float]:
+    """queue -> when the oldest message of ours still waiting in it was published; a queue with
+    none (or when Redis does not answer) is absent."""
+    from apps.common.workers import queue_tails
+
+    oldest = {}
+    for queue, headers in queue_tails(queues=sorted(queues), count=QUEUE_TAIL_LOOKED_AT).items():
+        stamps = [h[PUBLISHED_AT_HEADER] for h in headers if isinstance(h.get(PUBLISHED_AT_HEADER), int | float)]
+        if stamps:
+            oldest[queue] = min(stamps)
+    return oldest
+
+
+def _publish(event: Event, sub: Subscription, *, published_at: datetime) -> None:
     from apps.common.tasks import run_handler
 
     headers = {
         DELIVERY_HEADER: [event.id, sub.name],
         REQUEST_ID_HEADER: event.request_id,
         ORDER_ID_HEADER: event.order_id,
+        PUBLISHED_AT_HEADER: published_at.timestamp(),
     }
+    queue = _queue(event, sub)
     if sub.task is not None:
-        sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=sub.queue, headers=headers)
+        sub.task.apply_async(kwargs=sub.task_kwargs(event), queue=queue, headers=headers)
     else:
-        run_handler.apply_async(args=(event.id, sub.name), queue=sub.queue, headers=headers)
+        run_handler.apply_async(args=(event.id, sub.name), queue=queue, headers=headers)
 
 
 def _redeliver_after(publish_count: int) -> timedelta:

@@ -56,7 +56,7 @@ def process_env(**overrides: str) -> dict[str, str]:
 CELERY = ["-m", "celery", "-A", "logistics"]
 
 
-def worker_command(*, queues: str = "events,carriers", concurrency: int = 2) -> list[str]:
+def worker_command(*, queues: str = "events,events_bulk,carriers", concurrency: int = 2) -> list[str]:
     import sys
 
     return [

@@ -8,6 +8,7 @@
   `celery inspect ping` would), and a worker that stops writing shows as silent.
 """
 
+import json
 import logging
 import threading
 import time
@@ -49,6 +50,31 @@ def queue_depths(*, queues: list[str]) -> dict[str, int] | None:
     except redis.RedisError as exc:
         logger.warning("queue depths unreadable: %s", exc)
         return None
+
+
+def queue_tails(*, queues: list[str], count: int) -> dict[str, list[dict]]:
+    """The headers of the `count` oldest messages waiting per queue, oldest first ({} when Redis
+    does not answer). The transport pushes on a list's left and workers pop from its right."""
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for queue in queues:
+            pipe.lrange(queue, -count, -1)
+        tails = pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("queues unreadable: %s", exc)
+        return {}
+    return {
+        queue: [_headers(raw) for raw in reversed(raw_messages)]
+        for queue, raw_messages in zip(queues, tails, strict=True)
+    }
+
+
+def _headers(raw: bytes) -> dict:
+    try:
+        headers = json.loads(raw).get("headers")
+    except (ValueError, AttributeError):
+        return {}
+    return headers if isinstance(headers, dict) else {}
 
 
 # A worker silent for longer than this is taken as gone for good (killed, its host replaced) and

@@ -273,7 +273,7 @@ class OrderWaitOutput(serializers.Serializer):
     lane = serializers.CharField(allow_null=True, help_text="The lane, e.g. carrier:euro-post.")
     place = serializers.IntegerField(allow_null=True, help_text="1 is the next to go; 0 once its call is under way.")
     held_by = serializers.ChoiceField(
-        choices=["queue", "rate", "in_flight", "breaker", "paused", "redis", "retry", "released"],
+        choices=["queue", "rate", "in_flight", "breaker", "paused", "held", "redis", "retry", "released"],
         allow_null=True,
         help_text="What holds it: work ahead of it, the carrier's rate or calls in flight, an open breaker, "
         "a pause by operations, the lane's counter unreachable, a failed attempt's backoff, or nothing "

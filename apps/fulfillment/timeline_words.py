@@ -124,6 +124,7 @@ REASON_SHOWN = frozenset({"exception", "cancelled", "returned"})
 CHANNEL = {
     "portal": _("in the portal"),
     "api": _("through the API"),
+    "api_bulk": _("through the API, in a batch"),
     "import": _("from a spreadsheet import"),
 }
 REROUTED = _("Moved to another carrier")

@@ -3,7 +3,7 @@ subscribers name an order event by the constants and `order_state_event` below."
 
 from apps.common import outbox
 from apps.common.models import OutboxEvent
-from apps.orders.models import Order, OrderState
+from apps.orders.models import BULK_CHANNELS, Order, OrderState
 
 
 def order_state_event(state: str) -> str:
@@ -30,6 +30,7 @@ def _payload(order: Order, **extra) -> dict:
         "carrier_code": order.carrier_code,
         "service_code": order.service_code,
         "tracking_number": order.tracking_number,
+        **({outbox.BULK: True} if order.channel in BULK_CHANNELS else {}),
         **extra,
     }
 

@@ -39,6 +39,12 @@ CLOSED_STATES = sorted(state.value for state in FINAL)  # plain strings, as migr
 CARRIER_PROGRESS = CarrierProgress(waiting=S.IN_FULFILLMENT, collected=S.HANDED_OVER, collect="hand_over")
 
 
+# Channels through which one request brings many orders (the ERP API's bulk endpoint, a
+# spreadsheet import): their news is marked bulk, so it waits behind other merchants' single
+# orders rather than ahead of them (apps.common.outbox, docs/outbox.md).
+BULK_CHANNELS = frozenset({"api_bulk", "import"})
+
+
 class OrderRecord(models.Model):
     """What an order says, shared by the live order and its archived copy (same columns)."""
 

@@ -225,6 +225,7 @@ WAIT_WORDS = {
     "in_flight": gettext_lazy("the carrier is busy with as many bookings as it takes at once"),
     "breaker": gettext_lazy("the carrier is not answering; booking resumes by itself when it does"),
     "paused": gettext_lazy("our operations team paused bookings with this carrier"),
+    "held": gettext_lazy("our operations team is holding this order; it keeps its place in the queue"),
     "redis": gettext_lazy("a short outage on our side; booking resumes by itself"),
     "retry": gettext_lazy("the last try failed and is retried shortly"),
     "released": gettext_lazy("the booking is being made now"),

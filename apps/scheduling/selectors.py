@@ -28,7 +28,8 @@ def lane_entry_history(*, entry_id: int, limit: int = 100) -> QuerySet[LaneEntry
 class OrderWait:
     """Why an order's booking has not gone to its carrier yet.
 
-    `held_by` is one of: `queue` (work ahead of it), `rate`, `in_flight`, `breaker`, `paused`,
+    `held_by` is one of: `queue` (work ahead of it), `rate`, `in_flight`, `breaker`, `paused` (the
+    lane), `held` (this one order, by operations),
     `redis` (the lane cannot count and holds, fail closed), `retry` (a failed attempt waits for its
     backoff), or `released` (its call is under way). `place` is 1 for the next to go."""
 
@@ -66,7 +67,8 @@ def order_wait(*, order_id: int, now: datetime | None = None) -> OrderWait | Non
     place = ahead.count() + 1
     rate = max(lane.requests_per_second, 1)
     if entry.held_by:
-        held_by, reason, estimate = "paused", f"held by operations ({entry.held_by})", None
+        # Who holds it is in the work's history (the admin shows it); the merchant learns only that it is held.
+        held_by, reason, estimate = "held", "held by operations; it keeps its place on the lane", None
     elif entry.not_before and entry.not_before > now:
         held_by, reason = "retry", f"attempt {entry.attempts} failed ({entry.last_error or 'no answer'}); next try then"
         estimate = max(int((entry.not_before - now).total_seconds()), place // rate)

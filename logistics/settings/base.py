@@ -275,6 +275,9 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # lost, e.g. Redis restarted empty); each further time waits twice as long, up to the maximum.
 OUTBOX_REDELIVER_SECONDS = env.float("OUTBOX_REDELIVER_SECONDS", default=60.0)
 OUTBOX_REDELIVER_MAX_SECONDS = env.float("OUTBOX_REDELIVER_MAX_SECONDS", default=3600.0)
+# Bulk news (apps.common.outbox.BULK) runs from a twin of its queue; workers consume both, and
+# Celery's Redis transport takes from its queues in turn, so neither waits behind the other.
+OUTBOX_BULK_QUEUES = {"events": "events_bulk"}
 # How long the breaker's callers wait before asking again when Redis cannot say whether a
 # carrier's circuit is open (they hold rather than call the carrier blind).
 CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS = env.float("CARRIER_BREAKER_UNKNOWN_RETRY_SECONDS", default=10.0)
@@ -346,7 +349,7 @@ DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 # worker writes its heartbeat to Redis this often.
 STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
-OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "carriers", "webhooks"])
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "events_bulk", "carriers", "webhooks"])
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).

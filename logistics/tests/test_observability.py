@@ -71,7 +71,7 @@ def platform(tmp_path):
                 "1",
             ],
             "relay": [sys.executable, "manage.py", "outbox_relay"],
-            "worker": worker_command(queues="events,carriers,webhooks"),
+            "worker": worker_command(queues="events,events_bulk,carriers,webhooks"),
             "beat": [sys.executable, *CELERY, "beat", "--schedule", str(tmp_path / "beat"), "--loglevel", "INFO"],
         },
         log_dir=tmp_path,

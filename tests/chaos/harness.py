@@ -353,7 +353,7 @@ def procfile_commands(*, web_port: int, beat_schedule: Path, workers: int = 1) -
     the events and carriers queues (worker2, worker3, ...), as a host scaled out would run."""
     celery = [PYTHON, "-m", "celery", "-A", "logistics"]
     quiet = ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
-    events_worker = [*celery, "worker", "-Q", "events,carriers", "--concurrency", "4", *quiet]
+    events_worker = [*celery, "worker", "-Q", "events,events_bulk,carriers", "--concurrency", "4", *quiet]
     return {
         "web": [
             PYTHON,

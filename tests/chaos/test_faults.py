@@ -499,22 +499,6 @@ def reached_at(db_conn, created: dict[str, str], state: str) -> dict[str, float]
     os.environ.get("CHAOS_SCALE", "small") != "full",
     reason="full size only (make chaos): the upload takes the two-core machine minutes to work through",
 )
-@pytest.mark.xfail(
-    strict=False,
-    raises=ChaosViolation,
-    reason="A bulk upload holds up every other merchant's orders before they reach a lane. The lanes "
-    "queue fairly (a flow per merchant, express first: once on its lane the other merchant's order is "
-    "booked within 2 s), but the hop before them, `orders.order.accepted` to "
-    "`scheduling.handlers.enqueue_accepted_order` (with `resources.count_accepted_order` and "
-    "`webhooks.fan_out`), is a message in the one FIFO `events` queue, behind the accepted events of "
-    "the whole upload and the news their bookings set off. Full-size thresholds with a 300-order upload "
-    "(CHAOS_UPLOAD=300; machine load average 18 to 24 from other work): uploaded in 5.4 s; the other "
-    "merchant's express and standard orders stayed `accepted` for 191.8 and 192.3 s and were booked "
-    "193.5 and 194.0 s after their 201, after all 300 of the upload had reached their lanes and been "
-    "booked (the last at 195.8 s and 197.3 s from the upload's start). 0 lost, 0 booked twice, all 302 "
-    "delivered. The wait grows with the upload: at 5,000 orders it is the time the events queue takes "
-    "to accept all of them.",
-)
 @pytest.mark.chaos_platform(env=BACKLOG, budget_factor=3)
 def test_bulk_upload_does_not_hold_up_another_merchant(platform, servers, db_conn, scale, figures):
     """One merchant uploads a large batch (ERP bulk endpoint: 5,000 orders; full size only) on

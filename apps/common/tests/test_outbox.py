@@ -229,6 +229,27 @@ def test_a_lost_message_is_published_again_after_the_bound_and_only_the_unfinish
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_message_still_waiting_behind_a_backlog_is_not_published_again_until_it_is_gone(broker, settings):
+    settings.OUTBOX_REDELIVER_SECONDS = 0.2
+    waiting = _record(subscribers.SEEN, "1")
+    outbox.relay_pending()
+    broker.lpush("events", json.dumps({"headers": {"task": "beat.tick", "argsrepr": "()"}}))  # newer, and not ours
+    time.sleep(0.3)
+
+    assert outbox.redeliver_due() == 1
+    delivery = OutboxDelivery.objects.get()
+    assert delivery.publish_count == 1 and delivery.check_at > timezone.now()
+    assert [m["delivery"] for m in _queued(broker) if m["delivery"]] == [[waiting.id, SEEN_HANDLER]]
+
+    broker.delete("events")  # now it is lost (Redis restarted empty)
+    time.sleep(0.3)
+    outbox.redeliver_due()
+
+    assert [m["delivery"] for m in _queued(broker)] == [[waiting.id, SEEN_HANDLER]]
+    assert OutboxDelivery.objects.get().publish_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_lost_messages_go_out_again_in_event_order(broker, settings):
     settings.OUTBOX_REDELIVER_SECONDS = 0.2
     events = [_record(subscribers.SEEN, str(n)) for n in range(3)]

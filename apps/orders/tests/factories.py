@@ -109,7 +109,7 @@ def fixed_route(**overrides) -> OrderRoute:
     return OrderRoute(**(values | overrides))
 
 
-def create_order(*, merchant_id: int, route: OrderRoute | None = None, **draft_overrides):
+def create_order(*, merchant_id: int, route: OrderRoute | None = None, channel: str = "api", **draft_overrides):
     """An accepted order made through the order center's own service (for tests of this layer and below
     shipping); tests of intake go through apps.shipping.services.order_submit instead."""
     from django.db import transaction
@@ -122,5 +122,5 @@ def create_order(*, merchant_id: int, route: OrderRoute | None = None, **draft_o
             draft=order_draft(**draft_overrides),
             route=route or fixed_route(),
             actor="test",
-            channel="api",
+            channel=channel,
         )

@@ -81,7 +81,8 @@ def test_an_order_on_its_way_sends_signed_deliveries_with_stable_ids_and_rising_
     assert bodies[1]["data"]["tracking_number"] == "TP123" and bodies[1]["data"]["carrier"] == "test-post"
     assert bodies[-1]["data"]["state"] == "delivered"
     outbox_ids = {
-        f"evt_{e.id}": e.event_type for e in OutboxEvent.objects.filter(event_type__in=list(EVENT_TYPES.values())).order_by("id")
+        f"evt_{e.id}": e.event_type
+        for e in OutboxEvent.objects.filter(event_type__in=list(EVENT_TYPES.values())).order_by("id")
     }
     assert [r.headers["webhook-id"] for r in receiver.requests] == [
         i for i, t in outbox_ids.items() if t.removeprefix("orders.") in expected_types

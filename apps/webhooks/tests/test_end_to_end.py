@@ -28,7 +28,7 @@ def platform_processes(live_server, tmp_path):
     broker.flushdb()
     processes = Processes(
         {
-            "worker": worker_command(queues="events,carriers,webhooks"),
+            "worker": worker_command(queues="events,events_bulk,carriers,webhooks"),
             "beat": [sys.executable, *CELERY, "beat", "--schedule", str(tmp_path / "beat"), "--loglevel", "INFO"],
             "relay": [sys.executable, "manage.py", "outbox_relay"],
         },
