@@ -130,6 +130,14 @@ class BuyerTracking:
     last_mile_tracking_number: str = ""
     estimated_delivery: tuple[date, date] | None = None
 
+    @property
+    def estimated_delivery_earliest(self) -> date | None:
+        return self.estimated_delivery[0] if self.estimated_delivery else None
+
+    @property
+    def estimated_delivery_latest(self) -> date | None:
+        return self.estimated_delivery[1] if self.estimated_delivery else None
+
 
 def _estimated_delivery(order, deliveries: list, roles: dict[int, str]) -> tuple[date, date] | None:
     """The first booked delivery's day plus its service's transit days (as quoted: for a line
