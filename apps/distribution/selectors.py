@@ -1,5 +1,6 @@
 """Reads of the distribution center."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
@@ -7,10 +8,11 @@ from django.utils import timezone
 
 from apps.common.stuck import StuckGroup, stuck_groups
 from apps.distribution.archiving import archived_tracking_events
+from apps.distribution.documents import ShipmentDocument
 from apps.distribution.health import CircuitStatus, circuit_status
 from apps.distribution.models import TRACKABLE, CarrierCall, DistributionOrder, TrackingEvent
 from apps.distribution.shipments import PARTY_FIELDS, Shipment, ShipmentItem, ShipmentParcel
-from apps.orders.selectors import order_get_for_fulfillment
+from apps.orders.selectors import order_get_for_fulfillment, orders_get_for_fulfillment
 
 
 class Percentile(Aggregate):
@@ -34,7 +36,10 @@ def distribution_orders_for_order(*, order_id: int) -> QuerySet[DistributionOrde
 
 def shipment_of_order(*, order_id: int) -> Shipment:
     """A frozen snapshot of what the order ships: its number, the two parties and its parcels with their items."""
-    order = order_get_for_fulfillment(order_id=order_id)
+    return _shipment(order_get_for_fulfillment(order_id=order_id))
+
+
+def _shipment(order) -> Shipment:
     return Shipment(
         order_number=order.number,
         reference=order.reference,
@@ -180,3 +185,79 @@ def shipping_documents_pdf(*, order_id: int) -> bytes | None:
     labelled = DistributionOrder.objects.filter(order_id=order_id).exclude(tracking_number="").order_by("-id")
     latest = labelled.only("label_pdf").first()
     return bytes(latest.label_pdf) if latest and latest.label_pdf else None
+
+
+def labelled_order_ids(*, order_ids: list[int]) -> set[int]:
+    """Those of `order_ids` whose current delivery has its documents (label and customs form)."""
+    return set(
+        DistributionOrder.objects.filter(order_id__in=order_ids)
+        .exclude(tracking_number="")
+        .exclude(label_pdf=b"")
+        .values_list("order_id", flat=True)
+    )
+
+
+def shipment_as_carried(distribution_order: DistributionOrder, shipment: Shipment) -> Shipment:
+    """The shipment as this leg carries it: to a hub (first mile), from a warehouse with the
+    parcels it packed (the order's items, for customs, on the first of them)."""
+    if distribution_order.deliver_to:
+        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
+    if distribution_order.ship_from:
+        shipment = dataclasses.replace(shipment, sender=distribution_order.ship_from)
+    if distribution_order.packed_parcels:
+        items = tuple(item for parcel in shipment.parcels for item in parcel.items)
+        shipment = dataclasses.replace(
+            shipment,
+            parcels=tuple(
+                ShipmentParcel(
+                    weight_g=p["weight_g"],
+                    length_mm=p["length_mm"],
+                    width_mm=p["width_mm"],
+                    height_mm=p["height_mm"],
+                    items=items if n == 0 else (),
+                )
+                for n, p in enumerate(distribution_order.packed_parcels)
+            ),
+        )
+    return shipment
+
+
+@dataclass(frozen=True)
+class OrderDocuments:
+    """An order's current delivery as its documents show it, and the order's own shipment (whose
+    recipient is the buyer even when the delivery goes to a hub), for a packing slip."""
+
+    order_id: int
+    document: ShipmentDocument
+    shipment: Shipment
+
+
+def shipping_documents_of_orders(*, order_ids: list[int]) -> dict[int, OrderDocuments]:
+    """For each labelled order of `order_ids`, what its documents show (latest labelled delivery),
+    in a fixed number of queries: order id -> OrderDocuments. Orders not labelled yet are missing."""
+    legs = (
+        DistributionOrder.objects.filter(order_id__in=order_ids)
+        .exclude(tracking_number="")
+        .exclude(label_pdf=b"")
+        .order_by("order_id", "-id")
+        .distinct("order_id")
+        .only(
+            "order_id", "carrier_code", "service_code", "tracking_number", "deliver_to", "ship_from", "packed_parcels"
+        )
+    )
+    legs = {leg.order_id: leg for leg in legs}
+    shipments = {order.id: _shipment(order) for order in orders_get_for_fulfillment(order_ids=list(legs))}
+    return {
+        order_id: OrderDocuments(
+            order_id=order_id,
+            document=ShipmentDocument(
+                shipment=shipment_as_carried(leg, shipments[order_id]),
+                carrier_code=leg.carrier_code,
+                service_code=leg.service_code,
+                tracking_number=leg.tracking_number,
+            ),
+            shipment=shipments[order_id],
+        )
+        for order_id, leg in legs.items()
+        if order_id in shipments
+    }

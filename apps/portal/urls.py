@@ -2,7 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from apps.portal import keys_views, settings_views, stock_views, tracking_views, views, webhooks_views
+from apps.portal import (
+    batches_views,
+    keys_views,
+    settings_views,
+    stock_views,
+    tracking_views,
+    views,
+    webhooks_views,
+)
 from apps.portal.login import ThrottledAuthenticationForm
 
 app_name = "portal"
@@ -27,6 +35,10 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("batches/", batches_views.batch_list_view, name="batch-list"),
+    path("batches/new/", batches_views.batch_new_view, name="batch-new"),
+    path("batches/<int:batch_id>/", batches_views.batch_detail_view, name="batch-detail"),
+    path("batches/<int:batch_id>/labels.pdf", batches_views.batch_pdf_view, name="batch-pdf"),
     path("stock/", stock_views.stock_view, name="stock"),
     path("stock/order/", stock_views.stock_order_view, name="stock-order"),
     path("inbound/", stock_views.asn_list_view, name="asn-list"),

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
 from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
@@ -77,6 +78,8 @@ def order_list_view(request):
     if before.isascii() and before.isdigit():
         orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
     page = list(orders[: PAGE_SIZE + 1])
+    # The list's filters again, for "every order matching the filters" in the batch form.
+    filter_params = [(k, v) for k, values in request.GET.lists() if k != "before" for v in values]
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     query = request.GET.copy()
     query.pop("before", None)
@@ -88,6 +91,7 @@ def order_list_view(request):
             "orders": page[:PAGE_SIZE],
             "next_before": next_before,
             "query": query.urlencode(),
+            "filter_params": filter_params,
         },
     )
 
@@ -285,6 +289,8 @@ def order_label_view(request, order_id):
     documents = shipping_documents_pdf(order_id=order.id)
     if documents is None:
         raise Http404(_("No label yet."))
+    # Every print is logged (who, when); reprints are free.
+    print_record(merchant_id=request.merchant.pk, user=request.user, order_id=order.id, paper="4x6", labels=1)
     response = HttpResponse(documents, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
     return response

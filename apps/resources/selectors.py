@@ -200,3 +200,14 @@ def service_transit_days(*, carrier_code: str, service_code: str) -> tuple[int, 
         .values_list("transit_days_min", "transit_days_max")
         .first()
     )
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """Every active carrier service as ("carrier/service", "Carrier name: service name"), for a
+    merchant choosing one service for many orders (label batches)."""
+    services = (
+        CarrierService.objects.filter(is_active=True, carrier__status=Carrier.Status.ACTIVE)
+        .select_related("carrier")
+        .order_by("carrier__name", "name")
+    )
+    return [(f"{s.carrier.code}/{s.code}", f"{s.carrier.name}: {s.name}") for s in services]

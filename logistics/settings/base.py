@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.shipping",
     "apps.webhooks",
+    "apps.batches",
     "apps.erp_api",
     "apps.portal",
     "apps.backoffice",

@@ -7,7 +7,6 @@ same key, answers with the same shipment. The order is read once per attempt, as
 `Shipment`, and both the booking request and the label and customs documents are made from it.
 """
 
-import dataclasses
 import logging
 import random
 import time
@@ -30,9 +29,9 @@ from apps.distribution.exceptions import (
 from apps.distribution.gateways import BookingRequest, CarrierGateway
 from apps.distribution.health import CircuitOpen, circuit_status, guarded_call
 from apps.distribution.models import TRACKABLE, DistributionOrder
-from apps.distribution.selectors import shipment_of_order
+from apps.distribution.selectors import shipment_as_carried, shipment_of_order
 from apps.distribution.services.shared import ACTOR, S, carrier_gateway, locked, take_and_announce
-from apps.distribution.shipments import Shipment, ShipmentParcel
+from apps.distribution.shipments import Shipment
 
 logger = logging.getLogger(__name__)
 
@@ -72,31 +71,6 @@ def distribution_order_create(
         )
         events.distribution_event(distribution_order, actor=actor)
     return distribution_order
-
-
-def _as_carried(distribution_order: DistributionOrder, shipment: Shipment) -> Shipment:
-    """The shipment as this leg carries it: to a hub (first mile), from a warehouse with the
-    parcels it packed (the order's items, for customs, on the first of them)."""
-    if distribution_order.deliver_to:
-        shipment = dataclasses.replace(shipment, recipient=distribution_order.deliver_to)
-    if distribution_order.ship_from:
-        shipment = dataclasses.replace(shipment, sender=distribution_order.ship_from)
-    if distribution_order.packed_parcels:
-        items = tuple(item for parcel in shipment.parcels for item in parcel.items)
-        shipment = dataclasses.replace(
-            shipment,
-            parcels=tuple(
-                ShipmentParcel(
-                    weight_g=p["weight_g"],
-                    length_mm=p["length_mm"],
-                    width_mm=p["width_mm"],
-                    height_mm=p["height_mm"],
-                    items=items if n == 0 else (),
-                )
-                for n, p in enumerate(distribution_order.packed_parcels)
-            ),
-        )
-    return shipment
 
 
 def _booking_request(distribution_order: DistributionOrder, shipment: Shipment) -> BookingRequest:
@@ -153,7 +127,7 @@ def distribution_order_book(*, distribution_order_id: int, gateway: CarrierGatew
             distribution_order, "start_booking", actor=ACTOR, reason=f"attempt {distribution_order.booking_attempts}"
         )
     shipment = shipment_of_order(order_id=distribution_order.order_id)
-    shipment = _as_carried(distribution_order, shipment)
+    shipment = shipment_as_carried(distribution_order, shipment)
     request = _booking_request(distribution_order, shipment)
     carrier_code = distribution_order.carrier_code
     gateway = gateway or carrier_gateway(carrier_code, distribution_order_id=distribution_order.pk)

@@ -3,6 +3,7 @@ generated values (long, huge, negative, non-Latin, control characters, empty) th
 client. None may answer 5xx (the client re-raises a view's exception, so a crash fails too), and
 a filter given a value it cannot apply must say so beside the field instead of listing nothing."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from apps.batches.services import label_batch_create
 from apps.common.text import has_control_characters
 from apps.merchants.services import api_key_issue
 from apps.orders.filters import OrderFilter
@@ -274,6 +276,26 @@ def test_the_language_switcher_and_any_accept_language_never_crash(client, db, l
     assert client.get("/login/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
 
 
+ORDER_IDS = st.one_of(NASTY, st.integers(min_value=0, max_value=2**64).map(str))
+
+
+@PROPERTY
+@given(
+    orders=st.lists(ORDER_IDS, max_size=4),
+    select_all=st.booleans(),
+    params=st.dictionaries(st.sampled_from(FILTERS), FILTER_VALUES, max_size=2),
+)
+def test_the_batch_selection_never_crashes(portal, merchant, cn_de_service, orders, select_all, params):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(), actor="t", channel="api")
+    query = {**params, "order": [*orders, str(order.id)][-4:]}
+    if select_all:
+        query["all"] = "1"
+
+    response = portal.get("/batches/new/", query)
+
+    assert response.status_code in (200, 400)
+
+
 @PROPERTY
 @given(
     content=st.one_of(st.binary(max_size=300), NASTY.map(str.encode)),
@@ -288,3 +310,36 @@ def test_the_logo_form_never_crashes(portal, content, name, remove):
     response = portal.post("/settings/logo/", data)
 
     assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(
+    order_ids=st.one_of(NASTY, st.lists(st.one_of(ORDER_IDS, st.just("ORDER")), min_size=1, max_size=3).map(",".join)),
+    service=st.one_of(NASTY, st.sampled_from(["", "test-post/standard", "nope/none", "/"])),
+    idempotency_key=st.one_of(NASTY, st.uuids().map(str)),
+)
+def test_the_batch_form_never_crashes(portal, merchant, cn_de_service, order_ids, service, idempotency_key):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(), actor="t", channel="api")
+    form = {"order_ids": order_ids.replace("ORDER", str(order.id)), "service": service}
+
+    response = portal.post("/batches/new/", {**form, "idempotency_key": idempotency_key})
+
+    assert response.status_code in (302, 400)
+
+
+@PROPERTY
+@given(paper=st.one_of(NASTY, st.sampled_from(["4x6", "a4-2", "a4-4"])), packing_slips=NASTY)
+def test_the_batch_print_form_never_crashes(portal, merchant, merchant_user, cn_de_service, paper, packing_slips):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(), actor="t", channel="api")
+    batch, _ = label_batch_create(
+        merchant_id=merchant.pk,
+        user=merchant_user,
+        order_ids=[order.id],
+        chosen_route=None,
+        idempotency_key=uuid.uuid4(),
+    )
+
+    response = portal.get(f"/batches/{batch.pk}/labels.pdf", {"paper": paper, "packing_slips": packing_slips})
+
+    assert response.status_code in (200, 302, 400)
+    assert portal.get(f"/batches/{batch.pk}/").status_code == 200

@@ -1,0 +1,132 @@
+"""Reads of label batches: a batch, its progress, the merchant's batches and the print log."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from apps.batches.exceptions import BatchNotFound
+from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
+from apps.batches.rules import decide
+from apps.distribution.selectors import labelled_order_ids
+from apps.orders.selectors import order_list
+
+# An order to buy that reached one of these without a label gets none from this batch.
+NO_LABEL_COMING = frozenset({"exception", "cancelled", "returned", "delivered"})
+
+
+def label_batch_list(*, merchant_id: int, limit: int = 50) -> QuerySet[LabelBatch]:
+    """The merchant's latest batches with how many orders each holds (`order_count`)."""
+    return (
+        LabelBatch.objects.filter(merchant_id=merchant_id)
+        .order_by("-id")
+        .select_related("created_by")
+        .annotate(order_count=Count("orders"))[:limit]
+    )
+
+
+def label_batch_get(*, merchant_id: int, batch_id: int) -> LabelBatch:
+    batch = LabelBatch.objects.filter(merchant_id=merchant_id, pk=batch_id).select_related("created_by").first()
+    if batch is None:
+        raise BatchNotFound(f"Label batch {batch_id} does not exist.")
+    return batch
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    order_id: int
+    order_number: str
+    recipient: str
+    state: str
+    state_label: str
+    carrier_service: str
+    action: str
+    action_label: str
+    note: str
+    labelled: bool
+    status: str  # labelled, waiting, failed or skipped
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    lines: list[BatchLine]
+    labelled: int
+    waiting: int
+    failed: int
+    skipped: int
+
+    @property
+    def done(self) -> bool:
+        return self.waiting == 0
+
+    @property
+    def total(self) -> int:
+        return len(self.lines)
+
+    @property
+    def percent(self) -> int:
+        finished = self.total - self.waiting
+        return round(100 * finished / self.total) if self.total else 100
+
+
+def _status(row: BatchOrder, order, labelled: bool) -> str:
+    if row.action == BatchOrder.Action.SKIP or order is None:
+        return "skipped"
+    if labelled:
+        return "labelled"
+    return "failed" if order.state in NO_LABEL_COMING else "waiting"
+
+
+def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
+    """Where each order of the batch is: labelled (in the PDF), waiting for its label, failed (no
+    label coming: flagged or cancelled meanwhile) or skipped. Three queries whatever the size."""
+    rows = list(batch.orders.order_by("position"))
+    ids = [row.order_id for row in rows]
+    orders = {
+        o.id: o
+        for o in order_list(merchant_id=batch.merchant_id)
+        .filter(id__in=ids)
+        .only("id", "state", "carrier_code", "service_code", "recipient_name", "recipient_country")
+    }
+    labelled = labelled_order_ids(order_ids=ids)
+    lines = []
+    for row in rows:
+        order = orders.get(row.order_id)
+        lines.append(
+            BatchLine(
+                order_id=row.order_id,
+                order_number=order.number if order else str(row.order_id),
+                recipient=f"{order.recipient_name} ({order.recipient_country})" if order else "",
+                state=order.state if order else "",
+                state_label=order.get_state_display() if order else "",
+                carrier_service=f"{order.carrier_code}/{order.service_code}" if order else "",
+                action=row.action,
+                action_label=row.get_action_display(),
+                note=row.note,
+                labelled=row.order_id in labelled,
+                status=_status(row, order, row.order_id in labelled),
+            )
+        )
+    count = {s: sum(1 for line in lines if line.status == s) for s in ("labelled", "waiting", "failed", "skipped")}
+    return BatchProgress(lines=lines, **count)
+
+
+def print_log(*, batch: LabelBatch) -> QuerySet[LabelPrint]:
+    """Every print of the batch, newest first, with who printed it."""
+    return batch.prints.order_by("-printed_at", "-id").select_related("printed_by")
+
+
+def label_batch_preview(*, merchant_id: int, order_ids: list[int]) -> dict[str, int]:
+    """How many of `order_ids` a batch would buy, reprint and skip (with the platform's choice),
+    shown before the merchant presses *Buy*. Two queries."""
+    orders = {
+        o.id: o
+        for o in order_list(merchant_id=merchant_id)
+        .filter(id__in=order_ids)
+        .only("id", "state", "carrier_code", "service_code")
+    }
+    labelled = labelled_order_ids(order_ids=list(orders))
+    counts = dict.fromkeys(BatchOrder.Action.values, 0)
+    for order_id in order_ids:
+        action, _, _ = decide(orders.get(order_id), labelled=order_id in labelled, chosen_route=None)
+        counts[action] += 1
+    return counts
