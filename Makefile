@@ -69,8 +69,11 @@ audit: setup-test
 test: setup-test browser lint audit
 	@$(WITH_SERVICES) $(MAKE) --no-print-directory _suite
 
+# Two processes for the tests that stay inside pytest (each with its own test database and Redis
+# database); the ones that start servers and workers of their own (e2e, chaos) run one at a time.
 _suite:
-	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -n 2 -m "not e2e and not chaos" --durations=15
+	DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -m "e2e or chaos" --durations=10
 	@for at in $(CLOCK_CHECK_AT); do \
 	  echo "clock-dependent tests again with the clock at $$at"; \
 	  TEST_CLOCK=$$at DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -q -m "clock and not e2e" -n 2 || exit 1; \

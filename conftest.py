@@ -11,6 +11,7 @@ from django.utils import translation
 
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
+from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.resources.tests.factories import CoverageFactory
 
 
@@ -31,6 +32,13 @@ def merchant(db):
 @pytest.fixture
 def merchant_user(merchant):
     return MembershipFactory(merchant=merchant).user
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, whose logins also pass the two-factor step: test owners have an
+    authenticator (MembershipFactory) and the portal asks owners for a code after the password."""
+    return TwoFactorClient()
 
 
 @pytest.fixture

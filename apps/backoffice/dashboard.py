@@ -3,8 +3,8 @@ it, the same numbers as a table (what a screen reader reads; the chart is decora
 
 from dataclasses import dataclass, field
 
-from apps.backoffice import charts
 from apps.backoffice.selectors import DashboardFigures
+from apps.common import charts
 
 
 @dataclass

@@ -75,10 +75,13 @@ def carrier_calls_for_orders(*, distribution_order_ids: list[int], limit: int = 
     ]
 
 
-def tracking_events_for_order(*, order_id: int) -> list[TrackingEvent]:
-    """The carrier's tracking events for the order, oldest first, from the archive once archived."""
+def tracking_events_for_order(*, order_id: int, archived: bool | None = None) -> list[TrackingEvent]:
+    """The carrier's tracking events for the order, oldest first, from the archive once archived
+    (`archived`: the caller knows whether it is, which saves a read; None: look in both)."""
+    if archived:
+        return archived_tracking_events(order_id=order_id)
     events = list(TrackingEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id"))
-    return events or archived_tracking_events(order_id=order_id)
+    return events or ([] if archived is False else archived_tracking_events(order_id=order_id))
 
 
 def tracking_carriers_due() -> list[str]:

@@ -57,7 +57,7 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
     time (a scan that arrives late sorts where it happened); ties go state change first, then row
     id, so the same rows always read in the same order. At most five queries, however long the timeline."""
     labels = dict(OrderState.choices)
-    events = tracking_events_for_order(order_id=order.id)
+    events = tracking_events_for_order(order_id=order.id, archived=order.is_archived)
     roles = _distribution_roles(order_id=order.id) if events else {}
     entries = [
         OrderTimelineEntry(

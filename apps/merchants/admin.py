@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from apps.common.exceptions import DomainError
-from apps.merchants.models import ApiKey, Membership, Merchant
+from apps.merchants.models import ApiKey, AuditEntry, Invitation, Membership, Merchant
 from apps.merchants.services import DEFAULT_ROTATION_OVERLAP, KEY_PREFIX, api_key_revoke, api_key_rotate
 
 
@@ -82,3 +82,34 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 f"New key for {new.merchant} / {new.name}: {plaintext} (copy it now; it is not shown again)",
                 level=messages.WARNING,
             )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The team audit log, read-only: entries are written by the services that make the changes."""
+
+    list_display = ["created_at", "merchant", "actor_name", "action", "subject", "detail"]
+    list_filter = ["action"]
+    search_fields = ["merchant__name", "actor_name", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "merchant", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    search_fields = ["email", "merchant__name"]
+    exclude = ["nonce_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

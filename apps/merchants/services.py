@@ -61,9 +61,13 @@ def merchant_create(*, name: str) -> Merchant:
 
 
 @transaction.atomic
-def merchant_user_create(*, merchant: Merchant, username: str, password: str, email: str = ""):
+def merchant_user_create(
+    *, merchant: Merchant, username: str, password: str, email: str = "", role: str = Membership.Role.OWNER
+):
+    """A portal login for `merchant` in `role` (further members normally join by invitation,
+    apps/merchants/team.py)."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
-    Membership.objects.create(merchant=merchant, user=user, role=Membership.Role.OWNER)
+    Membership.objects.create(merchant=merchant, user=user, role=role)
     return user
 
 

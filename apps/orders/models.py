@@ -132,6 +132,11 @@ class Order(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(), OrderReco
             models.Index(fields=["recipient_phone", "merchant"], name="order_recipient_phone"),
             GinIndex(fields=["recipient_name"], opclasses=["gin_trgm_ops"], name="order_recipient_name_trgm"),
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="order_tracking"),
+            # The merchant's dashboard reads the week's deliveries (on-time rate). A delivered order
+            # changes no more, so its updated_at is its delivery; only delivered rows are indexed.
+            models.Index(
+                fields=["merchant", "updated_at"], condition=Q(state="delivered"), name="order_merchant_delivered"
+            ),
             # The archiving job walks closed orders oldest first.
             models.Index(
                 fields=["id"], condition=Q(state__in=["cancelled", "delivered", "returned"]), name="order_closed"

@@ -1,10 +1,13 @@
 """Reads of the order center."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMinute
+from django.db.models import BooleanField, Count, Func, IntegerField, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
 from apps.common.stuck import StuckGroup, stuck_groups
@@ -41,6 +44,15 @@ def order_get(*, merchant_id: int, order_id: str | int) -> Order | ArchivedOrder
     if order is None:
         raise OrderNotFound(f"Order {order_id} does not exist.")
     return order
+
+
+def order_ids_by_reference(*, merchant_id: int, references: list[str]) -> dict[str, int]:
+    """The merchant's live orders with these references: reference -> order id."""
+    found: dict[str, int] = {}
+    for start in range(0, len(references), 1000):
+        batch = [r for r in references[start : start + 1000] if r]
+        found.update(Order.objects.filter(merchant_id=merchant_id, reference__in=batch).values_list("reference", "id"))
+    return found
 
 
 def order_get_for_fulfillment(*, order_id: int) -> Order:
@@ -173,3 +185,119 @@ def order_counts_closed_estimate() -> dict[str, int]:
         if value in estimates:
             estimates[value] = round(reltuples * frequency)
     return estimates
+
+
+# The merchant's dashboard (the portal's home). Every read is bounded: the week is an id range on
+# the (merchant, -id) index, the orders needing action ride the (merchant, state, -id) index over
+# a few open states and stop at ACTION_CAP rows. None counts the merchant's whole order table.
+
+ACTION_CAP = 1000
+# Orders a merchant should look at, by why (in the order the dashboard lists them).
+ACTION_STATES = {
+    OrderState.EXCEPTION: "exception",
+    OrderState.CUSTOMS_HOLD: "customs_hold",
+    OrderState.DELIVERY_FAILED: "delivery_failed",
+}
+# Still waiting for a carrier booking this long after it was made: stuck.
+WAITING_STATES = [OrderState.ACCEPTED, OrderState.SCHEDULED]
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    state: str
+    carrier_code: str
+    currency: str
+    orders: int
+    total: Decimal  # of the quoted prices
+
+
+@dataclass(frozen=True)
+class DeliveryDays:
+    """Orders of one service delivered `days` calendar days after they were accepted."""
+
+    carrier_code: str
+    service_code: str
+    days: int
+    orders: int
+
+
+@dataclass(frozen=True)
+class ActionOrder:
+    id: int
+    state: str
+    reference: str
+    recipient_name: str
+    recipient_country: str
+    carrier_code: str
+    created_at: datetime
+    number: str
+
+
+@dataclass(frozen=True)
+class OrdersNeedingAction:
+    orders: list[ActionOrder]  # the newest first, at most `limit`
+    counts: dict[str, int]  # reason -> orders, each at most ACTION_CAP
+    capped: bool  # True when there are more than ACTION_CAP in all
+
+
+def merchant_orders_made_since(*, merchant_id: int, since: datetime) -> list[OrderGroup]:
+    """The merchant's orders made since `since`, counted and their quotes summed by state, carrier
+    and currency: one grouped read of the id range (the dashboard's states and spend)."""
+    rows = (
+        Order.objects.filter(merchant_id=merchant_id, id__gte=_first_id_at(since), created_at__gte=since)
+        .values_list("state", "carrier_code", "quoted_currency")
+        .annotate(n=Count("*"), total=Sum("quoted_price"))
+        .order_by()
+    )
+    return [
+        OrderGroup(state=state, carrier_code=carrier, currency=currency, orders=n, total=total or Decimal(0))
+        for state, carrier, currency, n, total in rows
+    ]
+
+
+# The state as a literal in the SQL, not a parameter: a prepared statement's generic plan can use
+# the partial index order_merchant_delivered only if it sees its predicate (with `state = $n` it
+# fell back to scanning every closed order: 0.8 s instead of 10 ms on 1,000,000 orders).
+_IS_DELIVERED = RawSQL(f"{Order._meta.db_table}.state = '{OrderState.DELIVERED.value}'", (), BooleanField())  # noqa: S611
+
+
+def merchant_deliveries(*, merchant_id: int, since: datetime) -> list[DeliveryDays]:
+    """The merchant's orders delivered since `since`, by service and days from acceptance to
+    delivery. A delivered order changes no more, so its last update is its delivery; the partial
+    index order_merchant_delivered holds exactly these rows."""
+    # date - date is a whole number of days in PostgreSQL
+    days = Func(
+        TruncDate("updated_at"),
+        TruncDate("created_at"),
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=IntegerField(),
+    )
+    rows = (
+        Order.objects.filter(_IS_DELIVERED, merchant_id=merchant_id, updated_at__gte=since)
+        .annotate(days=days)
+        .values_list("carrier_code", "service_code", "days")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return [DeliveryDays(carrier, service, d, n) for carrier, service, d, n in rows]
+
+
+def merchant_orders_needing_action(
+    *, merchant_id: int, waiting_since: datetime, limit: int = 20
+) -> OrdersNeedingAction:
+    """The merchant's orders that need a look, newest first: flagged for a person, held in
+    customs, a delivery attempt failed, or still waiting for a booking since before
+    `waiting_since`. One read of at most ACTION_CAP + 1 short rows."""
+    wanted = Q(state__in=list(ACTION_STATES)) | Q(state__in=WAITING_STATES, created_at__lt=waiting_since)
+    columns = ("id", "state", "reference", "recipient_name", "recipient_country", "carrier_code", "created_at")
+    rows = list(
+        Order.objects.filter(wanted, merchant_id=merchant_id).order_by("-id").values_list(*columns)[: ACTION_CAP + 1]
+    )
+    capped = len(rows) > ACTION_CAP
+    rows = rows[:ACTION_CAP]
+    counts = dict.fromkeys([*ACTION_STATES.values(), "waiting"], 0)
+    for row in rows:
+        counts[ACTION_STATES.get(row[1], "waiting")] += 1
+    orders = [ActionOrder(*row, number=numbers.encode(row[0])) for row in rows[:limit]]
+    return OrdersNeedingAction(orders=orders, counts=counts, capped=capped)

@@ -43,7 +43,7 @@ def _selection(request) -> tuple[list[int] | None, str]:
     return ids, ""
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def batch_new_view(request):
     """GET: the orders selected on the list, the service to buy with, and *Buy*. POST: buy them
     as one batch (once per form: a double click finds the batch the first click made)."""
@@ -87,7 +87,7 @@ def _batch_or_404(request, batch_id: int):
 
 
 @require_GET
-@merchant_required
+@merchant_required(permission="orders.view")
 def batch_list_view(request):
     return render(request, "portal/batch_list.html", {"batches": label_batch_list(merchant_id=request.merchant.pk)})
 
@@ -103,7 +103,7 @@ def _detail(request, batch, print_form, status=200):
 
 
 @require_GET
-@merchant_required
+@merchant_required(permission="orders.view")
 def batch_detail_view(request, batch_id):
     """The batch's progress (the page refreshes itself while labels are coming), how to print it,
     and who printed it when."""
@@ -111,7 +111,7 @@ def batch_detail_view(request, batch_id):
 
 
 @require_GET
-@merchant_required
+@merchant_required(permission="orders.view")
 def batch_pdf_view(request, batch_id):
     """The batch's labelled orders in one PDF on the paper asked for; every print is logged, and a
     reprint costs nothing."""

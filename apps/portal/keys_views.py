@@ -1,6 +1,7 @@
 """API keys in the portal: list, issue, rotate and revoke the merchant's ERP keys.
 
-Every member sees the keys (never their secrets); only owners issue, rotate and revoke. A new
+Roles with "api_keys.view" see the keys (never their secrets); those with "api_keys.manage"
+(apps/merchants/permissions.py) issue, rotate and revoke. A new
 secret is shown once, in the answer to the POST that made it, and is never stored in plain.
 """
 
@@ -19,9 +20,9 @@ from django.views.decorators.http import require_POST
 from apps.common.exceptions import DomainError
 from apps.common.text import refuse_control_characters
 from apps.merchants.exceptions import ApiKeyNotFound
-from apps.merchants.selectors import api_key_get, api_key_list, merchant_role_for_user
+from apps.merchants.selectors import api_key_get, api_key_list
 from apps.merchants.services import ALL_SCOPES, KEY_PREFIX, api_key_issue, api_key_revoke, api_key_rotate
-from apps.portal.views import merchant_required, owner_required
+from apps.portal.views import merchant_required
 
 SCOPE_HELP = {
     "orders:read": gettext_lazy("read orders, labels and exports"),
@@ -72,9 +73,6 @@ class RotateForm(forms.Form):
     )
 
 
-owners_only = owner_required(gettext_lazy("Only the merchant's owners manage API keys."))
-
-
 def _key_or_404(request, key_id: int):
     try:
         return api_key_get(merchant_id=request.merchant.pk, key_id=key_id)
@@ -104,7 +102,7 @@ def _show_secret(request, key, plaintext: str, *, replaced=None):
     return response
 
 
-@merchant_required
+@merchant_required(permission="api_keys.view")
 def key_list_view(request):
     now = timezone.now()
     keys = _keys(request, now)
@@ -116,14 +114,13 @@ def key_list_view(request):
             "form": KeyForm(),
             "rotate_form": RotateForm(),
             "prefix": KEY_PREFIX,
-            "can_manage": merchant_role_for_user(user=request.user) == "owner",
+            "can_manage": "api_keys.manage" in request.portal_permissions,
         },
     )
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="api_keys.manage")
 def key_create_view(request):
     form = KeyForm(request.POST)
     if not form.is_valid():
@@ -142,8 +139,7 @@ def key_create_view(request):
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="api_keys.manage")
 def key_rotate_view(request, key_id: int):
     old = _key_or_404(request, key_id)
     form = RotateForm(request.POST)
@@ -160,8 +156,7 @@ def key_rotate_view(request, key_id: int):
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="api_keys.manage")
 def key_revoke_view(request, key_id: int):
     key = api_key_revoke(key=_key_or_404(request, key_id))
     messages.success(

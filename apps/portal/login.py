@@ -5,6 +5,9 @@ typed, so guessing at an unknown name is throttled the same) and from the client
 (`ratelimit.client_address`, so one address cannot walk through many accounts). While either is
 empty, even the right password is refused, with the time to wait: guessing gains nothing by
 going on. A login that succeeds takes nothing.
+
+The second step (a code from an authenticator app or a recovery code, for logins with two-factor
+login on) is throttled the same way: per account and per address, failures only.
 """
 
 import math
@@ -13,10 +16,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.common import ratelimit
+from apps.common.text import refuse_control_characters
+from apps.merchants.two_factor import two_factor_verify
 
 
 def _buckets(request, username: str) -> list[tuple[str, int]]:
@@ -26,34 +31,38 @@ def _buckets(request, username: str) -> list[tuple[str, int]]:
     ]
 
 
-def _wait_seconds(request, username: str) -> float:
-    per_second = 1 / settings.LOGIN_FAILURE_REFILL_SECONDS
-    verdicts = [
-        ratelimit.peek(bucket=bucket, capacity=capacity, per_second=per_second)
-        for bucket, capacity in _buckets(request, username)
+def _second_step_buckets(request, user) -> list[tuple[str, int]]:
+    return [
+        (f"login-second-step:{user.pk}", settings.TWO_FACTOR_FAILURES_PER_ACCOUNT),
+        (f"login-address:{ratelimit.client_address(request)}", settings.LOGIN_FAILURES_PER_ADDRESS),
     ]
+
+
+def _wait_seconds(buckets: list[tuple[str, int]]) -> float:
+    per_second = 1 / settings.LOGIN_FAILURE_REFILL_SECONDS
+    verdicts = [ratelimit.peek(bucket=bucket, capacity=capacity, per_second=per_second) for bucket, capacity in buckets]
     return max((v.retry_after_seconds for v in verdicts if not v.allowed), default=0.0)
 
 
-def _record_failure(request, username: str) -> None:
+def _record_failure(buckets: list[tuple[str, int]]) -> None:
     per_second = 1 / settings.LOGIN_FAILURE_REFILL_SECONDS
-    for bucket, capacity in _buckets(request, username):
+    for bucket, capacity in buckets:
         ratelimit.take(bucket=bucket, capacity=capacity, per_second=per_second)
 
 
 def _in_words(seconds: float) -> str:
     if seconds <= 90:
-        count = max(1, math.ceil(seconds))
-        return ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
-    count = math.ceil(seconds / 60)
-    return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+        n = max(1, math.ceil(seconds))
+        return ngettext("%(n)d second", "%(n)d seconds", n) % {"n": n}
+    n = math.ceil(seconds / 60)
+    return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
 
 
 class ThrottledLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         request = self.request
-        wait = _wait_seconds(request, username)
+        wait = _wait_seconds(_buckets(request, username))
         if wait:
             raise forms.ValidationError(
                 _("Too many failed logins for this account or from this address. Try again in %(wait)s."),
@@ -64,7 +73,7 @@ class ThrottledLoginMixin:
             return super().clean()
         except forms.ValidationError as exc:
             if any(error.code == "invalid_login" for error in exc.error_list):
-                _record_failure(request, username)
+                _record_failure(_buckets(request, username))
             raise
 
 
@@ -74,3 +83,35 @@ class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The admin's login form (`admin.site.login_form`)."""
+
+
+class SecondStepForm(forms.Form):
+    """The second step of a login with two-factor login on: the authenticator's current code or
+    one of the recovery codes (each works once). `self.device` is the device that vouched."""
+
+    code = forms.CharField(
+        max_length=64,
+        label=_("Code from your authenticator app, or a recovery code"),
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def __init__(self, *args, request, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request, self.user, self.device = request, user, None
+
+    def clean(self):
+        buckets = _second_step_buckets(self.request, self.user)
+        wait = _wait_seconds(buckets)
+        if wait:
+            raise forms.ValidationError(
+                _("Too many wrong codes. Try again in %(wait)s."), code="throttled", params={"wait": _in_words(wait)}
+            )
+        code = self.cleaned_data.get("code")
+        if code is None:
+            return self.cleaned_data
+        self.device = two_factor_verify(user=self.user, code=code)
+        if self.device is None:
+            _record_failure(buckets)
+            self.add_error("code", _("That code is not right, or was used already."))
+        return self.cleaned_data

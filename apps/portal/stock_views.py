@@ -39,7 +39,7 @@ def _warehouse_choices(codes=None) -> list[tuple[str, str]]:
     ]
 
 
-@merchant_required
+@merchant_required(permission="stock.view")
 def stock_view(request):
     """Stock per warehouse and SKU: available to order, reserved by orders, inbound in open ASNs."""
     filters = StockFilterForm(request.GET, warehouses=_warehouse_choices())
@@ -64,7 +64,7 @@ def _available_by_warehouse(merchant_id: int) -> dict[str, dict[str, int]]:
     return available
 
 
-@merchant_required
+@merchant_required(permission="stock.manage")
 def stock_order_view(request):
     """A new order from stock. Only warehouses and SKUs with available units are offered; the
     quantities are checked against what is available at the chosen warehouse, and intake's
@@ -133,13 +133,13 @@ def _show_short(lines: StockLineFormSet, short: dict[str, int]) -> None:
             )
 
 
-@merchant_required
+@merchant_required(permission="stock.view")
 def asn_list_view(request):
     asns = asn_list(merchant_id=request.merchant.pk).prefetch_related("lines", "discrepancies")[:200]
     return render(request, "portal/asn_list.html", {"asns": asns})
 
 
-@merchant_required
+@merchant_required(permission="stock.manage")
 def asn_create_view(request):
     """Announce an inbound shipment: the warehouse it goes to and its lines (SKU, units)."""
     form = AsnForm(request.POST or None, warehouses=_warehouse_choices())
@@ -167,7 +167,7 @@ def asn_create_view(request):
     )
 
 
-@merchant_required
+@merchant_required(permission="stock.view")
 def asn_detail_view(request, asn_id):
     try:
         asn = asn_get(asn_id=asn_id, merchant_id=request.merchant.pk)

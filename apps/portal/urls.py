@@ -3,10 +3,13 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from apps.portal import (
+    account_views,
     batches_views,
+    imports_views,
     keys_views,
     settings_views,
     stock_views,
+    team_views,
     tracking_views,
     views,
     webhooks_views,
@@ -16,7 +19,8 @@ from apps.portal.login import ThrottledAuthenticationForm
 app_name = "portal"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portal:order-list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="portal:dashboard"), name="home"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -24,7 +28,22 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("login/verify/", account_views.login_verify_view, name="login-verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", account_views.two_factor_view, name="two-factor"),
+    path("account/two-factor/confirm/", account_views.two_factor_confirm_view, name="two-factor-confirm"),
+    path("account/two-factor/recovery-codes/", account_views.recovery_codes_renew_view, name="recovery-codes"),
+    path("account/two-factor/disable/", account_views.two_factor_disable_view, name="two-factor-disable"),
+    path("team/", team_views.team_view, name="team"),
+    path("team/invite/", team_views.team_invite_view, name="team-invite"),
+    path("team/members/<int:membership_id>/role/", team_views.team_role_view, name="team-role"),
+    path("team/members/<int:membership_id>/remove/", team_views.team_remove_view, name="team-remove"),
+    path(
+        "team/invitations/<int:invitation_id>/revoke/",
+        team_views.team_invitation_revoke_view,
+        name="team-invitation-revoke",
+    ),
+    path("invitations/<str:token>/", team_views.invitation_accept_view, name="invitation-accept"),
     path("track/", tracking_views.track_view, name="track"),
     path("track/logo/<int:merchant_id>/<str:name>", settings_views.merchant_logo_view, name="merchant-logo"),
     path("settings/", settings_views.settings_view, name="settings"),
@@ -35,6 +54,12 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:order_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:order_id>/label.pdf", views.order_label_view, name="order-label"),
+    path("imports/", imports_views.import_list_view, name="import-list"),
+    path("imports/<int:job_id>/", imports_views.import_detail_view, name="import-detail"),
+    path("imports/<int:job_id>/check/", imports_views.import_check_view, name="import-check"),
+    path("imports/<int:job_id>/start/", imports_views.import_start_view, name="import-start"),
+    path("imports/<int:job_id>/progress.json", imports_views.import_progress_view, name="import-progress"),
+    path("imports/<int:job_id>/errors.csv", imports_views.import_errors_view, name="import-errors"),
     path("batches/", batches_views.batch_list_view, name="batch-list"),
     path("batches/new/", batches_views.batch_new_view, name="batch-new"),
     path("batches/<int:batch_id>/", batches_views.batch_detail_view, name="batch-detail"),

@@ -5,11 +5,15 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
@@ -18,12 +22,14 @@ from apps.distribution.selectors import distribution_orders_for_order, shipping_
 from apps.fulfillment.selectors import order_timeline
 from apps.fulfillment.timeline_words import merchant_timeline
 from apps.merchants.exceptions import NotAMerchantUser
-from apps.merchants.selectors import merchant_for_user, merchant_role_for_user
+from apps.merchants.permissions import PERMISSIONS, TWO_FACTOR_REQUIRED_ROLES, role_permissions
+from apps.merchants.selectors import membership_for_user, merchant_role_for_user, totp_device_for_user
 from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get
+from apps.portal.dashboard import merchant_dashboard
 from apps.portal.forms import STRATEGY_LABELS, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
@@ -34,21 +40,63 @@ from apps.warehouse.selectors import warehouse_order_list
 PAGE_SIZE = 50
 
 
-def merchant_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            request.merchant = merchant_for_user(user=request.user)
-        except NotAMerchantUser:
-            return render(request, "portal/not_a_merchant.html", status=403)
-        return view(request, *args, **kwargs)
+def _two_factor_step(request, membership) -> str | None:
+    """Where a member must go before the portal: the code step when their login has a second
+    factor and this session has not passed it, the set-up when their role requires one."""
+    if request.session.get(DEVICE_ID_SESSION_KEY):
+        return None
+    if totp_device_for_user(user=request.user) is not None:
+        return "portal:login-verify"
+    if membership.role in TWO_FACTOR_REQUIRED_ROLES:
+        return "portal:two-factor"
+    return None
 
-    return wrapper
+
+def merchant_required(view=None, *, permission: str | None = None, two_factor: bool = True):
+    """A portal view for the members of a merchant, as `@merchant_required` (any member) or
+    `@merchant_required(permission="orders.create")` (roles with that permission in
+    apps/merchants/permissions.py; others get the 403 page).
+
+    Sets `request.merchant`, `request.membership` and `request.portal_permissions` (templates
+    see `portal_permissions`, to hide what the role cannot use). A member who has to pass or set
+    up two-factor login is sent there first (`two_factor=False` only for the set-up pages)."""
+    if permission is not None and permission not in PERMISSIONS:
+        raise ImproperlyConfigured(f"unknown permission {permission!r}: add it to apps/merchants/permissions.py")
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                membership = membership_for_user(user=request.user)
+            except NotAMerchantUser:
+                return render(request, "portal/not_a_merchant.html", status=403)
+            request.membership = membership
+            request.merchant = membership.merchant
+            request.portal_permissions = role_permissions(membership.role)
+            step = _two_factor_step(request, membership)
+            # The set-up pages (two_factor=False) skip only the set-up redirect: a login that has
+            # an authenticator passes the code step before anything else.
+            if step is not None and (two_factor or step == "portal:login-verify"):
+                return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+            if step is not None:
+                request.portal_permissions = frozenset()  # no menu of pages it would be sent back from
+            if permission is not None and permission not in request.portal_permissions:
+                raise PermissionDenied(
+                    _("Your role (%(role)s) does not allow this: %(what)s.")
+                    % {"role": membership.get_role_display(), "what": PERMISSIONS[permission]}
+                )
+            return view(request, *args, **kwargs)
+
+        wrapper.portal_permission = permission
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 def owner_required(refusal: str):
-    """Only the merchant's owners may act; other members get 403 with `refusal`."""
+    """Only the merchant's owners may act; other members get 403 with `refusal`. Prefer
+    `merchant_required(permission=...)`: what a role may do belongs in the permission map."""
 
     def decorate(view):
         @wraps(view)
@@ -68,7 +116,17 @@ def _refused_filters(request, filters):
     return render(request, "portal/order_list.html", {"filters": filters, "orders": [], "query": ""}, status=400)
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
+def dashboard_view(request):
+    """The portal's home: the last seven days at a glance, and the orders that need action."""
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"dashboard": merchant_dashboard(merchant_id=request.merchant.pk, now=timezone.now())},
+    )
+
+
+@merchant_required(permission="orders.view")
 def order_list_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
@@ -96,7 +154,7 @@ def order_list_view(request):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_export_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
@@ -149,7 +207,7 @@ def _quote(request, form: OrderForm, items: ItemFormSet) -> dict | None:
     return _quote_rows(result)
 
 
-@merchant_required
+@merchant_required(permission="orders.create")
 def order_create_view(request):
     """The new-order form. "Get quotes" re-renders it with the ranked routes to pick from (and
     the excluded ones with their reasons); "Submit order" creates the order on the picked route,
@@ -203,7 +261,7 @@ def _order_or_404(request, order_id):
         raise Http404(str(exc)) from exc
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_detail_view(request, order_id):
     order = _order_or_404(request, order_id)
     has_label = any(d.tracking_number for d in distribution_orders_for_order(order_id=order.id))
@@ -214,7 +272,9 @@ def order_detail_view(request, order_id):
             "order": order,
             "timeline": merchant_timeline(order_timeline(order=order)),
             "has_label": has_label,
-            "can_cancel": not order.is_archived and order.state in CANCELLABLE,
+            "can_cancel": not order.is_archived
+            and order.state in CANCELLABLE
+            and "orders.cancel" in request.portal_permissions,
             "wait": None if order.is_archived else order_wait(order_id=order.id),
             "warehouse_orders": [] if order.is_archived else warehouse_order_list(order_id=order.id),
             "wait_words": WAIT_WORDS,
@@ -244,7 +304,7 @@ class CancelForm(forms.Form):
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
-@merchant_required
+@merchant_required(permission="orders.cancel")
 def order_cancel_view(request, order_id):
     """A confirmation page (GET) and the cancel itself (POST): plain forms, no JavaScript. The
     order center decides; a refusal (handed to the carrier already, changed meanwhile) comes back
@@ -283,7 +343,7 @@ def order_cancel_view(request, order_id):
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def order_label_view(request, order_id):
     order = _order_or_404(request, order_id)
     documents = shipping_documents_pdf(order_id=order.id)

@@ -1,9 +1,9 @@
 """Webhooks in the portal: register endpoints, enable or disable them, rotate their secrets, and
 follow recent deliveries with their attempts (and send one again).
 
-Every member sees the endpoints (never their secrets) and the deliveries, and may ask for a
-redelivery; only owners register endpoints, switch them and rotate secrets. A secret is shown
-once, in the answer to the POST that made it.
+Roles with "webhooks.view" see the endpoints (never their secrets) and the deliveries; those with
+"webhooks.manage" (apps/merchants/permissions.py) register endpoints, switch them, rotate secrets
+and ask for redeliveries. A secret is shown once, in the answer to the POST that made it.
 """
 
 import json
@@ -21,8 +21,7 @@ from django.views.decorators.http import require_POST
 
 from apps.common.exceptions import NotFound
 from apps.common.text import refuse_control_characters
-from apps.merchants.selectors import merchant_role_for_user
-from apps.portal.views import merchant_required, owner_required
+from apps.portal.views import merchant_required
 from apps.webhooks.catalog import EVENT_TYPE_HELP, EVENT_TYPES
 from apps.webhooks.exceptions import UnsafeWebhookUrl, WebhookEndpointDisabled
 from apps.webhooks.selectors import deliveries_with_attempts, endpoint_get, endpoint_list
@@ -63,9 +62,6 @@ class RotateForm(forms.Form):
     )
 
 
-owners_only = owner_required(gettext_lazy("Only the merchant's owners manage webhook endpoints."))
-
-
 def _page(request, *, form: EndpointForm | None = None, status: int = 200):
     merchant_id = request.merchant.pk
     deliveries = [(d, json.loads(d.body)) for d in deliveries_with_attempts(merchant_id=merchant_id)]
@@ -77,7 +73,7 @@ def _page(request, *, form: EndpointForm | None = None, status: int = 200):
             "deliveries": deliveries,
             "form": form or EndpointForm(),
             "rotate_form": RotateForm(),
-            "can_manage": merchant_role_for_user(user=request.user) == "owner",
+            "can_manage": "webhooks.manage" in request.portal_permissions,
         },
         status=status,
     )
@@ -102,14 +98,13 @@ def _not_found_as_404(view):
     return wrapper
 
 
-@merchant_required
+@merchant_required(permission="webhooks.view")
 def webhook_list_view(request):
     return _page(request)
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="webhooks.manage")
 def webhook_create_view(request):
     form = EndpointForm(request.POST)
     if form.is_valid():
@@ -123,8 +118,7 @@ def webhook_create_view(request):
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="webhooks.manage")
 @_not_found_as_404
 def webhook_toggle_view(request, endpoint_id: int):
     endpoint = endpoint_get(merchant_id=request.merchant.pk, endpoint_id=endpoint_id)
@@ -135,8 +129,7 @@ def webhook_toggle_view(request, endpoint_id: int):
 
 
 @require_POST
-@merchant_required
-@owners_only
+@merchant_required(permission="webhooks.manage")
 @_not_found_as_404
 def webhook_rotate_view(request, endpoint_id: int):
     form = RotateForm(request.POST)
@@ -152,7 +145,7 @@ def webhook_rotate_view(request, endpoint_id: int):
 
 
 @require_POST
-@merchant_required
+@merchant_required(permission="webhooks.manage")
 @_not_found_as_404
 def webhook_redeliver_view(request, delivery_id: int):
     try:

@@ -202,6 +202,19 @@ def service_transit_days(*, carrier_code: str, service_code: str) -> tuple[int, 
     )
 
 
+def services_transit_days_max(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The latest day each (carrier code, service code) promises, counted from acceptance (as
+    `delivery_promise_record` promises it); services not found are left out."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    carriers = {carrier for carrier, _ in keys}
+    rows = CarrierService.objects.filter(carrier__code__in=carriers).values_list(
+        "carrier__code", "code", "transit_days_max"
+    )
+    return {(carrier, code): days for carrier, code, days in rows if (carrier, code) in keys}
+
+
 def service_choices() -> list[tuple[str, str]]:
     """Every active carrier service as ("carrier/service", "Carrier name: service name"), for a
     merchant choosing one service for many orders (label batches)."""

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.common",
     "apps.merchants",
     "apps.orders",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.shipping",
     "apps.webhooks",
+    "apps.imports",
     "apps.batches",
     "apps.erp_api",
     "apps.portal",
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "apps.portal.context_processors.languages",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.portal.context_processors.portal_permissions",
             ],
         },
     },
@@ -157,6 +161,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Each field's error tied to its input, each input named by its label (apps/common/forms.py).
+FORM_RENDERER = "apps.common.forms.AccessibleFormRenderer"
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -169,8 +176,21 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_REFILL_SECONDS = env.float("LOGIN_FAILURE_REFILL_SECONDS", default=60.0)
+# Two-factor login (docs/team.md): a second step after the password, throttled like it.
+TWO_FACTOR_FAILURES_PER_ACCOUNT = env.int("TWO_FACTOR_FAILURES_PER_ACCOUNT", default=5)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Logistics portal")
+# Team invitations: how long an invitation link works; mail goes through Django's email backend
+# (the console unless MAIL_BACKEND says otherwise, memory in tests; Django 6.1's MAILERS).
+TEAM_INVITATION_DAYS = env.int("TEAM_INVITATION_DAYS", default=7)
+MAILERS = {
+    "default": {
+        "BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": env.json("MAIL_OPTIONS", default={}),
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:order-list"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:login"
 
 # The base URL at which this platform is reachable; the demo's sandbox carriers live under it.
@@ -234,6 +254,8 @@ CELERY_TASK_ROUTES = {
     "apps.scheduling.tasks.run_lane_work": {"queue": "carriers"},
     # Merchants' endpoints can be slow or down: their own queue, so they never hold up ours.
     "apps.webhooks.tasks.*": {"queue": "webhooks"},
+    # A spreadsheet import runs for up to a minute: its own queue, so it never holds up events.
+    "apps.imports.tasks.*": {"queue": "imports"},
 }
 # How often warehouses with orders at their WMS or ASNs arriving are polled (webhooks may be lost).
 WMS_POLL_SECONDS = env.int("WMS_POLL_SECONDS", default=30)
@@ -253,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
     "sandbox-webhooks": {"task": "apps.sandbox.tasks.send_webhooks", "schedule": 2.0, "options": {"expires": 10}},
     # The sandbox WMS moves its orders, drifts its stock and sends its webhooks; one step at a time.
     "sandbox-wms": {"task": "apps.sandbox.tasks.run_wms", "schedule": 2.0, "options": {"expires": 10}},
+    "resume-imports": {"task": "apps.imports.tasks.resume_imports", "schedule": 60.0},
+    "purge-import-tables": {"task": "apps.imports.tasks.purge_import_tables", "schedule": crontab(hour=4, minute=23)},
     "prune-outbox": {"task": "apps.common.tasks.prune_outbox", "schedule": 3600.0},
     "archive-closed-orders": {"task": "apps.orders.tasks.archive_closed_orders", "schedule": 600.0},
     "purge-idempotency-records": {"task": "apps.erp_api.tasks.purge_idempotency_records", "schedule": 3600.0},
@@ -350,7 +374,9 @@ DISTRIBUTION_STUCK_MINUTES = env.int("DISTRIBUTION_STUCK_MINUTES", default=30)
 # worker writes its heartbeat to Redis this often.
 STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=30)
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=15)
-OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "events_bulk", "carriers", "webhooks"])
+OPERATIONS_QUEUES = env.list("OPERATIONS_QUEUES", default=["events", "events_bulk", "carriers", "webhooks", "imports"])
+# Spreadsheet imports keep their rows (buyers' addresses) this long for the preview and the error file.
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Merchant webhooks: per-request timeout, how long failures are retried, and whether endpoints
 # may point at loopback/private/link-local addresses (development only: see apps/webhooks/destinations.py).

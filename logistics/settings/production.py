@@ -32,6 +32,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Team invitations are mailed over SMTP (MAIL_OPTIONS: host, port, username, password, use_tls as
+# JSON); the owner also sees each invitation's link, so a mail that does not go loses nothing.
+MAILERS = {
+    "default": {
+        "BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": env.json("MAIL_OPTIONS", default={}),
+    }
+}
+
 # Webhook endpoints must resolve to public addresses (SSRF); no environment switch.
 WEBHOOKS_ALLOW_PRIVATE_URLS = False
 

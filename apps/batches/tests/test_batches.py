@@ -8,7 +8,6 @@ import uuid
 import pypdf
 import pytest
 from django.db import connection
-from django.test import Client
 
 from apps.batches.exceptions import BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
@@ -16,6 +15,7 @@ from apps.batches.printing import batch_pdf
 from apps.batches.selectors import label_batch_progress
 from apps.batches.services import label_batch_create
 from apps.batches.tests.conftest import book_all, submit
+from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.orders.models import Order
 from apps.scheduling.models import Lane
 from apps.scheduling.services import lane_pause
@@ -123,7 +123,7 @@ def test_a_double_click_on_buy_makes_one_batch(merchant, merchant_user, carriers
     answers, start = [], threading.Barrier(2)
 
     def click():
-        client = Client()
+        client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
         client.force_login(merchant_user)
         start.wait()
         try:
@@ -153,7 +153,7 @@ def test_every_print_is_logged_and_only_the_first_is_not_a_reprint(merchant, mer
         chosen_route=None,
         idempotency_key=uuid.uuid4(),
     )
-    client = Client()
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
     client.force_login(merchant_user)
 
     first = client.get(f"/batches/{batch.pk}/labels.pdf", {"paper": "a4-4", "packing_slips": "on"})
@@ -181,7 +181,7 @@ def test_another_merchants_orders_are_skipped_and_their_batches_are_404(merchant
     batch, _ = label_batch_create(
         merchant_id=other.pk, user=merchant_user, order_ids=[theirs.id], chosen_route=None, idempotency_key=uuid.uuid4()
     )
-    client = Client()
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
     client.force_login(merchant_user)
 
     mine, _ = label_batch_create(
@@ -209,7 +209,7 @@ def test_a_batch_holds_at_least_one_and_at_most_500_orders(merchant, merchant_us
             )
         assert message in refused.value.message
     assert not LabelBatch.objects.exists()
-    client = Client()
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
     client.force_login(merchant_user)
     nothing = client.get("/batches/new/")
     assert nothing.status_code == 400 and "Select at least one order" in nothing.content.decode()
@@ -219,7 +219,7 @@ def test_the_batch_list_shows_the_merchants_batches_with_their_size(merchant, me
     batch, _ = label_batch_create(
         merchant_id=merchant.pk, user=merchant_user, order_ids=[1, 2], chosen_route=None, idempotency_key=uuid.uuid4()
     )
-    client = Client()
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
     client.force_login(merchant_user)
 
     page = client.get("/batches/").content.decode()

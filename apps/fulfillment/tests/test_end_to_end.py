@@ -78,7 +78,7 @@ def test_an_order_from_the_erp_api_reaches_delivered(live_server, platform_proce
         f"{live_server.url}/api/v1/orders/{order_id}/", headers={"Authorization": f"Bearer {other_key}"}
     )
     assert foreign.status_code == 404
-    stranger = MembershipFactory(merchant=other).user
+    stranger = MembershipFactory(merchant=other, role="viewer").user  # a password alone logs a viewer in
     portal = httpx.Client(base_url=live_server.url, follow_redirects=True)
     login_page = portal.get("/login/")
     portal.post(

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect, sync_playwright
 
+from apps.merchants.tests.two_factor import current_code
 from apps.orders.models import Order
 from apps.portal.tests.test_portal import FORM
 
@@ -66,11 +68,18 @@ def page(browser, live_server):
 
 
 def log_in(page, user) -> None:
+    """Log in as the member would: password, then (for a login with an authenticator, as every
+    test owner has) the code the app shows."""
     page.goto("/orders/")
     assert "/login/" in page.url  # anonymous visitors are sent to log in first
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("main button:text('Log in')")
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+    if device is not None:
+        page.wait_for_url(re.compile(r"/login/verify/"))
+        page.fill("#id_code", current_code(device))
+        page.click("main button:text('Verify')")
     page.wait_for_url(re.compile(r"^[^?]*/orders/$"))  # not /login/?next=/orders/
 
 

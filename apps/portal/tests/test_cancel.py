@@ -3,7 +3,7 @@ then the order center's cancel; its refusals come back as a message."""
 
 import pytest
 
-from apps.merchants.tests.factories import MerchantFactory
+from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_draft
 from apps.shipping.services import order_submit
@@ -75,3 +75,15 @@ def test_another_merchants_order_cannot_be_cancelled(portal, cn_de_service):
 
     assert response.status_code == 404
     assert Order.objects.get(pk=theirs.pk).state == theirs.state
+
+
+@pytest.mark.parametrize(("role", "offered"), [("viewer", False), ("developer", False), ("shipper", True)])
+def test_only_roles_that_may_cancel_are_offered_the_cancel(client, merchant, order, role, offered):
+    client.force_login(MembershipFactory(merchant=merchant, role=role).user)
+
+    page = client.get(f"/orders/{order.number}/").content.decode()
+
+    assert (f'href="/orders/{order.number}/cancel/"' in page) is offered
+    assert client.post(f"/orders/{order.number}/cancel/", {"version": order.version}).status_code == (
+        302 if offered else 403
+    )

@@ -4,6 +4,7 @@ authenticates anything under /api/ (apps/erp_api/middleware.py keeps it off ther
 import pytest
 from django.test import Client
 
+from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_payload
 from apps.portal.tests.test_portal import FORM
@@ -12,7 +13,7 @@ from apps.portal.tests.test_portal import FORM
 @pytest.fixture
 def browser(merchant_user):
     """A logged-in browser whose posts Django checks for the CSRF token, as in production."""
-    client = Client(enforce_csrf_checks=True)
+    client = TwoFactorClient(enforce_csrf_checks=True)
     client.force_login(merchant_user)
     return client
 

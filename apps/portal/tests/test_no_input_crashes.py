@@ -5,9 +5,11 @@ a filter given a value it cannot apply must say so beside the field instead of l
 
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,8 @@ from hypothesis import strategies as st
 from apps.batches.services import label_batch_create
 from apps.common.text import has_control_characters
 from apps.merchants.services import api_key_issue
+from apps.merchants.team import invitation_create
+from apps.merchants.tests.factories import MembershipFactory
 from apps.orders.filters import OrderFilter
 from apps.orders.models import OrderState
 from apps.orders.tests.factories import order_draft
@@ -276,7 +280,86 @@ def test_the_language_switcher_and_any_accept_language_never_crash(client, db, l
     assert client.get("/login/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
 
 
+IMPORT_CSV = (
+    "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
+    "Item Name,Item Quantity,Item Unit Price\r\nA-1,Anna,Hauptstr. 5,Berlin,10115,DE,Mug,1,5\r\n"
+)
+IMPORT_SETTINGS = {
+    "sender_name": "Shenzhen Gadgets",
+    "sender_line1": "1 Keji Rd",
+    "sender_city": "Shenzhen",
+    "sender_postal_code": "518000",
+    "sender_country": "CN",
+    "currency": "USD",
+    "origin_country": "CN",
+    "hs_code": "610910",
+    "service_level": "standard",
+    "weight_unit": "kg",
+    "weight_g": "500",
+    "length_mm": "200",
+    "width_mm": "150",
+    "height_mm": "100",
+}
+CELL = st.one_of(NASTY, st.sampled_from(["1.23457E+11", "2134", "德国", "0", "-5", "1e400", '"', "=1+1"]))
+
+
+@PROPERTY
+@given(params=st.dictionaries(st.text(ANY_TEXT, min_size=1, max_size=8), NASTY, max_size=3))
+def test_the_dashboard_never_crashes_whatever_its_query_string(portal, merchant, params):
+    response = portal.get("/dashboard/", params)
+
+    assert response.status_code == 200  # it takes no parameters: the last 7 days are always shown
+
+
 ORDER_IDS = st.one_of(NASTY, st.integers(min_value=0, max_value=2**64).map(str))
+
+
+@PROPERTY
+@given(
+    cells=st.lists(st.lists(CELL, min_size=1, max_size=10), min_size=1, max_size=4),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]),
+    name=NASTY,
+)
+def test_the_import_upload_and_check_never_crash_on_any_spreadsheet(portal, cn_de_service, cells, encoding, name):
+    text = "\r\n".join(",".join(f'"{c}"' if "," in c else c for c in line) for line in cells)
+    data = text.encode(encoding, errors="replace")
+
+    response = portal.post("/imports/", {"file": SimpleUploadedFile(name[:200] or "x.csv", data)})
+
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        job = response["Location"]
+        checked = portal.post(f"{job}check/", {**IMPORT_SETTINGS, "map_recipient_name": cells[0][0]})
+        assert checked.status_code in (302, 400, 409)
+        assert portal.get(job).status_code == 200
+
+
+@PROPERTY
+@given(
+    changes=st.dictionaries(st.sampled_from([*IMPORT_SETTINGS, "map_recipient_city", "map_weight"]), NASTY, max_size=4),
+    mode=NASTY,
+)
+def test_the_import_mapping_and_start_forms_never_crash(portal, cn_de_service, changes, mode):
+    location = portal.post("/imports/", {"file": SimpleUploadedFile("orders.csv", IMPORT_CSV.encode())})["Location"]
+    mapping = {
+        "map_reference": "Order #",
+        "map_recipient_name": "Ship To - Name",
+        "map_recipient_line1": "Ship To - Address 1",
+        "map_recipient_city": "Ship To - City",
+        "map_recipient_postal_code": "Ship To - Postal Code",
+        "map_recipient_country": "Ship To - Country",
+        "map_item_description": "Item Name",
+        "map_item_quantity": "Item Quantity",
+        "map_item_unit_value": "Item Unit Price",
+    }
+
+    checked = portal.post(f"{location}check/", {**mapping, **IMPORT_SETTINGS, **changes})
+    started = portal.post(f"{location}start/", {"mode": mode})
+
+    assert checked.status_code in (302, 400)
+    assert started.status_code in (302, 400, 409)
+    assert portal.get(f"{location}progress.json").status_code == 200
+    assert portal.get(f"{location}errors.csv").status_code == 200
 
 
 @PROPERTY
@@ -343,3 +426,66 @@ def test_the_batch_print_form_never_crashes(portal, merchant, merchant_user, cn_
 
     assert response.status_code in (200, 302, 400)
     assert portal.get(f"/batches/{batch.pk}/").status_code == 200
+
+
+ROLES = st.one_of(NASTY, st.sampled_from(["owner", "admin", "shipper", "developer", "viewer"]))
+
+
+@PROPERTY
+@given(email=st.one_of(NASTY, st.emails(), st.emails().map(lambda e: e + "\x00")), role=ROLES)
+def test_the_team_invitation_form_never_crashes(portal, email, role):
+    response = portal.post("/team/invite/", {"email": email, "role": role})
+
+    assert response.status_code in (201, 400)
+
+
+@PROPERTY
+@given(role=ROLES)
+def test_the_team_role_form_never_crashes(portal, merchant, role):
+    member = MembershipFactory(merchant=merchant, role="viewer")
+
+    assert portal.post(f"/team/members/{member.pk}/role/", {"role": role}).status_code == 302
+
+
+@PROPERTY
+@given(
+    fields=st.dictionaries(st.sampled_from(["username", "password1", "password2", "action"]), NASTY, min_size=1),
+    token=st.one_of(st.none(), NASTY.filter(lambda t: t.strip() and "/" not in t and "\x00" not in t)),
+)
+def test_the_invitation_accept_form_never_crashes(client, merchant_user, merchant, fields, token):
+    if token is None:
+        _invitation, token = invitation_create(
+            merchant_id=merchant.pk, email="new@example.com", role="viewer", actor=merchant_user
+        )
+    response = client.post(f"/invitations/{quote(token, safe='')}/", fields)
+
+    assert response.status_code in (302, 400, 404, 410)
+
+
+@pytest.fixture
+def half_logged_in(merchant_user):
+    """A browser past the password step of an owner with an authenticator, not past the code."""
+    browser = Client()
+    assert (
+        browser.post("/login/", {"username": merchant_user.username, "password": "secret-pass-123"}).status_code == 302
+    )
+    return browser
+
+
+@PROPERTY
+@given(code=NASTY)
+def test_the_second_login_step_never_crashes(half_logged_in, code):
+    response = half_logged_in.post("/login/verify/", {"code": code, "next": code})
+
+    assert response.status_code == 400
+
+
+@PROPERTY
+@given(token=NASTY, code=NASTY)
+def test_the_two_factor_forms_never_crash(client, merchant, token, code):
+    member = MembershipFactory(merchant=merchant, role="viewer").user
+    client.force_login(member)
+    client.post("/account/two-factor/")
+
+    assert client.post("/account/two-factor/confirm/", {"token": token}).status_code in (201, 400)
+    assert client.post("/account/two-factor/disable/", {"code": code}).status_code == 302

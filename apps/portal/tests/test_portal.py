@@ -51,7 +51,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
 def test_a_merchant_logs_in_with_username_and_password(client, merchant_user):
     response = client.post("/login/", {"username": merchant_user.username, "password": "secret-pass-123"})
 
-    assert response.status_code == 302 and response["Location"] == "/orders/"
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"  # the portal's home
 
 
 def test_a_valid_form_creates_the_order_and_shows_its_page(portal, merchant, cn_de_service):

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.distribution.services import carrier_webhook_secret_set
-from apps.merchants.models import ApiKey, Merchant
+from apps.merchants.models import ApiKey, Membership, Merchant
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
 from apps.resources.services import (
     carrier_upsert,
@@ -35,7 +35,8 @@ from apps.resources.services import (
 from apps.warehouse.services import stock_count
 
 DEMO_MERCHANT = "Shenzhen Gadgets"
-DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"
+DEMO_USER, DEMO_PASSWORD = "merchant", "merchant-demo"  # the owner: sets up two-factor login first
+DEMO_SHIPPER, DEMO_SHIPPER_PASSWORD = "shipper", "shipper-demo"  # a team member without it
 OPS_USER, OPS_PASSWORD = "ops", "ops-demo"
 EU = ["DE", "FR", "NL", "ES", "IT", "BE", "AT", "PL"]
 # Further limits per (carrier, service): routing's rules in docs/routing.md.
@@ -209,6 +210,10 @@ class Command(BaseCommand):
         merchant, _ = Merchant.objects.get_or_create(slug="shenzhen-gadgets", defaults={"name": DEMO_MERCHANT})
         if not users.filter(username=DEMO_USER).exists():
             merchant_user_create(merchant=merchant, username=DEMO_USER, password=DEMO_PASSWORD)
+        if not users.filter(username=DEMO_SHIPPER).exists():
+            merchant_user_create(
+                merchant=merchant, username=DEMO_SHIPPER, password=DEMO_SHIPPER_PASSWORD, role=Membership.Role.SHIPPER
+            )
         for old in ApiKey.objects.filter(merchant=merchant, name="demo", revoked_at__isnull=True):
             api_key_revoke(key=old)
         _, api_key = api_key_issue(merchant=merchant, name="demo")
@@ -286,6 +291,9 @@ class Command(BaseCommand):
             merchant_id=merchant.pk, preferred=["euro-post"], blocked=[], default_strategy="preferred"
         )
         self.stdout.write(self.style.SUCCESS("Demo ready:"))
-        self.stdout.write(f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD} (owner: two-factor set-up first)"
+        )
+        self.stdout.write(f"  portal     {base}/           login {DEMO_SHIPPER} / {DEMO_SHIPPER_PASSWORD} (shipper)")
         self.stdout.write(f"  admin      {base}/admin/     login {OPS_USER} / {OPS_PASSWORD}")
         self.stdout.write(f"  ERP API    {base}/api/v1/    Authorization: Bearer {api_key}")

@@ -1,5 +1,6 @@
-"""Charts of the operations dashboard: pygal draws SVG on the server (no JavaScript, nothing
-from another origin), and each chart goes into the page as a `data:` image beside its table.
+"""Charts of the dashboards (the back office's and the merchant's in the portal): pygal draws SVG
+on the server (no JavaScript, nothing from another origin), and each chart goes into the page as
+a `data:` image beside its table.
 
 pygal's output carries an inline `<script>` (its tooltips' configuration) and comments with its
 home page; both are removed, so the image is only shapes and its own stylesheet."""

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0001_initial'),
+        ('merchants', '0003_invitation_auditentry_recoverycode'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Imports: spreadsheets of orders made into orders through intake (see apps.py)."""
