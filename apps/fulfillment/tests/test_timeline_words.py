@@ -13,9 +13,8 @@ from apps.distribution.tests.test_distribution_services import FixedGateway
 from apps.fulfillment.selectors import order_timeline
 from apps.fulfillment.timeline_words import buyer_timeline, merchant_timeline
 from apps.fulfillment.types import OrderTimelineEntry, TimelineKind
-from apps.orders.services import order_advance, order_schedule, order_start_fulfillment
-from apps.orders.tests.factories import order_draft
-from apps.shipping.services import order_submit
+from apps.orders.services import order_advance, order_create, order_schedule, order_start_fulfillment
+from apps.orders.tests.factories import fixed_route, order_draft
 
 T = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 INTERNAL = ("user:", "system:", "lane", "carrier:", "scheduling", "api-key:", "received via", "released to")
@@ -30,8 +29,12 @@ def _journey(merchant, *, user_id: int):
     followed by the carrier to the door; the order's state follows each milestone as the news
     arrives (a little after it happened), as fulfilment moves it."""
     with time_machine.travel(T, tick=False):
-        order = order_submit(
-            merchant_id=merchant.pk, draft=order_draft(reference="J-1"), actor=f"user:{user_id}", channel="portal"
+        order = order_create(
+            merchant_id=merchant.pk,
+            draft=order_draft(reference="J-1"),
+            route=fixed_route(),
+            actor=f"user:{user_id}",
+            channel="portal",
         )
         order_schedule(order_id=order.pk, lane="carrier:euro-post", actor="system:scheduling")
         order_start_fulfillment(order_id=order.pk, actor="system:scheduling")
