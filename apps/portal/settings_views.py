@@ -1,9 +1,10 @@
 """The merchant's settings page (its logo, shown to its buyers), and the logo as the tracking
 page loads it.
 
-Owners upload the logo; every member sees it. The merchants center checks and re-encodes the
-upload as PNG (merchants.services.merchant_logo_set), so what is served here is always a PNG of
-our making, under a name that changes with each upload (cached for a year, safely).
+Owners and admins upload the logo (permission settings.manage); every member sees it. The
+merchants center checks and re-encodes the upload as PNG (merchants.services.merchant_logo_set),
+so what is served here is always a PNG of our making, under a name that changes with each upload
+(cached for a year, safely).
 """
 
 from django import forms
@@ -15,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from apps.merchants.exceptions import InvalidLogo
 from apps.merchants.models import LOGO_FORMATS, LOGO_MAX_BYTES
-from apps.merchants.selectors import merchant_logo_open, merchant_public, merchant_role_for_user
+from apps.merchants.selectors import merchant_logo_open, merchant_public
 from apps.merchants.services import merchant_logo_remove, merchant_logo_set
-from apps.portal.views import merchant_required, owner_required
+from apps.portal.views import merchant_required
 
 LOGO_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 
@@ -49,19 +50,18 @@ def _page(request, form: LogoForm, *, status: int = 200):
             "form": form,
             "merchant": merchant,
             "formats": ", ".join(LOGO_FORMATS),
-            "can_manage": merchant_role_for_user(user=request.user) == "owner",
+            "can_manage": "settings.manage" in request.portal_permissions,
         },
         status=status,
     )
 
 
-@merchant_required
+@merchant_required(permission="orders.view")
 def settings_view(request):
     return _page(request, LogoForm())
 
 
-@merchant_required
-@owner_required(gettext_lazy("Only the merchant's owners change its settings."))
+@merchant_required(permission="settings.manage")
 def logo_update_view(request):
     if request.method != "POST":
         return redirect("portal:settings")
