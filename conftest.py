@@ -7,11 +7,21 @@ import pytest
 import redis
 import time_machine
 from django.conf import settings
+from django.utils import translation
 
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
 from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.resources.tests.factories import CoverageFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_at_the_start():
+    """Each test starts in the default language: a request that chose Chinese leaves it active in
+    the thread (LocaleMiddleware activates and never resets), and lazy strings would follow it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

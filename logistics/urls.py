@@ -42,6 +42,8 @@ urlpatterns = [
     path("api/redoc/", _docs(SpectacularRedocView), name="api-redoc"),
     path("webhooks/", include("apps.distribution.urls")),
     path("warehouse/", include("apps.warehouse.urls")),
+    # The language switcher posts to set_language, which remembers the choice in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("apps.portal.urls")),
 ]
 

@@ -10,10 +10,11 @@ injection).
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # C0 (NUL to US), DEL and C1: the Unicode category Cc.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-CONTROL_CHARACTERS_MESSAGE = "Control characters (such as NUL, tab or line breaks) are not allowed here."
+CONTROL_CHARACTERS_MESSAGE = _("Control characters (such as NUL, tab or line breaks) are not allowed here.")
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

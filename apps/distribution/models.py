@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.common.carrier_progress import CarrierProgress
@@ -99,15 +100,15 @@ class TrackingEvent(models.Model):
     """One scan or status from the carrier, normalized to a platform milestone and kept as sent."""
 
     class Milestone(models.TextChoices):
-        INFO_RECEIVED = "info_received", "Information received"
-        PICKED_UP = "picked_up", "Picked up"
-        IN_TRANSIT = "in_transit", "In transit"
-        CUSTOMS_HOLD = "customs_hold", "Held in customs"
-        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-        DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
-        DELIVERED = "delivered", "Delivered"
-        RETURNED = "returned", "Returned to sender"
-        EXCEPTION = "exception", "Exception"
+        INFO_RECEIVED = "info_received", _("Information received")
+        PICKED_UP = "picked_up", _("Picked up")
+        IN_TRANSIT = "in_transit", _("In transit")
+        CUSTOMS_HOLD = "customs_hold", _("Held in customs")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery attempt failed")
+        DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned to sender")
+        EXCEPTION = "exception", _("Exception")
 
     distribution_order = models.ForeignKey(DistributionOrder, on_delete=models.CASCADE, related_name="tracking_events")
     merchant_id = models.BigIntegerField()

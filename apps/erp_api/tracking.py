@@ -30,7 +30,7 @@ def check_rate(request, *, cost: float = 1) -> None:
 
 class TimelineEntryOutput(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
-    label = serializers.CharField()
+    label = serializers.CharField(source="headline")
     location = serializers.CharField()
 
 
@@ -44,6 +44,16 @@ class BuyerTrackingOutput(serializers.Serializer):
     destination_city = serializers.CharField()
     destination_country = serializers.CharField()
     timeline = TimelineEntryOutput(many=True)
+    merchant = serializers.CharField(source="merchant_name", help_text="The shop that sent the parcel.")
+    last_mile_carrier = serializers.CharField(
+        source="last_mile_carrier_code",
+        help_text="Once a line haul's last mile has the parcel: its carrier, else empty.",
+    )
+    last_mile_tracking_number = serializers.CharField(help_text="And its tracking number, else empty.")
+    estimated_delivery_earliest = serializers.DateField(
+        allow_null=True, help_text="Booking day plus the route's fewest transit days; null once delivered or unknown."
+    )
+    estimated_delivery_latest = serializers.DateField(allow_null=True, help_text="Booking day plus the most.")
 
 
 class TrackingApi(APIView):

@@ -12,7 +12,9 @@ class FulfillmentConfig(AppConfig):
     `services.fulfillment_steps_retry` (beat), `selectors.fulfillment_for_order`,
     `selectors.fulfillment_leg_is_last_mile`,
     `selectors.order_timeline` (the order's states and carrier events, merged and sorted once for
-    the portal, the ERP API and the buyer), `selectors.buyer_tracking`.
+    the portal, the ERP API and the buyer), `selectors.buyer_tracking` (with the shop, the
+    last-mile carrier's number and the estimated delivery), `timeline_words.merchant_timeline` and
+    `timeline_words.buyer_timeline` (the timeline as people read it, translated).
     Subscribes to `distribution.order.*`, `warehouse.order.changed` and `orders.order.cancelled`; publishes
     `fulfillment.leg.planned` (a last mile to book).
     """

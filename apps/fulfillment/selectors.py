@@ -1,13 +1,16 @@
 """Reads of the fulfilment center: an order's timeline, and the buyer's view of a shipment's progress."""
 
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
+from datetime import date, timedelta
 
-from apps.distribution.selectors import tracking_events_for_order
+from apps.distribution.selectors import distribution_orders_for_order, tracking_events_for_order
 from apps.fulfillment.models import FulfillmentLeg, FulfillmentOrder
+from apps.fulfillment.timeline_words import TimelineLine, buyer_timeline
+from apps.fulfillment.types import OrderTimelineEntry, TimelineKind
+from apps.merchants.selectors import merchant_public
 from apps.orders.models import ArchivedOrder, Order, OrderState
 from apps.orders.selectors import order_find_for_buyer, order_history
+from apps.resources.selectors import service_transit_days
 from apps.warehouse.selectors import WAREHOUSE_STATE_LABELS, warehouse_history_for_order
 
 
@@ -57,40 +60,13 @@ def fulfillment_for_order(*, order_id: int) -> FulfillmentOrder | None:
     return FulfillmentOrder.objects.filter(order_id=order_id).prefetch_related("legs").first()
 
 
-class TimelineKind(StrEnum):
-    STATE_CHANGED = "state_changed"
-    WAREHOUSE = "warehouse"
-    TRACKING = "tracking"
-
-
-# At the same instant, the order's own step comes before the warehouse's, then the carrier's news.
-_KIND_RANK = {TimelineKind.STATE_CHANGED: 0, TimelineKind.WAREHOUSE: 1, TimelineKind.TRACKING: 2}
-
-
-@dataclass(frozen=True)
-class OrderTimelineEntry:
-    """One line of an order's timeline: a state the order reached, a stage of its warehouse order
-    (`state` is the warehouse order's), or a carrier tracking event.
-
-    `actor` and `reason` are internal (who moved the order and why): for the merchant and the
-    ERP, never for the buyer.
-    """
-
-    occurred_at: datetime
-    kind: TimelineKind
-    title: str  # the state's label, or the carrier's description (else its milestone's label)
-    row_id: int  # of the transition or tracking event: the last tie-break
-    state: str = ""
-    previous_state: str = ""
-    milestone: str = ""
-    carrier_status: str = ""
-    location: str = ""
-    actor: str = ""
-    reason: str = ""
-
-    @property
-    def sort_key(self) -> tuple[datetime, int, int]:
-        return (self.occurred_at, _KIND_RANK[self.kind], self.row_id)
+def _distribution_roles(*, order_id: int) -> dict[int, str]:
+    """The role of each of the order's deliveries in its plan, by distribution order id."""
+    return dict(
+        FulfillmentLeg.objects.filter(
+            fulfillment_order__order_id=order_id, kind=FulfillmentLeg.Kind.DISTRIBUTION
+        ).values_list("leg_id", "role")
+    )
 
 
 def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry, ...]:
@@ -98,6 +74,8 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
     time (a scan that arrives late sorts where it happened); ties go state change first, then row
     id, so the same rows always read in the same order. At most five queries, however long the timeline."""
     labels = dict(OrderState.choices)
+    events = tracking_events_for_order(order_id=order.id, archived=order.is_archived)
+    roles = _distribution_roles(order_id=order.id) if events else {}
     entries = [
         OrderTimelineEntry(
             occurred_at=step.occurred_at,
@@ -121,8 +99,10 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
             carrier_status=event.carrier_status,
             location=event.location,
             actor=f"carrier {order.carrier_code}",
+            carrier_words=event.description,
+            leg_role=roles.get(event.distribution_order_id, ""),
         )
-        for event in tracking_events_for_order(order_id=order.id, archived=order.is_archived)
+        for event in events
     ]
     entries += [
         OrderTimelineEntry(
@@ -142,16 +122,12 @@ def order_timeline(*, order: Order | ArchivedOrder) -> tuple[OrderTimelineEntry,
 
 
 @dataclass(frozen=True)
-class BuyerTimelineEntry:
-    occurred_at: datetime
-    label: str
-    location: str = ""
-
-
-@dataclass(frozen=True)
 class BuyerTracking:
-    """What a buyer may see of a shipment: no names, streets, phones or emails; city and country
-    only; no actors or reasons in the timeline."""
+    """What a buyer may see of a shipment: no names, streets, phones or emails of the parties;
+    city and country only; no actors or reasons in the timeline. The shop's name and logo are
+    public. Once a line haul's last mile has the parcel, its carrier and number are the ones that
+    count at the door (`last_mile_*`); `estimated_delivery` is (earliest, latest) from the
+    booking day and the route's transit days, while the parcel is still on its way."""
 
     number: str
     state: str
@@ -161,11 +137,38 @@ class BuyerTracking:
     origin_country: str
     destination_city: str
     destination_country: str
-    timeline: tuple[BuyerTimelineEntry, ...]
+    timeline: tuple[TimelineLine, ...]
+    merchant_name: str = ""
+    merchant_id: int = 0
+    merchant_logo: str = ""  # the logo's file name, "" without one
+    first_carrier_code: str = ""
+    first_tracking_number: str = ""
+    last_mile_carrier_code: str = ""
+    last_mile_tracking_number: str = ""
+    estimated_delivery: tuple[date, date] | None = None
+
+    @property
+    def estimated_delivery_earliest(self) -> date | None:
+        return self.estimated_delivery[0] if self.estimated_delivery else None
+
+    @property
+    def estimated_delivery_latest(self) -> date | None:
+        return self.estimated_delivery[1] if self.estimated_delivery else None
 
 
-# What a buyer sees of the warehouse: the goods being picked, packed and handed over, no paperwork.
-_BUYER_WAREHOUSE_STAGES = frozenset({"picking", "packed", "partially_shipped", "shipped"})
+def _estimated_delivery(order, deliveries: list, roles: dict[int, str]) -> tuple[date, date] | None:
+    """The first booked delivery's day plus its service's transit days (as quoted: for a line
+    haul's first mile, the whole route); None when delivered, closed, or nothing is booked."""
+    if order.state in ("delivered", "returned", "cancelled"):
+        return None
+    booked = [d for d in deliveries if d.booked_at is not None and roles.get(d.pk) != "last_mile"]
+    if not booked:
+        return None
+    days = service_transit_days(carrier_code=booked[0].carrier_code, service_code=booked[0].service_code)
+    if days is None:
+        return None
+    start = booked[0].booked_at.date()
+    return start + timedelta(days=days[0]), start + timedelta(days=days[1])
 
 
 def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: str = "") -> BuyerTracking | None:
@@ -173,6 +176,11 @@ def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: 
     order = order_find_for_buyer(tracking_number=tracking_number, number=number, postal_code=postal_code)
     if order is None:
         return None
+    deliveries = list(distribution_orders_for_order(order_id=order.id))
+    roles = _distribution_roles(order_id=order.id) if deliveries else {}
+    first = next((d for d in deliveries if d.tracking_number and roles.get(d.pk) != "last_mile"), None)
+    last_mile = next((d for d in reversed(deliveries) if d.tracking_number and roles.get(d.pk) == "last_mile"), None)
+    merchant = merchant_public(merchant_id=order.merchant_id)
     return BuyerTracking(
         number=order.number,
         state=order.state,
@@ -182,9 +190,13 @@ def buyer_tracking(*, tracking_number: str = "", number: str = "", postal_code: 
         origin_country=order.sender_country,
         destination_city=order.recipient_city,
         destination_country=order.recipient_country,
-        timeline=tuple(
-            BuyerTimelineEntry(occurred_at=entry.occurred_at, label=entry.title, location=entry.location)
-            for entry in order_timeline(order=order)
-            if entry.kind is not TimelineKind.WAREHOUSE or entry.state in _BUYER_WAREHOUSE_STAGES
-        ),
+        timeline=buyer_timeline(order_timeline(order=order)),
+        merchant_name=merchant.name if merchant else "",
+        merchant_id=order.merchant_id,
+        merchant_logo=merchant.logo_name if merchant else "",
+        first_carrier_code=first.carrier_code if first else "",
+        first_tracking_number=first.tracking_number if first else "",
+        last_mile_carrier_code=last_mile.carrier_code if last_mile else "",
+        last_mile_tracking_number=last_mile.tracking_number if last_mile else "",
+        estimated_delivery=_estimated_delivery(order, deliveries, roles),
     )

@@ -18,6 +18,11 @@ class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
 
 
+class InvalidLogo(MerchantError):
+    http_status = 400
+    code = "invalid_logo"
+
+
 class LastOwner(MerchantError):
     """A merchant keeps at least one owner: the last one can be neither removed nor demoted."""
 

@@ -3,12 +3,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A logo is a small picture on the buyer's tracking page: within these, it is re-encoded as PNG
+# (services.merchant_logo_set), so what is served is always a PNG we wrote, never the upload.
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_MAX_PIXELS = 2000  # per side
+LOGO_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+
 
 class Merchant(models.Model):
     """A tenant: a shop that ships parcels through the platform."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    # Shown to its buyers on the tracking page; a file name of our making (logos/<id>-<token>.png).
+    logo = models.FileField(upload_to="logos/", max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

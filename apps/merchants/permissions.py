@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "team.view": _("See the team and its audit log"),
     "team.manage": _("Invite members, change roles, remove members"),
     "billing.manage": _("Billing and the account's ownership"),
+    "settings.manage": _("Change the shop's logo shown to buyers"),
 }
 
 _READ = {"orders.view", "stock.view"}

@@ -1,5 +1,8 @@
 """Reads for merchants."""
 
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
 from django.db.models import Case, Exists, OuterRef, QuerySet, When
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,6 +21,33 @@ def merchant_for_user(*, user) -> Merchant:
 
 def merchant_get(*, merchant_id: int) -> Merchant:
     return Merchant.objects.get(pk=merchant_id)
+
+
+@dataclass(frozen=True)
+class MerchantPublic:
+    """What anyone may see of a merchant: its name, and its logo's file name ("" without one)."""
+
+    id: int
+    name: str
+    logo_name: str
+
+
+def merchant_public(*, merchant_id: int) -> MerchantPublic | None:
+    row = Merchant.objects.filter(pk=merchant_id).values_list("name", "logo").first()
+    if row is None:
+        return None
+    return MerchantPublic(id=merchant_id, name=row[0], logo_name=row[1].removeprefix("logos/") if row[1] else "")
+
+
+def merchant_logo_open(*, merchant_id: int, name: str):
+    """The merchant's current logo file (a PNG), open for reading, if `name` is its file name; else None."""
+    logo = Merchant.objects.filter(pk=merchant_id).values_list("logo", flat=True).first()
+    if not logo or logo != f"logos/{name}":
+        return None
+    try:
+        return default_storage.open(logo, "rb")
+    except FileNotFoundError:
+        return None
 
 
 def api_key_list(*, merchant_id: int) -> QuerySet[ApiKey]:

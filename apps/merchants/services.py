@@ -2,18 +2,23 @@
 
 import hashlib
 import hmac
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from PIL import Image
 
-from apps.merchants.exceptions import ApiKeyNotActive
-from apps.merchants.models import ApiKey, Membership, Merchant
+from apps.merchants.exceptions import ApiKeyNotActive, InvalidLogo
+from apps.merchants.models import LOGO_FORMATS, LOGO_MAX_BYTES, LOGO_MAX_PIXELS, ApiKey, Membership, Merchant
 
 KEY_PREFIX = "lgk_"
 ALL_SCOPES = ("orders:read", "orders:write", "rates", "tracking", "webhooks")
@@ -154,3 +159,58 @@ def api_key_authenticate(*, plaintext: str) -> ApiPrincipal | None:
         # Written at most once a minute so that a busy key does not turn reads into writes.
         ApiKey.objects.filter(pk=key_id).update(last_used_at=now)
     return ApiPrincipal(merchant_id=merchant_id, key_id=key_id, scopes=frozenset(scopes))
+
+
+def _logo_png(upload) -> bytes:
+    """The upload as a PNG of our own encoding, or InvalidLogo: too big, not a picture, a format
+    we do not take (SVG may carry script), or too many pixels (a decompression bomb)."""
+    if upload.size is None or upload.size > LOGO_MAX_BYTES:
+        raise InvalidLogo(
+            gettext("The logo may be at most %(kb)d KB.") % {"kb": LOGO_MAX_BYTES // 1024}, extra={"field": "logo"}
+        )
+    data = upload.read(LOGO_MAX_BYTES + 1)
+    formats = ", ".join(LOGO_FORMATS)
+    try:
+        with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as image:
+            if max(image.size) > LOGO_MAX_PIXELS:
+                raise InvalidLogo(
+                    gettext("The logo may be at most %(px)d pixels wide and high.") % {"px": LOGO_MAX_PIXELS},
+                    extra={"field": "logo"},
+                )
+            image.load()
+            image = image.convert("RGBA")
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except InvalidLogo:
+        raise
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidLogo(
+            gettext("The logo must be a picture in one of these formats: %(formats)s.") % {"formats": formats},
+            extra={"field": "logo"},
+        ) from exc
+    return out.getvalue()
+
+
+def merchant_logo_set(*, merchant_id: int, upload) -> Merchant:
+    """Take `upload` (a file) as the merchant's logo, re-encoded as PNG under a new name (so that
+    caches of the old one never show it again), and delete the old file after commit."""
+    png = _logo_png(upload)
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        old = merchant.logo.name
+        merchant.logo.save(f"{merchant_id}-{secrets.token_hex(8)}.png", ContentFile(png), save=False)
+        merchant.save(update_fields=["logo"])
+        if old:
+            transaction.on_commit(lambda: default_storage.delete(old))
+    return merchant
+
+
+def merchant_logo_remove(*, merchant_id: int) -> Merchant:
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        old = merchant.logo.name
+        merchant.logo = ""
+        merchant.save(update_fields=["logo"])
+        if old:
+            transaction.on_commit(lambda: default_storage.delete(old))
+    return merchant

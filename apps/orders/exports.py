@@ -49,8 +49,12 @@ def _cell(field: str, value):
     return spreadsheet_cell(value)
 
 
-def order_csv_lines(queryset: QuerySet, *, chunk_size: int = 2000) -> Iterator[str]:
+def order_csv_lines(queryset: QuerySet, *, chunk_size: int = 2000, byte_order_mark: bool = False) -> Iterator[str]:
+    """The CSV's lines. With `byte_order_mark`, it starts with U+FEFF, which Excel needs to read
+    the file as UTF-8 (without it, Chinese names and accents come out garbled)."""
     writer = csv.writer(_Line())
+    if byte_order_mark:
+        yield "\ufeff"
     yield writer.writerow([name for name, _ in COLUMNS])
     for row in queryset.values_list(*_FIELDS).iterator(chunk_size=chunk_size):
         values = dict(zip(_FIELDS, row, strict=True))

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.ids import EPOCH_MS, TIME_SHIFT
 from apps.common.text import refuse_control_characters
@@ -56,7 +57,7 @@ class _YesNoOrUnsetField(forms.NullBooleanField):
             return True
         if value in (False, "false", "False", "0"):
             return False
-        raise ValidationError("Give true or false.", code="invalid")
+        raise ValidationError(_("Give true or false."), code="invalid")
 
 
 class _YesNoFilter(django_filters.BooleanFilter):
@@ -72,21 +73,25 @@ def _text_filter(column: str, **options) -> django_filters.CharFilter:
 
 
 # The levels an order can ask for (shipping validates them at intake), for filters offering them.
-SERVICE_LEVELS = [("express", "Express"), ("standard", "Standard"), ("economy", "Economy")]
+SERVICE_LEVELS = [("express", _("Express")), ("standard", _("Standard")), ("economy", _("Economy"))]
 
 
 class OrderFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
-    reference = _text_filter("reference")
-    tracking_number = _text_filter("tracking_number")
-    destination_country = _text_filter("recipient_country", field_name="recipient_country", method="filter_upper")
-    carrier = _text_filter("carrier_code", field_name="carrier_code")
-    service_level = django_filters.ChoiceFilter(choices=SERVICE_LEVELS)
-    created_after = django_filters.IsoDateTimeFilter(method="filter_created_after", label="Created after")
-    created_before = django_filters.IsoDateTimeFilter(method="filter_created_before", label="Created before")
+    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, label=_("State"))
+    reference = _text_filter("reference", label=_("Reference"))
+    tracking_number = _text_filter("tracking_number", label=_("Tracking number"))
+    destination_country = _text_filter(
+        "recipient_country", field_name="recipient_country", method="filter_upper", label=_("Destination country")
+    )
+    carrier = _text_filter("carrier_code", field_name="carrier_code", label=_("Carrier"))
+    service_level = django_filters.ChoiceFilter(choices=SERVICE_LEVELS, label=_("Service level"))
+    created_after = django_filters.IsoDateTimeFilter(method="filter_created_after", label=_("Created after"))
+    created_before = django_filters.IsoDateTimeFilter(method="filter_created_before", label=_("Created before"))
     # As long as the longest of the columns it searches (the email).
-    q = _text_filter("recipient_email", method="filter_search", label="Recipient name, email or phone")
-    archived = _YesNoFilter(method="filter_archived", label="Archived orders (closed long ago) instead of current ones")
+    q = _text_filter("recipient_email", method="filter_search", label=_("Recipient name, email or phone"))
+    archived = _YesNoFilter(
+        method="filter_archived", label=_("Archived orders (closed long ago) instead of current ones")
+    )
 
     class Meta:
         model = Order

@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.common.archive import instance_from_row
@@ -15,18 +16,18 @@ from apps.orders import numbers
 
 
 class OrderState(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    SCHEDULED = "scheduled", "Scheduled"
-    IN_FULFILLMENT = "in_fulfillment", "In fulfilment"
-    HANDED_OVER = "handed_over", "Handed to carrier"
-    IN_TRANSIT = "in_transit", "In transit"
-    CUSTOMS_HOLD = "customs_hold", "Held in customs"
-    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-    DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
-    DELIVERED = "delivered", "Delivered"
-    RETURNED = "returned", "Returned to sender"
-    EXCEPTION = "exception", "Exception"
-    CANCELLED = "cancelled", "Cancelled"
+    ACCEPTED = "accepted", _("Accepted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_FULFILLMENT = "in_fulfillment", _("In fulfilment")
+    HANDED_OVER = "handed_over", _("Handed to carrier")
+    IN_TRANSIT = "in_transit", _("In transit")
+    CUSTOMS_HOLD = "customs_hold", _("Held in customs")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery attempt failed")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned to sender")
+    EXCEPTION = "exception", _("Exception")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 S = OrderState

@@ -5,6 +5,7 @@ import pycountry
 from django import forms
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.text import refuse_control_characters
@@ -14,19 +15,25 @@ from apps.shipping import limits
 from apps.shipping.limits import ADDRESS_FIELDS
 
 STRATEGY_LABELS = {
-    "cheapest": "Cheapest",
-    "fastest": "Fastest",
-    "on_time": "Best on-time record",
-    "preferred": "My preferred carriers",
+    "cheapest": gettext_lazy("Cheapest"),
+    "fastest": gettext_lazy("Fastest"),
+    "on_time": gettext_lazy("Best on-time record"),
+    "preferred": gettext_lazy("My preferred carriers"),
 }
 # What every country's addresses need; the rest (a US state, a Chinese province, a postcode) the
 # shipping center's per-country rules ask for, with the error beside the field.
 REQUIRED = {"name", "line1", "city", "country"}
 LABELS = {
-    "line1": "Address line 1",
-    "line2": "Address line 2",
-    "state": "State or province",
-    "country": "Country",
+    "name": gettext_lazy("Name"),
+    "company": gettext_lazy("Company"),
+    "line1": gettext_lazy("Address line 1"),
+    "line2": gettext_lazy("Address line 2"),
+    "city": gettext_lazy("City"),
+    "state": gettext_lazy("State or province"),
+    "postal_code": gettext_lazy("Postal code"),
+    "country": gettext_lazy("Country"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("Email"),
 }
 # Countries are chosen by name and stored as their ISO code.
 COUNTRY_CHOICES = [("", "—"), *sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])]
@@ -65,7 +72,7 @@ def _address_fields(prefix: str) -> dict[str, forms.Field]:
         fields[f"{prefix}_{name}"] = field(
             max_length=limits.ADDRESS_MAX_LENGTH[name],
             required=name in REQUIRED,
-            label=LABELS.get(name, name.replace("_", " ").capitalize()),
+            label=LABELS[name],
             validators=[refuse_control_characters],
         )
     return fields
@@ -76,27 +83,33 @@ def _parcel_field(name: str, label: str) -> forms.IntegerField:
 
 
 class OrderForm(forms.Form):
-    reference = _text(limits.REFERENCE_MAX_LENGTH, required=False)
+    reference = _text(limits.REFERENCE_MAX_LENGTH, required=False, label=gettext_lazy("Reference"))
     service_level = forms.ChoiceField(
-        choices=[("standard", "Standard"), ("express", "Express"), ("economy", "Economy")]
+        choices=[
+            ("standard", gettext_lazy("Standard")),
+            ("express", gettext_lazy("Express")),
+            ("economy", gettext_lazy("Economy")),
+        ],
+        label=gettext_lazy("Service level"),
     )
     locals().update(_address_fields("sender"))
     locals().update(_address_fields("recipient"))
-    weight_g = _parcel_field("weight_g", "Weight (g)")
-    length_mm = _parcel_field("length_mm", "Length (mm)")
-    width_mm = _parcel_field("width_mm", "Width (mm)")
-    height_mm = _parcel_field("height_mm", "Height (mm)")
+    weight_g = _parcel_field("weight_g", gettext_lazy("Weight (g)"))
+    length_mm = _parcel_field("length_mm", gettext_lazy("Length (mm)"))
+    width_mm = _parcel_field("width_mm", gettext_lazy("Width (mm)"))
+    height_mm = _parcel_field("height_mm", gettext_lazy("Height (mm)"))
     strategy = forms.ChoiceField(
-        choices=[("", "My default"), *((s, STRATEGY_LABELS[s]) for s in STRATEGIES)],
+        choices=[("", gettext_lazy("My default")), *((s, STRATEGY_LABELS[s]) for s in STRATEGIES)],
         required=False,
-        label="Rank routes by",
+        label=gettext_lazy("Rank routes by"),
     )
     # "carrier/service" of the quoted option picked (radio buttons drawn by the template from
     # the quote); empty: the platform chooses.
     route = forms.CharField(
         max_length=101,
         required=False,
-        validators=[RegexValidator(r"\A[\w.-]{1,50}/[\w.-]{1,50}\Z", "Pick one of the quoted routes.")],
+        validators=[RegexValidator(r"\A[\w.-]{1,50}/[\w.-]{1,50}\Z", gettext_lazy("Pick one of the quoted routes."))],
+        label=gettext_lazy("Route"),
     )
 
     def __init__(self, *args, senders=(), **kwargs):
@@ -124,17 +137,18 @@ class ItemForm(forms.Form):
     (id, name) choices and the products by id); what is typed wins over the product's values."""
 
     product = forms.TypedChoiceField(choices=[("", "—")], coerce=int, required=False, label=_("Product"))
-    description = _text(limits.ITEM_MAX_LENGTH["description"], required=False)
-    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False)
-    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, required=False)
+    description = _text(limits.ITEM_MAX_LENGTH["description"], required=False, label=_("Description"))
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False, label=_("SKU"))
+    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, required=False, label=_("Qty"))
     unit_value = forms.DecimalField(
         max_digits=limits.UNIT_VALUE_MAX_DIGITS,
         decimal_places=limits.UNIT_VALUE_DECIMAL_PLACES,
         min_value=Decimal("0.01"),
         required=False,
+        label=_("Unit value"),
     )
-    currency = _text(limits.ITEM_MAX_LENGTH["currency"], initial="USD", required=False)
-    hs_code = _text(limits.ITEM_MAX_LENGTH["hs_code"], required=False, label="HS code")
+    currency = _text(limits.ITEM_MAX_LENGTH["currency"], initial="USD", required=False, label=_("Currency"))
+    hs_code = _text(limits.ITEM_MAX_LENGTH["hs_code"], required=False, label=_("HS code"))
     origin_country = country_field(initial="CN", required=False, label=_("Origin"))
 
     def __init__(self, *args, products: dict | None = None, **kwargs):
@@ -217,7 +231,7 @@ class StockOrderForm(OrderForm):
 
     def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["warehouse"] = forms.ChoiceField(choices=warehouses, label="Ship from warehouse")
+        self.fields["warehouse"] = forms.ChoiceField(choices=warehouses, label=gettext_lazy("Ship from warehouse"))
         self.order_fields(["warehouse"])
 
     def chosen_route(self) -> None:
@@ -233,9 +247,11 @@ class StockLineForm(ItemForm):
     def __init__(self, *args, skus: list[str] | None, **kwargs):
         super().__init__(*args, **kwargs)
         if skus is None:
-            self.fields["sku"] = _text(limits.ITEM_MAX_LENGTH["sku"], label="SKU")
+            self.fields["sku"] = _text(limits.ITEM_MAX_LENGTH["sku"], label=gettext_lazy("SKU"))
         else:
-            self.fields["sku"] = forms.ChoiceField(choices=[("", "—"), *((sku, sku) for sku in skus)], label="SKU")
+            self.fields["sku"] = forms.ChoiceField(
+                choices=[("", "—"), *((sku, sku) for sku in skus)], label=gettext_lazy("SKU")
+            )
         self.order_fields(["sku"])
 
 
@@ -253,17 +269,19 @@ def stock_lines_check(lines: StockLineFormSet, available: dict[str, int]) -> boo
     for form in lines.forms:
         sku = form.cleaned_data.get("sku") if form.cleaned_data else None
         if sku and sku not in available:
-            form.add_error("sku", f"No units of {sku} are available here.")
+            form.add_error("sku", _("No units of %(sku)s are available here.") % {"sku": sku})
             ok = False
         elif sku and wanted[sku] > available[sku]:
-            form.add_error("quantity", f"Only {available[sku]} of {sku} available here.")
+            form.add_error(
+                "quantity", _("Only %(units)s of %(sku)s available here.") % {"units": available[sku], "sku": sku}
+            )
             ok = False
     return ok
 
 
 class AsnForm(forms.Form):
-    warehouse = forms.ChoiceField(choices=[], label="To warehouse")
-    expected_at = forms.DateField(required=False, label="Expected on (YYYY-MM-DD)")
+    warehouse = forms.ChoiceField(choices=[], label=gettext_lazy("To warehouse"))
+    expected_at = forms.DateField(required=False, label=gettext_lazy("Expected on (YYYY-MM-DD)"))
 
     def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -271,8 +289,8 @@ class AsnForm(forms.Form):
 
 
 class AsnLineForm(forms.Form):
-    sku = _text(limits.ITEM_MAX_LENGTH["sku"], label="SKU")
-    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, label="Units")
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], label=gettext_lazy("SKU"))
+    quantity = forms.IntegerField(min_value=1, max_value=limits.QUANTITY_MAX, label=gettext_lazy("Units"))
 
 
 AsnLineFormSet = forms.formset_factory(
@@ -281,9 +299,9 @@ AsnLineFormSet = forms.formset_factory(
 
 
 class StockFilterForm(forms.Form):
-    warehouse = forms.ChoiceField(choices=[], required=False)
-    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False, label="SKU")
+    warehouse = forms.ChoiceField(choices=[], required=False, label=gettext_lazy("Warehouse"))
+    sku = _text(limits.ITEM_MAX_LENGTH["sku"], required=False, label=gettext_lazy("SKU"))
 
     def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["warehouse"].choices = [("", "All warehouses"), *warehouses]
+        self.fields["warehouse"].choices = [("", _("All warehouses")), *warehouses]

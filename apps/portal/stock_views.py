@@ -5,6 +5,7 @@ discrepancies. Thin views over the warehouse center's selectors and services."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from apps.orders.exceptions import DuplicateReference
 from apps.portal.forms import (
@@ -123,7 +124,11 @@ def stock_order_view(request):
             except DuplicateReference as exc:
                 form.add_error("reference", exc.message)
             else:
-                messages.success(request, f"Order {order.number} accepted; {code} is picking it from your stock.")
+                messages.success(
+                    request,
+                    _("Order %(number)s accepted; %(warehouse)s is picking it from your stock.")
+                    % {"number": order.number, "warehouse": code},
+                )
                 return redirect("portal:order-detail", order_id=order.number)
     return render(request, "portal/stock_order_form.html", context, status=400 if request.method == "POST" else 200)
 
@@ -132,7 +137,9 @@ def _show_short(lines: StockLineFormSet, short: dict[str, int]) -> None:
     for form in lines.forms:
         sku = (form.cleaned_data or {}).get("sku")
         if sku in short:
-            form.add_error("quantity", f"{short[sku]} more than available of {sku}.")
+            form.add_error(
+                "quantity", _("%(units)s more than available of %(sku)s.") % {"units": short[sku], "sku": sku}
+            )
 
 
 @merchant_required(permission="stock.view")
@@ -157,7 +164,9 @@ def asn_create_view(request):
         except InvalidAsn as exc:
             form.add_error(None, f"{exc.message} {'; '.join(exc.extra.get('problems', []))}")
         else:
-            messages.success(request, f"Inbound shipment {asn.external_reference} recorded.")
+            messages.success(
+                request, _("Inbound shipment %(reference)s recorded.") % {"reference": asn.external_reference}
+            )
             return redirect("portal:asn-detail", asn_id=asn.pk)
     return render(
         request,

@@ -20,6 +20,7 @@ from apps.common.exceptions import DomainError
 from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
 from apps.fulfillment.selectors import order_timeline
+from apps.fulfillment.timeline_words import merchant_timeline
 from apps.merchants.exceptions import NotAMerchantUser
 from apps.merchants.permissions import PERMISSIONS, TWO_FACTOR_REQUIRED_ROLES, role_permissions
 from apps.merchants.selectors import membership_for_user, merchant_role_for_user, totp_device_for_user
@@ -159,7 +160,9 @@ def order_export_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
         return _refused_filters(request, filters)
-    response = StreamingHttpResponse(order_csv_lines(filters.qs), content_type="text/csv; charset=utf-8")
+    # For people, who open it in a spreadsheet: with the byte-order mark Excel reads it as UTF-8.
+    lines = order_csv_lines(filters.qs, byte_order_mark=True)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response
 
@@ -342,7 +345,7 @@ def order_create_view(request):
         except DuplicateReference as exc:
             form.add_error("reference", exc.message)
         else:
-            messages.success(request, f"Order {order.number} accepted.")
+            messages.success(request, _("Order %(number)s accepted.") % {"number": order.number})
             return redirect("portal:order-detail", order_id=order.number)
     if request.headers.get("HX-Request") and action == "quote":
         # The form has errors: the whole page, so that each one shows beside its field.
@@ -373,7 +376,7 @@ def order_detail_view(request, order_id):
         "portal/order_detail.html",
         {
             "order": order,
-            "timeline": order_timeline(order=order),
+            "timeline": merchant_timeline(order_timeline(order=order)),
             "has_label": has_label,
             "can_cancel": not order.is_archived
             and order.state in CANCELLABLE
@@ -395,21 +398,21 @@ def order_label_status_view(request, order_id):
 
 # What holds a waiting booking, in a merchant's words (scheduling.selectors.OrderWait.held_by).
 WAIT_WORDS = {
-    "queue": "other bookings for this carrier go first",
-    "rate": "the carrier's rate limit",
-    "in_flight": "the carrier is busy with as many bookings as it takes at once",
-    "breaker": "the carrier is not answering; booking resumes by itself when it does",
-    "paused": "our operations team paused bookings with this carrier",
-    "held": "our operations team is holding this order; it keeps its place in the queue",
-    "redis": "a short outage on our side; booking resumes by itself",
-    "retry": "the last try failed and is retried shortly",
-    "released": "the booking is being made now",
+    "queue": gettext_lazy("other bookings for this carrier go first"),
+    "rate": gettext_lazy("the carrier's rate limit"),
+    "in_flight": gettext_lazy("the carrier is busy with as many bookings as it takes at once"),
+    "breaker": gettext_lazy("the carrier is not answering; booking resumes by itself when it does"),
+    "paused": gettext_lazy("our operations team paused bookings with this carrier"),
+    "held": gettext_lazy("our operations team is holding this order; it keeps its place in the queue"),
+    "redis": gettext_lazy("a short outage on our side; booking resumes by itself"),
+    "retry": gettext_lazy("the last try failed and is retried shortly"),
+    "released": gettext_lazy("the booking is being made now"),
 }
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, required=False, label="Reason (optional)", validators=[refuse_control_characters]
+        max_length=300, required=False, label=gettext_lazy("Reason (optional)"), validators=[refuse_control_characters]
     )
     # The version the merchant confirmed: if the order moved on meanwhile, the cancel is refused.
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
@@ -437,11 +440,14 @@ def order_cancel_view(request, order_id):
             if outcome.requested:
                 messages.success(
                     request,
-                    f"Cancel of order {order.number} asked of the warehouse: it is cancelled once the "
-                    "warehouse confirms (it refuses once picking has started).",
+                    _(
+                        "Cancel of order %(number)s asked of the warehouse: it is cancelled once the "
+                        "warehouse confirms (it refuses once picking has started)."
+                    )
+                    % {"number": order.number},
                 )
             else:
-                messages.success(request, f"Order {order.number} is cancelled.")
+                messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
         return redirect("portal:order-detail", order_id=order.number)
     return render(
         request,
@@ -456,7 +462,7 @@ def order_label_view(request, order_id):
     order = _order_or_404(request, order_id)
     documents = shipping_documents_pdf(order_id=order.id)
     if documents is None:
-        raise Http404("No label yet.")
+        raise Http404(_("No label yet."))
     # Every print is logged (who, when); reprints are free.
     print_record(merchant_id=request.merchant.pk, user=request.user, order_id=order.id, paper="4x6", labels=1)
     response = HttpResponse(documents, content_type="application/pdf")

@@ -14,6 +14,9 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.common.exceptions import NotFound
@@ -25,26 +28,38 @@ from apps.webhooks.selectors import deliveries_with_attempts, endpoint_get, endp
 from apps.webhooks.services import delivery_redeliver, endpoint_create, endpoint_rotate_secret, endpoint_update
 from apps.webhooks.signing import masked
 
-OVERLAPS = [(24, "24 hours"), (1, "1 hour"), (72, "3 days"), (168, "7 days"), (0, "none: the old secret stops now")]
+OVERLAPS = [
+    (24, gettext_lazy("24 hours")),
+    (1, gettext_lazy("1 hour")),
+    (72, gettext_lazy("3 days")),
+    (168, gettext_lazy("7 days")),
+    (0, gettext_lazy("none: the old secret stops now")),
+]
 
 
 class EndpointForm(forms.Form):
     url = forms.URLField(
         max_length=2000,
         assume_scheme="https",
-        help_text="Where we POST the events (http or https).",
+        label=gettext_lazy("URL"),
+        help_text=gettext_lazy("Where we POST the events (http or https)."),
         validators=[refuse_control_characters],
     )
-    description = forms.CharField(max_length=200, required=False, validators=[refuse_control_characters])
+    description = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("Description"), validators=[refuse_control_characters]
+    )
     event_types = forms.MultipleChoiceField(
-        choices=[(t, f"{t} ({EVENT_TYPE_HELP[t]})") for t in EVENT_TYPES],
+        choices=[(t, format_lazy("{} ({})", t, EVENT_TYPE_HELP[t])) for t in EVENT_TYPES],
+        label=gettext_lazy("Event types"),
         widget=forms.CheckboxSelectMultiple,
         initial=list(EVENT_TYPES),
     )
 
 
 class RotateForm(forms.Form):
-    overlap_hours = forms.TypedChoiceField(choices=OVERLAPS, coerce=int, initial=24)
+    overlap_hours = forms.TypedChoiceField(
+        choices=OVERLAPS, coerce=int, initial=24, label=gettext_lazy("Old secret keeps signing for")
+    )
 
 
 def _page(request, *, form: EndpointForm | None = None, status: int = 200):
@@ -108,7 +123,8 @@ def webhook_create_view(request):
 def webhook_toggle_view(request, endpoint_id: int):
     endpoint = endpoint_get(merchant_id=request.merchant.pk, endpoint_id=endpoint_id)
     endpoint = endpoint_update(merchant_id=request.merchant.pk, endpoint_id=endpoint.pk, enabled=not endpoint.enabled)
-    messages.success(request, f"{endpoint.url} is {'enabled' if endpoint.enabled else 'disabled'}.")
+    message = _("%(url)s is enabled.") if endpoint.enabled else _("%(url)s is disabled.")
+    messages.success(request, message % {"url": endpoint.url})
     return redirect("portal:webhooks")
 
 
@@ -118,7 +134,7 @@ def webhook_toggle_view(request, endpoint_id: int):
 def webhook_rotate_view(request, endpoint_id: int):
     form = RotateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how long the old secret keeps signing.")
+        messages.error(request, _("Choose how long the old secret keeps signing."))
         return redirect("portal:webhooks")
     endpoint, secret = endpoint_rotate_secret(
         merchant_id=request.merchant.pk,
@@ -137,5 +153,9 @@ def webhook_redeliver_view(request, delivery_id: int):
     except WebhookEndpointDisabled as exc:
         messages.error(request, exc.message)
         return redirect("portal:webhooks")
-    messages.success(request, f"{delivery.event_type} {delivery.event_id} will be sent again within seconds.")
+    messages.success(
+        request,
+        _("%(event)s %(id)s will be sent again within seconds.")
+        % {"event": delivery.event_type, "id": delivery.event_id},
+    )
     return redirect("portal:webhooks")

@@ -234,6 +234,16 @@ def rate_card_csv(*, card_id: int) -> str:
     return buffer.getvalue()
 
 
+def service_transit_days(*, carrier_code: str, service_code: str) -> tuple[int, int] | None:
+    """The days a carrier service takes from booking to the door (fewest, most), as quoted to the
+    merchant (for the first mile of a line haul: the whole route), or None for an unknown service."""
+    return (
+        CarrierService.objects.filter(carrier__code=carrier_code, code=service_code)
+        .values_list("transit_days_min", "transit_days_max")
+        .first()
+    )
+
+
 def services_transit_days_max(*, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """The latest day each (carrier code, service code) promises, counted from acceptance (as
     `delivery_promise_record` promises it); services not found are left out."""

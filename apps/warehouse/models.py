@@ -4,26 +4,27 @@ warehouse, a record per call, reconciliation reports and stock checks)."""
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.common.models import TransitionRecord
 
 
 class WarehouseOrderState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ALLOCATED = "allocated", "Allocated (stock reserved)"
-    BACKORDERED = "backordered", "Backordered (waiting for stock)"
-    ON_HOLD = "on_hold", "On hold"
-    SUBMITTED = "submitted", "Submitted to the WMS"
-    ACCEPTED = "accepted", "Accepted by the WMS"
-    PICKING = "picking", "Picking"
-    PACKED = "packed", "Packed"
-    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
-    SHIPPED = "shipped", "Shipped"
-    CANCEL_REQUESTED = "cancel_requested", "Cancel requested at the WMS"
-    CANCELLED = "cancelled", "Cancelled"
-    REJECTED = "rejected", "Rejected by the WMS"
-    INCOMPLETE = "incomplete", "Incomplete (shipped short)"
+    DRAFT = "draft", _("Draft")
+    ALLOCATED = "allocated", _("Allocated (stock reserved)")
+    BACKORDERED = "backordered", _("Backordered (waiting for stock)")
+    ON_HOLD = "on_hold", _("On hold")
+    SUBMITTED = "submitted", _("Submitted to the WMS")
+    ACCEPTED = "accepted", _("Accepted by the WMS")
+    PICKING = "picking", _("Picking")
+    PACKED = "packed", _("Packed")
+    PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
+    SHIPPED = "shipped", _("Shipped")
+    CANCEL_REQUESTED = "cancel_requested", _("Cancel requested at the WMS")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected by the WMS")
+    INCOMPLETE = "incomplete", _("Incomplete (shipped short)")
 
 
 S = WarehouseOrderState
@@ -283,10 +284,10 @@ class Asn(models.Model):
     """An inbound shipment announced by a merchant (advance shipping notice)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open (not yet announced to the WMS)"
-        ANNOUNCED = "announced", "Announced to the WMS"
-        RECEIVING = "receiving", "Partly received"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open (not yet announced to the WMS)")
+        ANNOUNCED = "announced", _("Announced to the WMS")
+        RECEIVING = "receiving", _("Partly received")
+        CLOSED = "closed", _("Closed")
 
     merchant_id = models.BigIntegerField(db_index=True)
     warehouse_code = models.CharField(max_length=50)
@@ -336,10 +337,10 @@ class AsnReceipt(models.Model):
 
 class AsnDiscrepancy(models.Model):
     class Kind(models.TextChoices):
-        OVER = "over", "More than expected"
-        SHORT = "short", "Less than expected"
-        UNEXPECTED = "unexpected", "SKU not on the notice"
-        DAMAGED = "damaged", "Damaged"
+        OVER = "over", _("More than expected")
+        SHORT = "short", _("Less than expected")
+        UNEXPECTED = "unexpected", _("SKU not on the notice")
+        DAMAGED = "damaged", _("Damaged")
 
     asn = models.ForeignKey(Asn, on_delete=models.CASCADE, related_name="discrepancies")
     receipt = models.ForeignKey(AsnReceipt, null=True, blank=True, on_delete=models.CASCADE)

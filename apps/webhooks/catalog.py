@@ -1,6 +1,8 @@
 """The event types merchants can subscribe to, and the events they come from: the order center's,
 and the warehouse center's news of an order's warehouse order."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.orders.events import ORDER_ACCEPTED, ORDER_BOOKED, ORDER_CANCELLED, order_state_event
 from apps.orders.models import OrderState as S
 from apps.warehouse.events import WAREHOUSE_ORDER_CHANGED
@@ -27,17 +29,18 @@ EVENT_TYPES: dict[str, str] = {
 WAREHOUSE_TYPES = frozenset({"warehouse_order.changed"})
 PUBLIC_TYPE_OF = {internal: public for public, internal in EVENT_TYPES.items()}
 
+# Shown beside each type in the portal, in the reader's language.
 EVENT_TYPE_HELP = {
-    "order.accepted": "the order was accepted and routed",
-    "order.booked": "the carrier booked it; the tracking number is known",
-    "order.handed_over": "handed to the carrier",
-    "order.in_transit": "in transit",
-    "order.customs_hold": "held in customs",
-    "order.out_for_delivery": "out for delivery",
-    "order.delivery_failed": "a delivery attempt failed",
-    "order.delivered": "delivered",
-    "order.returned": "returned to the sender",
-    "order.exception": "needs attention (exception)",
-    "order.cancelled": "cancelled",
-    "warehouse_order.changed": "a warehouse shipping it from your stock moved it on (picking, packed, shipped...)",
+    "order.accepted": _("the order was accepted and routed"),
+    "order.booked": _("the carrier booked it; the tracking number is known"),
+    "order.handed_over": _("handed to the carrier"),
+    "order.in_transit": _("in transit"),
+    "order.customs_hold": _("held in customs"),
+    "order.out_for_delivery": _("out for delivery"),
+    "order.delivery_failed": _("a delivery attempt failed"),
+    "order.delivered": _("delivered"),
+    "order.returned": _("returned to the sender"),
+    "order.exception": _("needs attention (exception)"),
+    "order.cancelled": _("cancelled"),
+    "warehouse_order.changed": _("a warehouse shipping it from your stock moved it on (picking, packed, shipped...)"),
 }

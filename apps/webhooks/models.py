@@ -1,6 +1,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEndpoint(models.Model):
@@ -34,10 +35,10 @@ class WebhookDelivery(models.Model):
     """One event on its way to one endpoint: the exact body, and where its retries stand."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed, will retry"
-        DEAD = "dead", "Dead, gave up"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed, will retry")
+        DEAD = "dead", _("Dead, gave up")
 
     merchant_id = models.BigIntegerField()
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, the user and messages serve the portal and admin; /api/ authenticates by key alone.
     "apps.erp_api.middleware.SessionMiddlewareOutsideApi",
+    # After sessions, before CommonMiddleware: the language from the cookie set by the switcher
+    # (set_language), else the browser's Accept-Language; the portal speaks PORTAL_LANGUAGES only.
+    "apps.portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "apps.erp_api.middleware.AuthenticationMiddlewareOutsideApi",
@@ -97,6 +100,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "apps.portal.context_processors.languages",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.portal.context_processors.portal_permissions",
@@ -139,7 +144,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The buyer's tracking page speaks every language in LANGUAGES; the merchant portal (and its
+# login) PORTAL_LANGUAGES, every string of it translated (docs/i18n.md; a test checks the catalogues).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+PORTAL_LANGUAGES = ["en", "zh-hans"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -150,6 +168,9 @@ FORM_RENDERER = "apps.common.forms.AccessibleFormRenderer"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads (merchants' logos): on disk under MEDIA_ROOT, served only through the views that
+# checked them (apps/portal/settings_views.py), never as a directory.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 
 # Failed password logins (portal and admin) per account and per client address before even the
 # right password is refused; one failure is forgiven every LOGIN_FAILURE_REFILL_SECONDS.

@@ -1,6 +1,7 @@
 """Test settings: a separate Redis database, fast hashing, quick tracking polls."""
 
 import os
+import tempfile
 
 from logistics.settings.base import *  # noqa: F403
 from logistics.settings.base import CELERY_BEAT_SCHEDULE, env
@@ -41,3 +42,4 @@ ROUTING_REBUILD_IN_BACKGROUND = False  # a thread would not see the test's trans
 # Tests run without collectstatic: static files are served from where they live, as in development.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = env("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="logistics-test-media-"))  # uploads (logos) of this run

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.common import outbox
+from apps.merchants.models import Merchant
 from apps.orders.services import order_record_booking
 from apps.orders.tests.factories import create_order
 
@@ -13,6 +14,10 @@ def buyer():
     client = APIClient()
     client.defaults["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
     return client
+
+
+def booked_order_merchant_name(order) -> str:
+    return Merchant.objects.get(pk=order.merchant_id).name
 
 
 @pytest.fixture
@@ -30,7 +35,13 @@ def test_a_buyer_follows_a_parcel_by_tracking_number_without_personal_data(buyer
     assert response.status_code == 200
     assert (body["number"], body["tracking_number"]) == (booked_order.number, "SBTES0000000042")
     assert (body["destination_city"], body["destination_country"]) == ("Berlin", "DE")
-    assert [e["label"] for e in body["timeline"]][:1] == ["Accepted"]
+    assert [e["label"] for e in body["timeline"]][:1] == ["The shop has announced your parcel"]
+    assert (body["merchant"], body["last_mile_carrier"], body["last_mile_tracking_number"]) == (
+        booked_order_merchant_name(booked_order),
+        "",
+        "",
+    )
+    assert (body["estimated_delivery_earliest"], body["estimated_delivery_latest"]) == (None, None)  # not booked
     text = response.content.decode()
     for personal in ("Anna Schmidt", "Hauptstr", "anna@example.com", "+4930123456", "Shenzhen Gadgets"):
         assert personal not in text

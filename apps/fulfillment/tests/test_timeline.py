@@ -95,7 +95,7 @@ def test_the_merchant_sees_who_and_why_and_the_buyer_sees_neither(merchant):
         "ops:alice",
         "suspected fraud",
     )
-    assert [entry.label for entry in buyer_view.timeline] == ["Accepted", "Cancelled"]
+    assert [str(entry.headline) for entry in buyer_view.timeline] == ["The shop has announced your parcel", "Cancelled"]
     assert "ops:alice" not in repr(buyer_view) and "suspected fraud" not in repr(buyer_view)
 
 

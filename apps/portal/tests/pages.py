@@ -82,6 +82,8 @@ ARGUMENTS: dict[str, Callable] = {
     "asn_id": _asn,
     "batch_id": _batch,
     "delivery_id": lambda merchant: "1",  # only POSTed to (redeliver): no page to see
+    "merchant_id": lambda merchant: str(merchant.pk),  # the logo: a picture, not a page
+    "name": lambda merchant: "none.png",
 }
 ANONYMOUS = {"login", "track"}
 NOT_PAGES = {"logout"}  # a POST that leaves

@@ -54,7 +54,7 @@ def test_a_merchant_ships_an_order_from_stock_after_asking_for_more_than_is_avai
     outbox.drain()  # as the workers would: planned, stock reserved (its call to the WMS, nowhere here, waits)
     page.reload()
     expect(page.locator("#warehouse")).to_contain_text("TS-1")
-    expect(page.locator(".timeline")).to_contain_text("Warehouse: Allocated (stock reserved)")
+    expect(page.locator(".timeline")).to_contain_text("Stock reserved at the warehouse")
     assert WarehouseOrder.objects.get(order_id=order.id).lines.get().ordered == 2
 
     page.click("nav a:text('Stock')")

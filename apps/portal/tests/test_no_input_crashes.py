@@ -355,6 +355,23 @@ def test_the_stock_filters_never_crash(portal, merchant, cn_de_service, params):
     assert response.status_code in (200, 400)
 
 
+@PROPERTY
+@given(
+    language=st.one_of(NASTY, st.sampled_from(["zh-hans", "de", "fr", "es", "en", "zh-Hans", "xx"])),
+    next_url=st.one_of(NASTY, st.just("/track/"), st.just("https://evil.example/")),
+    accept=st.one_of(NASTY, st.just("zh-CN,zh;q=0.9"), st.just("de;q=x, *;q=-1")),
+)
+def test_the_language_switcher_and_any_accept_language_never_crash(client, db, language, next_url, accept):
+    response = client.post("/i18n/setlang/", {"language": language, "next": next_url})
+
+    assert response.status_code in (204, 302)
+    if response.status_code == 302:
+        assert not response["Location"].startswith("https://evil.example")
+    accept = "".join(ch for ch in accept if 0x20 <= ord(ch) < 0x7F)  # a header holds printable ASCII
+    assert client.get("/track/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
+    assert client.get("/login/", HTTP_ACCEPT_LANGUAGE=accept).status_code == 200
+
+
 IMPORT_CSV = (
     "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
     "Item Name,Item Quantity,Item Unit Price\r\nA-1,Anna,Hauptstr. 5,Berlin,10115,DE,Mug,1,5\r\n"
@@ -452,6 +469,22 @@ def test_the_batch_selection_never_crashes(portal, merchant, cn_de_service, orde
     response = portal.get("/batches/new/", query)
 
     assert response.status_code in (200, 400)
+
+
+@PROPERTY
+@given(
+    content=st.one_of(st.binary(max_size=300), NASTY.map(str.encode)),
+    name=st.one_of(NASTY, st.sampled_from(["logo.png", "logo.svg", "x.gif"])),
+    remove=st.sampled_from(["", "on", "x"]),
+)
+def test_the_logo_form_never_crashes(portal, content, name, remove):
+    data = {"remove": remove}
+    if name.strip() and "\x00" not in name:
+        data["logo"] = SimpleUploadedFile(name, content, content_type="image/png")
+
+    response = portal.post("/settings/logo/", data)
+
+    assert response.status_code in (302, 400)
 
 
 @PROPERTY

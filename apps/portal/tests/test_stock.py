@@ -119,7 +119,7 @@ def test_ordering_from_stock_offers_only_skus_with_available_units_and_creates_t
     plan()
     assert WarehouseOrder.objects.get(order_id=order.id).lines.get().ordered == 2
     detail = portal.get(response["Location"]).content.decode()
-    assert 'id="warehouse"' in detail and "Warehouse: Allocated (stock reserved)" in detail
+    assert 'id="warehouse"' in detail and "Stock reserved at the warehouse" in detail
 
 
 def test_more_units_than_available_are_refused_on_the_line_and_nothing_is_recorded(portal, merchant, stocked):
