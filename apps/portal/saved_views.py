@@ -16,7 +16,7 @@ from apps.common.text import refuse_control_characters
 from apps.orders.types import AddressDraft
 from apps.portal.forms import LABELS, STRATEGY_LABELS, _address_fields, country_field
 from apps.portal.views import merchant_required
-from apps.resources.selectors import carrier_list, merchant_preferences
+from apps.resources.selectors import carrier_list, merchant_preferences_saved
 from apps.resources.services import merchant_preferences_set
 from apps.resources.types import STRATEGIES
 from apps.shipping import limits
@@ -184,7 +184,7 @@ def product_delete_view(request, product_id: int):
 @merchant_required(permission="orders.create")
 def preferences_view(request):
     """The merchant's carrier preferences, as routing ranks its quotes by them."""
-    current = merchant_preferences(merchant_id=request.merchant.pk)
+    current = merchant_preferences_saved(merchant_id=request.merchant.pk)
     carriers = [(c.code, c.name or c.code) for c in carrier_list()]
     form = PreferencesForm(
         request.POST or None,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.common.text import spreadsheet_cell
 from apps.resources.catalogue import current_catalogue, current_counters
 from apps.resources.exceptions import CarrierNotFound, WarehouseNotFound
-from apps.resources.models import Carrier, CarrierService, LineHaul, RateBreak, Warehouse
+from apps.resources.models import Carrier, CarrierService, LineHaul, MerchantRoutingPreference, RateBreak, Warehouse
 from apps.resources.profiles import profile_build
 from apps.resources.routing import decide
 from apps.resources.types import (
@@ -175,8 +175,22 @@ def destination_countries() -> list[str]:
 
 
 def merchant_preferences(*, merchant_id: int) -> MerchantPreferences:
-    """The merchant's preferred and blocked carriers and default strategy (defaults if none set)."""
+    """The merchant's preferred and blocked carriers and default strategy (defaults if none set),
+    as routing uses them: from the in-process catalogue."""
     return current_catalogue().preferences.get(merchant_id, MerchantPreferences())
+
+
+def merchant_preferences_saved(*, merchant_id: int) -> MerchantPreferences:
+    """The same as stored, in one query: for a page that shows or edits them, which need not load
+    (or wait for) the whole routing catalogue."""
+    row = MerchantRoutingPreference.objects.filter(merchant_id=merchant_id).first()
+    if row is None:
+        return MerchantPreferences()
+    return MerchantPreferences(
+        preferred_carriers=frozenset(row.preferred_carriers),
+        blocked_carriers=frozenset(row.blocked_carriers),
+        default_strategy=row.default_strategy,
+    )
 
 
 def route_options(

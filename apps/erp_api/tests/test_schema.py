@@ -157,6 +157,18 @@ def negative_data_rejection_as_sent(ctx, response, case):
         mutated = set(re.findall(r"query: violates .*? at /properties/([^/\s]+)", description))
         if mutated and all(sent.get(name, [""]) == [""] for name in mutated):
             return None
+        # A mutation that drops the Authorization header is never sent (the run's headers put the
+        # key back); with only documented query parameters sent, and each blank ("not given"),
+        # what went out was a valid request.
+        headers = re.findall(r"header: violates [^\n]*", description)
+        documented = {p.name for p in case.operation.query}
+        if (
+            headers
+            and all("(was Authorization)" in h for h in headers)
+            and set(sent) <= documented
+            and all(values == [""] for values in sent.values())
+        ):
+            return None
         raise
 
 

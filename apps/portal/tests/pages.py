@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
 from apps.batches.services import label_batch_create
+from apps.imports.services import import_upload
 from apps.merchants.models import Membership
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory
@@ -74,6 +75,19 @@ def _batch(merchant) -> str:
     return str(batch.pk)
 
 
+def _import(merchant) -> str:
+    sheet = (
+        "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
+        "Item Name,Item Quantity,Item Unit Price\r\nA-1,Anna Schmidt,Hauptstr. 5,Berlin,10115,DE,T-shirt,2,12.50\r\n"
+    )
+    job = import_upload(merchant_id=merchant.pk, actor="test", file_name="orders.csv", data=sheet.encode())
+    return str(job.pk)
+
+
+def _member(merchant) -> str:
+    return str(MembershipFactory(merchant=merchant, role=Membership.Role.SHIPPER).pk)
+
+
 # URL argument -> what makes a row for it (given the merchant) and returns the argument's value.
 ARGUMENTS: dict[str, Callable] = {
     "order_id": _order,
@@ -84,9 +98,15 @@ ARGUMENTS: dict[str, Callable] = {
     "delivery_id": lambda merchant: "1",  # only POSTed to (redeliver): no page to see
     "merchant_id": lambda merchant: str(merchant.pk),  # the logo: a picture, not a page
     "name": lambda merchant: "none.png",
+    "job_id": _import,
+    "membership_id": _member,  # only POSTed to (role, remove)
+    "invitation_id": lambda merchant: "1",  # only POSTed to (revoke)
+    "token": lambda merchant: "not-a-token",  # the accept page for a bad link
+    "sender_id": lambda merchant: "1",  # only POSTed to (default, delete)
+    "product_id": lambda merchant: "1",  # only POSTed to (delete)
 }
 ANONYMOUS = {"login", "track"}
-NOT_PAGES = {"logout"}  # a POST that leaves
+NOT_PAGES = {"logout", "order-label-status"}  # a POST that leaves; a fragment htmx swaps into the order page
 
 
 def _patterns(patterns, prefix=""):

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.portal.tests.pages import owner_of, portal_pages
 from apps.portal.tests.test_portal import FORM
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owner_client(merchant, cn_de_service):
-    client = Client()
+    client = TwoFactorClient()
     client.force_login(owner_of(merchant))
     return client
 
