@@ -47,6 +47,7 @@ def test_a_merchant_imports_the_valid_rows_of_a_csv_and_downloads_the_rest(
         "sender_name": "Shenzhen Gadgets",
         "sender_line1": "1 Keji Rd",
         "sender_city": "Shenzhen",
+        "sender_state": "Guangdong",
         "sender_postal_code": "518000",
         "hs_code": "610910",
     }.items():
@@ -94,6 +95,7 @@ def test_without_javascript_the_import_page_refreshes_itself_until_done(
         "sender_name": "S",
         "sender_line1": "1 Keji Rd",
         "sender_city": "Shenzhen",
+        "sender_state": "Guangdong",
         "sender_postal_code": "518000",
         "hs_code": "610910",
     }.items():

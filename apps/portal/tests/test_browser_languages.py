@@ -3,8 +3,10 @@ the switcher changes it with a plain form post and the choice outlives the page;
 page fits a phone in German."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from apps.merchants.tests.two_factor import current_code
 from apps.orders.tests.factories import order_draft
 from apps.portal.tests.test_browser import PASSWORD
 from apps.shipping.services import order_submit
@@ -41,11 +43,14 @@ def test_a_chinese_browser_gets_the_portal_in_chinese_and_switches_to_english_wi
     page.fill("#id_username", merchant_user.username)
     page.fill("#id_password", PASSWORD)
     page.click("main button")
-    expect(page.locator("h1")).to_have_text("订单")
+    expect(page.locator("h1")).to_have_text("两步登录")  # the code step, in Chinese too
+    page.fill("#id_code", current_code(TOTPDevice.objects.get(user=merchant_user, confirmed=True)))
+    page.click("main button")
+    expect(page.locator("h1")).to_have_text("最近 7 天")  # the dashboard, the portal's home
 
     page.select_option("#language-choice", "en")
     page.click("#language-switcher button")
-    expect(page.locator("h1")).to_have_text("Orders")
+    expect(page.locator("h1")).to_have_text("The last 7 days")
     page.goto("/orders/new/")
     expect(page.locator("h1")).to_have_text("New order")
 

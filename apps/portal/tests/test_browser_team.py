@@ -44,7 +44,7 @@ def test_an_owner_turns_on_two_factor_login_invites_a_shipper_who_joins(page, me
     expect(page.locator("ul.codes li")).to_have_count(10)
     _fits(page)
     page.click("main a:text('Continue')")
-    page.wait_for_url(re.compile(r"/orders/$"))
+    page.wait_for_url(re.compile(r"/orders/$"))  # back where the owner was going
 
     page.click("nav a:text('Team')")
     page.fill("#id_email", "li.wei@example.com")
@@ -63,7 +63,7 @@ def test_an_owner_turns_on_two_factor_login_invites_a_shipper_who_joins(page, me
     other.fill("#id_password1", "a-long-new-pass-4817")
     other.fill("#id_password2", "a-long-new-pass-4817")
     other.click("main button:text('Make my login and join')")
-    other.wait_for_url(re.compile(r"/orders/$"))
+    other.wait_for_url(re.compile(r"/dashboard/$"))  # the portal's home
     expect(other.locator("nav a:text('New order')")).to_be_visible()
     expect(other.locator("nav a:text('Team')")).to_have_count(0)
     invitee.close()
