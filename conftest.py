@@ -42,6 +42,14 @@ def client():
 
 
 @pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, logged in past the admin's second factor (logistics/admin_site.py)."""
+    client = TwoFactorClient()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def api_key(merchant):
     """The plaintext of a key with every scope for `merchant`."""
     _, plaintext = api_key_issue(merchant=merchant, name="test")

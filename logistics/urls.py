@@ -7,14 +7,9 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from apps.erp_api.errors import api_or_default
-from apps.portal.login import ThrottledAdminAuthenticationForm
 from apps.shipping.simulator import route_simulator_view
 from logistics.metrics import metrics_view
 from logistics.views import health
-
-admin.site.site_header = "Logistics operations"
-admin.site.site_title = "Logistics operations"
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # The API docs' renderers set styles inline and Redoc starts from an inline script: those two
 # pages alone allow inline code (still nothing from another origin).

@@ -12,6 +12,8 @@ class BackofficeConfig(AppConfig):
     portal and the ERP API at the top of the layers: it reads the centers through their
     selectors and acts through their services (`services.order_reroute_by_staff`,
     `services.order_hold_by_staff`, `services.work_retry`, ...), recording each action.
+    `manage.py staff_authenticator` gives a staff login the authenticator the admin asks a code
+    of (`logistics/admin_site.py`, docs/operations.md).
     """
 
     name = "apps.backoffice"

@@ -115,3 +115,17 @@ def two_factor_disable(*, user) -> None:
     RecoveryCode.objects.filter(user_id=user.pk).delete()
     if deleted:
         _audit_own(user, Action.TWO_FACTOR_DISABLED)
+
+
+@transaction.atomic  # not durable: seed_demo gives its operations user one inside its own
+def staff_authenticator_issue(*, user, replace: bool = False) -> TOTPDevice:
+    """A confirmed authenticator for a staff login, made by operations at the command line
+    (`manage.py staff_authenticator`): the admin asks for its code at every login. A login that
+    has one keeps it unless `replace`, and then the old one stops working at once."""
+    if not user.is_staff:
+        raise TwoFactorError("Only staff logins get an authenticator here; members set theirs up in the portal.")
+    devices = TOTPDevice.objects.select_for_update().filter(user_id=user.pk)
+    if not replace and devices.filter(confirmed=True).exists():
+        raise TwoFactorError(f"{user.get_username()} has an authenticator already; pass --replace for a new one.")
+    devices.delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from apps.common import ratelimit
 from apps.common.text import refuse_control_characters
+from apps.merchants.selectors import totp_device_for_user
 from apps.merchants.two_factor import two_factor_verify
 
 
@@ -82,7 +83,44 @@ class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """The admin's login form (`admin.site.login_form`)."""
+    """The admin's login form (`logistics.admin.OperationsAdminSite`): the password and, in the
+    same form, the current code of the staff member's authenticator (or a recovery code). Staff
+    without an authenticator are refused: `manage.py staff_authenticator` makes one (docs/operations.md).
+    Wrong codes are throttled as on the portal's second step; the device that vouched is kept on
+    the user, and django-otp marks the session with it as Django logs the user in."""
+
+    code = forms.CharField(
+        max_length=64,
+        label=_("Code from your authenticator app"),
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()  # the password, then is_active and is_staff
+        user = self.get_user()
+        if user is None or self.errors:
+            return cleaned
+        if totp_device_for_user(user=user) is None:
+            raise forms.ValidationError(
+                _(
+                    "The admin asks for a code from an authenticator app, and this login has none yet: ask "
+                    "a colleague with shell access to run manage.py staff_authenticator for it."
+                ),
+                code="no_second_factor",
+            )
+        buckets = _second_step_buckets(self.request, user)
+        wait = _wait_seconds(buckets)
+        if wait:
+            raise forms.ValidationError(
+                _("Too many wrong codes. Try again in %(wait)s."), code="throttled", params={"wait": _in_words(wait)}
+            )
+        device = two_factor_verify(user=user, code=cleaned.get("code") or "")
+        if device is None:
+            _record_failure(buckets)
+            raise forms.ValidationError(_("That code is not right, or was used already."), code="invalid_code")
+        user.otp_device = device  # django_otp.login() on user_logged_in marks the session
+        return cleaned
 
 
 class SecondStepForm(forms.Form):

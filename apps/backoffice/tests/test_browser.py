@@ -11,6 +11,7 @@ from apps.common import workers
 from apps.common.testing import chromium_browser
 from apps.distribution.models import CarrierCall
 from apps.merchants.tests.factories import UserFactory
+from apps.merchants.tests.two_factor import confirmed_device, current_code
 from apps.orders.tests.factories import create_order
 from apps.scheduling.models import Lane
 from apps.scheduling.services import lane_enqueue
@@ -71,6 +72,7 @@ def test_staff_watch_the_dashboard_refresh_with_its_charts_and_tables(page, sett
     page.goto("/admin/operations/dashboard/")
     page.fill("#id_username", staff.username)
     page.fill("#id_password", PASSWORD)
+    page.fill("#id_code", current_code(confirmed_device(staff)))  # the admin's second factor
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_url(re.compile(r"/admin/operations/dashboard/$"))
 

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 
 from apps.merchants.exceptions import ApiKeyNotActive
 from apps.merchants.models import ApiKey
 from apps.merchants.services import api_key_authenticate, api_key_issue, api_key_revoke, api_key_rotate
+from apps.merchants.tests.two_factor import TwoFactorClient
 
 pytestmark = pytest.mark.clock
 
@@ -79,7 +79,7 @@ def test_revoking_twice_keeps_the_first_time(merchant):
 @pytest.fixture
 def staff_client(db):
     user = get_user_model().objects.create_superuser(username="ops", password="pw-ops-123", email="ops@example.com")
-    client = Client()
+    client = TwoFactorClient()  # the admin asks staff for a code too
     client.force_login(user)
     return client
 

@@ -24,7 +24,9 @@ from django.db import transaction
 
 from apps.distribution.services import carrier_webhook_secret_set
 from apps.merchants.models import ApiKey, Membership, Merchant
+from apps.merchants.selectors import totp_device_for_user
 from apps.merchants.services import api_key_issue, api_key_revoke, merchant_user_create
+from apps.merchants.two_factor import staff_authenticator_issue
 from apps.orders.types import AddressDraft
 from apps.resources.services import (
     carrier_upsert,
@@ -231,6 +233,9 @@ class Command(BaseCommand):
         users = get_user_model().objects
         if not users.filter(username=OPS_USER).exists():
             users.create_superuser(username=OPS_USER, password=OPS_PASSWORD, email="ops@example.com")
+        ops = users.get(username=OPS_USER)
+        # The admin asks for an authenticator's code (logistics/admin_site.py): the demo's key is printed below.
+        ops_device = totp_device_for_user(user=ops) or staff_authenticator_issue(user=ops)
         merchant, _ = Merchant.objects.get_or_create(slug="shenzhen-gadgets", defaults={"name": DEMO_MERCHANT})
         if not users.filter(username=DEMO_USER).exists():
             merchant_user_create(merchant=merchant, username=DEMO_USER, password=DEMO_PASSWORD)
@@ -335,5 +340,6 @@ class Command(BaseCommand):
             f"  portal     {base}/           login {DEMO_USER} / {DEMO_PASSWORD} (owner: two-factor set-up first)"
         )
         self.stdout.write(f"  portal     {base}/           login {DEMO_SHIPPER} / {DEMO_SHIPPER_PASSWORD} (shipper)")
-        self.stdout.write(f"  admin      {base}/admin/     login {OPS_USER} / {OPS_PASSWORD}")
+        self.stdout.write(f"  admin      {base}/admin/     login {OPS_USER} / {OPS_PASSWORD} and a code of this key")
+        self.stdout.write(f"             (add it to an authenticator app): {ops_device.config_url}")
         self.stdout.write(f"  ERP API    {base}/api/v1/    Authorization: Bearer {api_key}")
