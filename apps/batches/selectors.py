@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
 
 from apps.batches.exceptions import BatchNotFound
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
@@ -27,7 +28,7 @@ def label_batch_list(*, merchant_id: int, limit: int = 50) -> QuerySet[LabelBatc
 def label_batch_get(*, merchant_id: int, batch_id: int) -> LabelBatch:
     batch = LabelBatch.objects.filter(merchant_id=merchant_id, pk=batch_id).select_related("created_by").first()
     if batch is None:
-        raise BatchNotFound(f"Label batch {batch_id} does not exist.")
+        raise BatchNotFound(gettext("Label batch %(id)s does not exist.") % {"id": batch_id})
     return batch
 
 

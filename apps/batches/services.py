@@ -21,6 +21,7 @@ form, a double click, finds the first batch and buys nothing more.
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from apps.batches.exceptions import BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
@@ -46,9 +47,12 @@ def label_batch_create(
     batch already made with this `idempotency_key` is returned as it is, with created False."""
     order_ids = list(dict.fromkeys(order_ids))
     if not order_ids:
-        raise BatchRefused("Select at least one order.")
+        raise BatchRefused(gettext("Select at least one order."))
     if len(order_ids) > BATCH_MAX_ORDERS:
-        raise BatchRefused(f"A batch holds at most {BATCH_MAX_ORDERS} orders; {len(order_ids)} were selected.")
+        raise BatchRefused(
+            gettext("A batch holds at most %(most)s orders; %(n)s were selected.")
+            % {"most": BATCH_MAX_ORDERS, "n": len(order_ids)}
+        )
     actor = f"user:{user.pk}"
     try:
         with transaction.atomic(durable=True):
@@ -87,8 +91,15 @@ def label_batch_create(
             was_waiting = orders[order_id].state in WAITING_STATES
             BatchOrder.objects.filter(batch=batch, order_id=order_id).update(
                 action=A.BUY if was_waiting else A.SKIP,
-                note=(f"Kept {orders[order_id].carrier_code}/{orders[order_id].service_code}: " if was_waiting else "")
-                + exc.message[:250],
+                note=(
+                    gettext("Kept %(route)s: %(reason)s")
+                    % {
+                        "route": f"{orders[order_id].carrier_code}/{orders[order_id].service_code}",
+                        "reason": exc.message[:250],
+                    }
+                    if was_waiting
+                    else exc.message[:250]
+                ),
             )
     return batch, True
 

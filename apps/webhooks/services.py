@@ -18,6 +18,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.common import metrics
 from apps.common.outbox import Event
@@ -58,7 +59,11 @@ def retry_delay(*, failures: int, rng: random.Random | None = None) -> timedelta
 def _checked_event_types(event_types: list[str]) -> list[str]:
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown or not event_types:
-        message = f"Unknown event types: {', '.join(unknown)}." if unknown else "Choose at least one event type."
+        message = (
+            gettext("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)}
+            if unknown
+            else gettext("Choose at least one event type.")
+        )
         raise UnknownEventType(message, extra={"fields": {"event_types": [message]}, "known": sorted(EVENT_TYPES)})
     return sorted(set(event_types))
 
@@ -215,7 +220,7 @@ def delivery_redeliver(*, merchant_id: int, delivery_id: int | str) -> WebhookDe
     delivery = WebhookDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").get(pk=delivery.pk)
     if not delivery.endpoint.enabled:
         raise WebhookEndpointDisabled(
-            "The endpoint is disabled; enable it before asking for a redelivery.",
+            gettext("The endpoint is disabled; enable it before asking for a redelivery."),
             extra={"endpoint_id": str(delivery.endpoint_id)},
         )
     now = timezone.now()

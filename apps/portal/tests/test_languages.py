@@ -121,3 +121,62 @@ def test_the_csv_export_starts_with_a_byte_order_mark_so_excel_reads_it_as_utf8(
     assert body.startswith(b"\xef\xbb\xbfid,number,reference,")
     assert body.count(b"\xef\xbb\xbf") == 1
     assert "BOM-1" in body.decode("utf-8-sig")
+
+
+# Refusals of the domain centres (address rules, order checks) reach the portal in its language.
+ZH = "zh-hans,zh;q=0.9"
+
+
+def _beside(page: str, field: str) -> str:
+    start = page.index(f'id="field-{field}"')
+    return page[start : page.index("</div>", start)]
+
+
+def test_a_chinese_merchant_sees_a_bad_postcode_and_a_missing_province_refused_in_chinese(client, merchant_user):
+    from apps.portal.tests.test_portal import FORM
+
+    client.force_login(merchant_user)
+    bad = {**FORM, "sender_state": "", "recipient_postal_code": "1011", "action": "submit"}
+
+    page = client.post("/orders/new/", bad, HTTP_ACCEPT_LANGUAGE=ZH).content.decode()
+
+    assert "中国的地址需要填写省份。" in _beside(page, "sender_state")
+    assert "&#x27;1011&#x27; 不是有效的 DE 邮编（例如 26133）。" in _beside(page, "recipient_postal_code")  # noqa: RUF001 (Chinese punctuation)
+
+
+def test_the_switcher_gives_the_address_rules_in_chinese_on_the_sender_addresses_page(portal_zh):
+    sender = {
+        "sender_name": "Shenzhen Gadgets",
+        "sender_line1": "1 Keji Rd",
+        "sender_city": "Shenzhen",
+        "sender_postal_code": "518000",
+        "sender_country": "CN",
+    }
+
+    page = portal_zh.post("/senders/", sender).content.decode()
+
+    assert "中国的地址需要填写省份。" in _beside(page, "sender_state")
+
+
+def test_the_same_refusal_stays_english_in_the_api_with_its_code(api_client, cn_de_service):
+    from apps.orders.tests.factories import order_payload
+
+    body = order_payload()
+    body["sender"]["state"] = ""
+
+    response = api_client.post("/api/v1/orders/", body, format="json", HTTP_ACCEPT_LANGUAGE=ZH)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["extra"]["fields"]["sender.state"] == ["An address in China needs its province."]
+
+
+def test_a_refused_cancel_is_explained_in_chinese_with_the_state_in_chinese(portal_zh, merchant, cn_de_service):
+    order = order_submit(merchant_id=merchant.pk, draft=order_draft(reference="ZH-2"), actor="t", channel="api")
+    portal_zh.post(f"/orders/{order.number}/cancel/", {"version": order.version})
+    order.refresh_from_db()
+
+    page = portal_zh.post(f"/orders/{order.number}/cancel/", {"version": order.version}, follow=True)
+
+    text = page.content.decode()
+    assert f"订单 {order.number} 的状态为“已取消”；只有尚未交给承运商的订单才能取消。" in text  # noqa: RUF001 (Chinese punctuation)

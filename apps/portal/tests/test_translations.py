@@ -33,7 +33,7 @@ BUYER_SOURCES = {
     "apps/distribution/models.py",
     "apps/common/text.py",
 }
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 
 
 def _catalogue(locale: str) -> polib.POFile:

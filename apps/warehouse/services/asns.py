@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.warehouse import events
 from apps.warehouse.exceptions import AsnNotFound, InvalidAsn
@@ -36,13 +37,15 @@ def asn_create(
     problems = []
     for index, (sku, quantity) in enumerate(lines):
         if not isinstance(sku, str) or not sku.strip() or len(sku) > 64:
-            problems.append(f"line {index + 1}: SKU must be 1 to 64 characters")
+            problems.append(gettext("line %(n)s: SKU must be 1 to 64 characters") % {"n": index + 1})
         elif not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            problems.append(f"line {index + 1}: quantity must be a whole number of at least 1")
+            problems.append(gettext("line %(n)s: quantity must be a whole number of at least 1") % {"n": index + 1})
         else:
             expected[sku.strip()] += quantity
     if problems or not expected:
-        raise InvalidAsn("The notice's lines are not valid.", extra={"problems": problems or ["no lines"]})
+        raise InvalidAsn(
+            gettext("The notice's lines are not valid."), extra={"problems": problems or [gettext("no lines")]}
+        )
     with transaction.atomic():
         asn = Asn.objects.create(merchant_id=merchant_id, warehouse_code=warehouse_code, expected_at=expected_at)
         AsnLine.objects.bulk_create(AsnLine(asn=asn, sku=sku, expected=qty) for sku, qty in sorted(expected.items()))

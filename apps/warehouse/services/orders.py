@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.common.fsm import TransitionNotAllowed
 from apps.warehouse.exceptions import (
@@ -115,8 +116,8 @@ def warehouse_order_create(
             short = _reserve(warehouse_order)
             if short:
                 raise OutOfStock(
-                    f"Not enough stock at {warehouse_code} for {', '.join(sorted(short))}: "
-                    "another order has just taken it.",
+                    gettext("Not enough stock at %(warehouse)s for %(skus)s: another order has just taken it.")
+                    % {"warehouse": warehouse_code, "skus": ", ".join(sorted(short))},
                     extra={"warehouse_code": warehouse_code, "short": short},
                 )
             return warehouse_order
@@ -124,7 +125,8 @@ def warehouse_order_create(
         if short:
             if not allow_backorder:
                 raise OutOfStock(
-                    f"Not enough stock at {warehouse_code} for {', '.join(sorted(short))}.",
+                    gettext("Not enough stock at %(warehouse)s for %(skus)s.")
+                    % {"warehouse": warehouse_code, "skus": ", ".join(sorted(short))},
                     extra={"warehouse_code": warehouse_code, "short": short},
                 )
             take_and_announce(warehouse_order, "backorder", actor=actor, reason="short: " + _describe_short(short))
@@ -177,8 +179,10 @@ def warehouse_order_cancel(*, warehouse_order_id: int, actor: str, reason: str) 
 
 def _not_cancellable_reason(state: str) -> str:
     if state in FINAL:
-        return f"The warehouse order is closed ({state})."
-    return f"The warehouse has started on the order ({state}); it can no longer be cancelled."
+        return gettext("The warehouse order is closed (%(state)s).") % {"state": state}
+    return gettext("The warehouse has started on the order (%(state)s); it can no longer be cancelled.") % {
+        "state": state
+    }
 
 
 def _cancel_open_units(warehouse_order: WarehouseOrder) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.warehouse import events
 from apps.warehouse.exceptions import InvalidWarehouseOrder, OutOfStock
@@ -296,7 +297,7 @@ def stock_reserve(
         row = cursor.fetchone()
     if row is None:
         raise OutOfStock(
-            f"Not enough stock at {warehouse_code} for {sku}.",
+            gettext("Not enough stock at %(warehouse)s for %(skus)s.") % {"warehouse": warehouse_code, "skus": sku},
             extra={"warehouse_code": warehouse_code, "short": {sku: quantity}},
         )
     return StockReservation.objects.create(stock_id=row[0], owner=owner[:100], quantity=quantity, expires_at=expires_at)
