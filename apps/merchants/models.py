@@ -84,8 +84,34 @@ class Invitation(models.Model):
         return f"{self.email} to {self.merchant} as {self.role}"
 
 
+# The fields of a saved sender address or product an audit line names, as the portal's forms label them.
+SAVED_FIELD_LABELS = {
+    "label": _("Label"),
+    "name": _("Name"),
+    "company": _("Company"),
+    "line1": _("Address line 1"),
+    "line2": _("Address line 2"),
+    "city": _("City"),
+    "state": _("State or province"),
+    "postal_code": _("Postal code"),
+    "country": _("Country"),
+    "phone": _("Phone"),
+    "email": _("Email"),
+    "is_default": _("Use it for new orders"),
+    "sku": "SKU",
+    "description": _("Description (English)"),
+    "description_zh": _("Description (Chinese)"),
+    "hs_code": _("HS code"),
+    "origin_country": _("Origin"),
+    "unit_value": _("Unit value"),
+    "currency": _("Currency"),
+    "weight_g": _("Weight (g)"),
+}
+
+
 class AuditEntry(models.Model):
-    """One change to a merchant's team or to a member's login security: who, what, when."""
+    """One change to a merchant's team, to a member's login security or to what the merchant keeps
+    for its orders (saved sender addresses, products): who, what, when."""
 
     class Action(models.TextChoices):
         INVITED = "invited", _("invited")
@@ -97,6 +123,12 @@ class AuditEntry(models.Model):
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("turned off two-factor login")
         RECOVERY_CODE_USED = "recovery_code_used", _("logged in with a recovery code")
         RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("made new recovery codes")
+        SENDER_ADDED = "sender_added", _("added the sender address")
+        SENDER_CHANGED = "sender_changed", _("changed the sender address")
+        SENDER_DELETED = "sender_deleted", _("deleted the sender address")
+        PRODUCT_ADDED = "product_added", _("added the product")
+        PRODUCT_CHANGED = "product_changed", _("changed the product")
+        PRODUCT_DELETED = "product_deleted", _("deleted the product")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -114,7 +146,10 @@ class AuditEntry(models.Model):
         return f"{self.actor_name} {self.action} {self.subject}"
 
     def describe(self) -> str:
-        """The detail in the reader's language: roles are stored as their codes."""
+        """The detail in the reader's language: roles and changed fields are stored as their codes."""
+        if self.action in (self.Action.SENDER_CHANGED, self.Action.PRODUCT_CHANGED) and self.detail:
+            names = [str(SAVED_FIELD_LABELS.get(name, name)) for name in self.detail.split(", ")]
+            return _("(%(fields)s)") % {"fields": ", ".join(names)}
         labels = dict(Membership.Role.choices)
         before, arrow, after = self.detail.partition(">")
         if arrow and before in labels and after in labels:

@@ -3,6 +3,8 @@ starts with), the product catalogue that fills customs lines, and its carrier pr
 routing preferences the resource center ranks quotes by). Plain forms; the shipping and resource
 centers decide (a sender address is checked by the same per-country rules as an order's)."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -25,9 +27,12 @@ from apps.shipping.models import Product
 from apps.shipping.saved import (
     ADDRESS_NAMES,
     product_delete,
+    product_get,
     product_list,
     product_save,
     sender_address_delete,
+    sender_address_draft,
+    sender_address_get,
     sender_address_list,
     sender_address_save,
 )
@@ -98,87 +103,165 @@ def _show_errors(form: forms.Form, error: InvalidOrder, prefix: str = "") -> Non
             form.add_error(field if field in form.fields else None, problem)
 
 
-@merchant_required(permission="orders.create")
-def sender_list_view(request):
-    form = SenderForm(request.POST or None, initial={"sender_country": "CN"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            sender_address_save(
-                merchant_id=request.merchant.pk,
-                address=form.address(),
-                label=form.cleaned_data["label"],
-                is_default=form.cleaned_data["is_default"],
-            )
-        except InvalidOrder as exc:
-            _show_errors(form, exc, prefix="sender_")
-        else:
-            messages.success(request, _("Sender address saved."))
-            return redirect("portal:senders")
-    return render(
-        request,
-        "portal/senders.html",
-        {"form": form, "senders": sender_address_list(merchant_id=request.merchant.pk), "labels": LABELS},
-        status=400 if request.method == "POST" else 200,
+@dataclass(frozen=True)
+class SavedKind:
+    """What the list, edit and delete pages of one kind of saved item need: its form, how the
+    shipping center lists, reads, saves and deletes it, and its words. Senders and products
+    differ in these alone."""
+
+    name: str  # the URLs': portal:<name>s, portal:<name>-edit with <name>_id
+    form: type[forms.Form]
+    template: str
+    field_prefix: str  # the form's field names for the service's (sender_city for city)
+    items: Callable[..., object]
+    get: Callable[..., object]
+    save: Callable[..., object]  # (request, form, item_id or None)
+    delete: Callable[..., None]  # (request, item_id)
+    initial: Callable[[object], dict]
+    new_initial: dict
+    saved: str
+    deleted: str
+    edit_title: str
+
+
+def _save_sender(request, form: SenderForm, sender_id: int | None) -> None:
+    sender_address_save(
+        merchant_id=request.merchant.pk,
+        address=form.address(),
+        label=form.cleaned_data["label"],
+        is_default=form.cleaned_data["is_default"],
+        sender_id=sender_id,
+        actor=request.user,
     )
+
+
+def _save_product(request, form: ProductForm, product_id: int | None) -> None:
+    product_save(merchant_id=request.merchant.pk, product_id=product_id, actor=request.user, **form.cleaned_data)
+
+
+SENDERS = SavedKind(
+    name="sender",
+    form=SenderForm,
+    template="portal/senders.html",
+    field_prefix="sender_",
+    items=lambda request: sender_address_list(merchant_id=request.merchant.pk),
+    get=lambda request, item_id: sender_address_get(merchant_id=request.merchant.pk, sender_id=item_id),
+    save=_save_sender,
+    delete=lambda request, item_id: sender_address_delete(
+        merchant_id=request.merchant.pk, sender_id=item_id, actor=request.user
+    ),
+    initial=lambda sender: {
+        "label": sender.label,
+        "is_default": sender.is_default,
+        **{f"sender_{name}": getattr(sender, name) for name in ADDRESS_NAMES},
+    },
+    new_initial={"sender_country": "CN"},
+    saved=_("Sender address saved."),
+    deleted=_("Sender address deleted."),
+    edit_title=_("Edit sender address"),
+)
+PRODUCTS = SavedKind(
+    name="product",
+    form=ProductForm,
+    template="portal/products.html",
+    field_prefix="",
+    items=lambda request: product_list(merchant_id=request.merchant.pk),
+    get=lambda request, item_id: product_get(merchant_id=request.merchant.pk, product_id=item_id),
+    save=_save_product,
+    delete=lambda request, item_id: product_delete(
+        merchant_id=request.merchant.pk, product_id=item_id, actor=request.user
+    ),
+    initial=lambda product: {name: getattr(product, name) for name in ProductForm.base_fields},
+    new_initial={},
+    saved=_("Product saved."),
+    deleted=_("Product deleted."),
+    edit_title=_("Edit product"),
+)
+
+
+def _saved(kind: SavedKind, request, form: forms.Form, item_id: int | None) -> bool:
+    """Save the posted form through the shipping center; False with the refusals beside the fields."""
+    if not form.is_valid():
+        return False
+    try:
+        kind.save(request, form, item_id)
+    except InvalidOrder as exc:
+        _show_errors(form, exc, prefix=kind.field_prefix)
+        return False
+    messages.success(request, kind.saved)
+    return True
+
+
+def _item_or_404(kind: SavedKind, request, item_id: int):
+    try:
+        return kind.get(request, item_id)
+    except SavedItemNotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _list_view(kind: SavedKind):
+    @merchant_required(permission="orders.create")
+    def view(request):
+        """The merchant's saved items, and a form for a new one."""
+        form = kind.form(request.POST or None, initial=kind.new_initial)
+        if request.method == "POST" and _saved(kind, request, form, None):
+            return redirect(f"portal:{kind.name}s")
+        context = {"form": form, "items": kind.items(request), "labels": LABELS}
+        return render(request, kind.template, context, status=400 if request.method == "POST" else 200)
+
+    return view
+
+
+def _edit_view(kind: SavedKind):
+    @merchant_required(permission="orders.create")
+    def view(request, **ids):
+        """One saved item's form, filled in; saved as a new one is, through the same checks."""
+        item = _item_or_404(kind, request, ids[f"{kind.name}_id"])
+        form = kind.form(request.POST or None, initial=kind.initial(item))
+        if request.method == "POST" and _saved(kind, request, form, item.pk):
+            return redirect(f"portal:{kind.name}s")
+        context = {"form": form, "item": item, "title": kind.edit_title, "back": f"portal:{kind.name}s"}
+        return render(request, "portal/saved_edit.html", context, status=400 if request.method == "POST" else 200)
+
+    return view
+
+
+def _delete_view(kind: SavedKind):
+    @require_POST
+    @merchant_required(permission="orders.create")
+    def view(request, **ids):
+        try:
+            kind.delete(request, ids[f"{kind.name}_id"])
+        except SavedItemNotFound as exc:
+            raise Http404(exc.message) from exc
+        messages.success(request, kind.deleted)
+        return redirect(f"portal:{kind.name}s")
+
+    return view
+
+
+sender_list_view = _list_view(SENDERS)
+sender_edit_view = _edit_view(SENDERS)
+sender_delete_view = _delete_view(SENDERS)
+product_list_view = _list_view(PRODUCTS)
+product_edit_view = _edit_view(PRODUCTS)
+product_delete_view = _delete_view(PRODUCTS)
 
 
 @require_POST
 @merchant_required(permission="orders.create")
 def sender_default_view(request, sender_id: int):
-    senders = {s.pk: s for s in sender_address_list(merchant_id=request.merchant.pk)}
-    sender = senders.get(sender_id)
-    if sender is None:
-        raise Http404("No such sender address.")
+    sender = _item_or_404(SENDERS, request, sender_id)
     sender_address_save(
         merchant_id=request.merchant.pk,
-        address=AddressDraft(**{name: getattr(sender, name) for name in ADDRESS_NAMES}),
+        address=sender_address_draft(sender),
         label=sender.label,
         is_default=True,
         sender_id=sender.pk,
+        actor=request.user,
     )
     messages.success(request, _("New orders start with %s.") % sender.label)
     return redirect("portal:senders")
-
-
-@require_POST
-@merchant_required(permission="orders.create")
-def sender_delete_view(request, sender_id: int):
-    try:
-        sender_address_delete(merchant_id=request.merchant.pk, sender_id=sender_id)
-    except SavedItemNotFound as exc:
-        raise Http404(exc.message) from exc
-    messages.success(request, _("Sender address deleted."))
-    return redirect("portal:senders")
-
-
-@merchant_required(permission="orders.create")
-def product_list_view(request):
-    form = ProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product_save(merchant_id=request.merchant.pk, **form.cleaned_data)
-        except InvalidOrder as exc:
-            _show_errors(form, exc)
-        else:
-            messages.success(request, _("Product saved."))
-            return redirect("portal:products")
-    return render(
-        request,
-        "portal/products.html",
-        {"form": form, "products": product_list(merchant_id=request.merchant.pk)},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@require_POST
-@merchant_required(permission="orders.create")
-def product_delete_view(request, product_id: int):
-    try:
-        product_delete(merchant_id=request.merchant.pk, product_id=product_id)
-    except SavedItemNotFound as exc:
-        raise Http404(exc.message) from exc
-    messages.success(request, _("Product deleted."))
-    return redirect("portal:products")
 
 
 @merchant_required(permission="orders.create")

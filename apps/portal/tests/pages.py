@@ -6,6 +6,7 @@ sweeps fail until a maker for it is added to ARGUMENTS."""
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
@@ -16,8 +17,9 @@ from apps.merchants.models import Membership
 from apps.merchants.services import api_key_issue
 from apps.merchants.tests.factories import MembershipFactory
 from apps.orders.services import order_advance, order_flag_exception, order_schedule, order_start_fulfillment
-from apps.orders.tests.factories import create_order, order_draft
+from apps.orders.tests.factories import create_order, order_draft, sender_draft
 from apps.portal import urls as portal_urls
+from apps.shipping.saved import product_save, sender_address_save
 from apps.shipping.services import order_submit
 from apps.warehouse.services import asn_create
 from apps.warehouse.tests.stocked import stocked_warehouse
@@ -75,6 +77,24 @@ def _batch(merchant) -> str:
     return str(batch.pk)
 
 
+def _sender(merchant) -> str:
+    sender = sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Sweep", is_default=True)
+    return str(sender.pk)
+
+
+def _product(merchant) -> str:
+    product = product_save(
+        merchant_id=merchant.pk,
+        description="Sweep mug",
+        hs_code="691200",
+        origin_country="CN",
+        unit_value=Decimal("6.00"),
+        currency="USD",
+        sku="SWEEP-MUG",
+    )
+    return str(product.pk)
+
+
 def _import(merchant) -> str:
     sheet = (
         "Order #,Ship To - Name,Ship To - Address 1,Ship To - City,Ship To - Postal Code,Ship To - Country,"
@@ -102,8 +122,8 @@ ARGUMENTS: dict[str, Callable] = {
     "membership_id": _member,  # only POSTed to (role, remove)
     "invitation_id": lambda merchant: "1",  # only POSTed to (revoke)
     "token": lambda merchant: "not-a-token",  # the accept page for a bad link
-    "sender_id": lambda merchant: "1",  # only POSTed to (default, delete)
-    "product_id": lambda merchant: "1",  # only POSTed to (delete)
+    "sender_id": _sender,  # its edit page (and POSTed to: default, delete)
+    "product_id": _product,  # its edit page (and POSTed to: delete)
 }
 ANONYMOUS = {"login", "track"}
 NOT_PAGES = {"logout", "order-label-status"}  # a POST that leaves; a fragment htmx swaps into the order page

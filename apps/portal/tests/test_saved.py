@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from apps.merchants.models import AuditEntry, Membership
+from apps.merchants.tests.factories import MembershipFactory, MerchantFactory
 from apps.orders.models import Order
 from apps.orders.tests.factories import sender_draft
 from apps.portal.tests.test_portal import FORM
@@ -208,3 +210,98 @@ def test_an_order_from_stock_starts_with_the_default_sender_as_return_address(po
     page = portal.get("/stock/order/").content.decode()
 
     assert 'value="Guangdong"' in _section(page, 'id="field-sender_state"', "</div>")
+
+
+def test_a_sender_address_is_edited_from_its_filled_in_form_and_the_change_is_audited(portal, merchant):
+    office = sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Office", is_default=True)
+
+    form = portal.get(f"/senders/{office.pk}/").content.decode()
+    refused = portal.post(f"/senders/{office.pk}/", {**SENDER, "sender_postal_code": "1"})
+    saved = portal.post(f"/senders/{office.pk}/", {**SENDER, "label": "Office", "sender_city": "Dongguan"})
+
+    assert 'value="Office"' in _section(form, 'id="field-label"', "</div>")
+    assert 'value="Shenzhen"' in _section(form, 'id="field-sender_city"', "</div>")
+    assert refused.status_code == 400 and "postcode" in _section(
+        refused.content.decode(), 'id="field-sender_postal_code"', "</div>"
+    )
+    assert saved.status_code == 302 and saved["Location"] == "/senders/"
+    office.refresh_from_db()
+    assert (office.city, office.is_default, SenderAddress.objects.count()) == ("Dongguan", True, 1)
+    entry = AuditEntry.objects.get(merchant=merchant)
+    assert (entry.action, entry.subject) == ("sender_changed", "Office")
+    assert "City" in entry.describe() and "Label" not in entry.describe()
+    assert "changed the sender address Office" in portal.get("/team/").content.decode()
+
+
+def test_a_product_is_edited_from_its_filled_in_form(portal, merchant, earbuds):
+    form = portal.get(f"/products/{earbuds.pk}/").content.decode()
+    saved = portal.post(
+        f"/products/{earbuds.pk}/",
+        {
+            "description": "Wireless earbuds, boxed",
+            "sku": "SZG-EARBUDS",
+            "hs_code": "851830",
+            "origin_country": "CN",
+            "unit_value": "21.50",
+            "currency": "USD",
+        },
+    )
+
+    assert 'value="19.90"' in _section(form, 'id="field-unit_value"', "</div>")
+    assert saved.status_code == 302
+    earbuds.refresh_from_db()
+    assert (earbuds.description, earbuds.unit_value, earbuds.weight_g) == (
+        "Wireless earbuds, boxed",
+        Decimal("21.50"),
+        None,
+    )
+    assert Product.objects.count() == 1
+    entry = AuditEntry.objects.get(merchant=merchant, action="product_changed")
+    assert set(entry.detail.split(", ")) == {"description", "description_zh", "unit_value", "weight_g"}
+
+
+def test_a_viewer_can_neither_open_nor_post_the_edit_forms(client, merchant, earbuds):
+    office = sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Office", is_default=True)
+    client.force_login(MembershipFactory(merchant=merchant, role=Membership.Role.VIEWER).user)
+
+    answers = [
+        client.get(f"/senders/{office.pk}/").status_code,
+        client.post(f"/senders/{office.pk}/", {**SENDER, "sender_city": "Dongguan"}).status_code,
+        client.get(f"/products/{earbuds.pk}/").status_code,
+        client.post(f"/products/{earbuds.pk}/", {"description": "Changed"}).status_code,
+    ]
+
+    assert answers == [403, 403, 403, 403]
+    office.refresh_from_db()
+    earbuds.refresh_from_db()
+    assert (office.city, earbuds.description) == ("Shenzhen", "Wireless earbuds")
+    assert not AuditEntry.objects.filter(merchant=merchant).exists()
+
+
+def test_another_merchants_sender_or_product_is_not_found(portal, earbuds):
+    other = MerchantFactory()
+    theirs = sender_address_save(merchant_id=other.pk, address=sender_draft(), label="Theirs", is_default=True)
+    client_of_other_products = product_save(
+        merchant_id=other.pk,
+        description="Mug",
+        hs_code="691200",
+        origin_country="CN",
+        unit_value=Decimal(1),
+        currency="USD",
+    )
+
+    assert portal.get(f"/senders/{theirs.pk}/").status_code == 404
+    assert portal.post(f"/senders/{theirs.pk}/", SENDER).status_code == 404
+    assert portal.post(f"/products/{client_of_other_products.pk}/delete/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.label == "Theirs"
+
+
+def test_a_deleted_product_and_sender_leave_audit_lines(portal, merchant, earbuds):
+    office = sender_address_save(merchant_id=merchant.pk, address=sender_draft(), label="Office", is_default=True)
+
+    portal.post(f"/senders/{office.pk}/delete/")
+    portal.post(f"/products/{earbuds.pk}/delete/")
+
+    actions = set(AuditEntry.objects.filter(merchant=merchant).values_list("action", "subject"))
+    assert actions == {("sender_deleted", "Office"), ("product_deleted", "SZG-EARBUDS")}
