@@ -134,7 +134,7 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
                 note=_note(row, order, status),
                 labelled=row.order_id in labelled,
                 status=status,
-                moving=row.reroute == BatchOrder.Reroute.PENDING,
+                moving=row.reroute == BatchOrder.Reroute.PENDING and status == "waiting",
             )
         )
     count = {s: sum(1 for line in lines if line.status == s) for s in ("labelled", "waiting", "failed", "skipped")}
