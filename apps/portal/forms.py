@@ -8,6 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.forms import QuickSelect
 from apps.common.text import refuse_control_characters
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
@@ -40,7 +41,7 @@ COUNTRY_CHOICES = [("", "—"), *sorted(((c.alpha_2, c.name) for c in pycountry.
 
 
 def country_field(**options) -> forms.ChoiceField:
-    return forms.ChoiceField(choices=COUNTRY_CHOICES, **options)
+    return forms.ChoiceField(choices=COUNTRY_CHOICES, widget=QuickSelect, **options)
 
 
 def _redraw(target: str, *, action: str) -> dict[str, str]:
