@@ -17,8 +17,11 @@ BOOKING_AGAIN = "booking_again"  # a flagged order, to the best other carrier, w
 MOVED = "moved"  # {"from": ...}
 NOT_MOVED = "not_moved"  # {"why": a refusal code, "kept": the service it keeps, or absent}
 
+NOT_ON_A_LANE = "not_on_a_lane"  # a refusal of ours: the order never reached its lane
+
 # What the shipping center's refusal of a move means for the merchant, by its error code.
 REFUSALS = {
+    NOT_ON_A_LANE: gettext_lazy("it did not reach a carrier's lane in time"),
     "route_not_eligible": gettext_lazy("the chosen service cannot take this order"),
     "no_route": gettext_lazy("no other carrier can take this order"),
     "work_not_waiting": gettext_lazy("its carrier was already booking it"),

@@ -25,11 +25,13 @@ form, a double click, finds the first batch and buys nothing more.
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.batches import events, notes
-from apps.batches.exceptions import BatchRefused
+from apps.batches.exceptions import BatchMovesWaiting, BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
 from apps.batches.rules import WAITING_STATES, decide
 from apps.common.exceptions import DomainError
@@ -42,6 +44,9 @@ logger = logging.getLogger(__name__)
 BATCH_MAX_ORDERS = 500
 # Moves a transaction: a commit waits for the disk, and a chunk's orders stay locked until it.
 REROUTE_CHUNK = 25
+# How long the worker waits for an order intake accepted to reach its lane before moving it anyway
+# (and being refused): scheduling takes an order within seconds unless it is down.
+ACCEPTED_WAIT = timedelta(minutes=15)
 
 
 def label_batch_create(
@@ -118,35 +123,48 @@ def label_batch_reroute(*, batch_id: int) -> int:
     a crash. Each order is judged again first (`rules.decide`): one labelled meanwhile keeps its
     label (a bought label is never voided for a batch), one cancelled meanwhile is not moved. A
     refused move (the shipping center's `DomainError`) is rolled back alone (its savepoint) and
-    noted with the reason: a waiting order keeps its route, a flagged one gets no label."""
+    noted with the reason: a waiting order keeps its route, a flagged one gets no label. An order
+    not on a lane yet is left for a run again: `BatchMovesWaiting` once the rest is done (the task
+    retries it), for up to `ACCEPTED_WAIT`."""
     batch = LabelBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return 0
-    moved = 0
+    moved, waiting, after = 0, 0, -1
     while True:
         with transaction.atomic(durable=True):
             rows = list(
                 BatchOrder.objects.select_for_update()
-                .filter(batch_id=batch_id, reroute=BatchOrder.Reroute.PENDING)
+                .filter(batch_id=batch_id, reroute=BatchOrder.Reroute.PENDING, position__gt=after)
                 .order_by("position")[:REROUTE_CHUNK]
             )
             if not rows:
                 break
-            moved += _reroute_rows(batch, rows)
+            chunk_moved, chunk_waiting = _reroute_rows(batch, rows)
+            moved, waiting, after = moved + chunk_moved, waiting + chunk_waiting, rows[-1].position
     if moved:
         logger.info("label batch %s: %d orders moved", batch_id, moved)
+    if waiting:
+        raise BatchMovesWaiting(f"label batch {batch_id}: {waiting} orders to move are not on a lane yet")
     return moved
 
 
-def _reroute_rows(batch: LabelBatch, rows: list[BatchOrder]) -> int:
+def _reroute_rows(batch: LabelBatch, rows: list[BatchOrder]) -> tuple[int, int]:
+    """(moved, left to wait): the chunk's rows are marked and saved, except those left to wait."""
     chosen_route = (batch.carrier_code, batch.service_code) if batch.carrier_code else None
     ids = [row.order_id for row in rows]
     orders = _orders(merchant_id=batch.merchant_id, order_ids=ids)
     labelled = labelled_order_ids(order_ids=list(orders))
-    moved = 0
+    wait_until = timezone.now() - ACCEPTED_WAIT
+    moved, waiting, marked = 0, 0, []
     for row in rows:
         order = orders.get(row.order_id)
         action, reason, args, moves = decide(order, labelled=row.order_id in labelled, chosen_route=chosen_route)
+        if moves and order.state == "accepted" and batch.created_at > wait_until:
+            # The events worker has not put it on its lane yet (the relay may hand the batch to
+            # the imports worker first): a move now would be refused; the task tries again.
+            waiting += 1
+            continue
+        marked.append(row)
         if not moves:
             # What the batch does with the order now: print the label it got meanwhile, or nothing.
             row.action, row.reason, row.reason_args = action, reason, args
@@ -163,14 +181,15 @@ def _reroute_rows(batch: LabelBatch, rows: list[BatchOrder]) -> int:
         except DomainError as exc:
             row.reroute = BatchOrder.Reroute.REFUSED
             row.reason = notes.NOT_MOVED
+            why = notes.NOT_ON_A_LANE if order.state == "accepted" else exc.code
             # A waiting order keeps its route and gets its label there; a flagged one gets none.
-            row.reason_args = {"why": exc.code, **({"kept": previous} if order.state in WAITING_STATES else {})}
+            row.reason_args = {"why": why, **({"kept": previous} if order.state in WAITING_STATES else {})}
             row.note = exc.message[:300]
         else:
             row.reroute, row.reason, row.reason_args = BatchOrder.Reroute.DONE, notes.MOVED, {"from": previous}
             moved += 1
-    BatchOrder.objects.bulk_update(rows, ["action", "reroute", "reason", "reason_args", "note"])
-    return moved
+    BatchOrder.objects.bulk_update(marked, ["action", "reroute", "reason", "reason_args", "note"])
+    return moved, waiting
 
 
 def print_record(

@@ -5,15 +5,17 @@ the outbox's drain, which applies routed tasks the same way."""
 
 import html
 import uuid
+from datetime import timedelta
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from apps.batches import services
 from apps.batches.events import BATCH_BOUGHT
-from apps.batches.models import BatchOrder
+from apps.batches.exceptions import BatchMovesWaiting
+from apps.batches.models import BatchOrder, LabelBatch
 from apps.batches.selectors import label_batch_progress
-from apps.batches.services import label_batch_create
+from apps.batches.services import ACCEPTED_WAIT, label_batch_create, label_batch_reroute
 from apps.batches.tasks import move_batch_orders
 from apps.batches.tests.conftest import book_all, submit, waiting_orders
 from apps.common import outbox
@@ -215,3 +217,30 @@ def test_an_order_whose_booking_call_is_under_way_keeps_its_carrier(merchant, me
     line = label_batch_progress(batch=batch).lines[0]
     assert (line.status, line.moving) == ("waiting", False)
     assert line.note == "Not moved (its carrier was already booking it): keeps work-post/standard."
+
+
+def test_an_order_not_on_its_lane_yet_waits_for_a_run_again(merchant, merchant_user, carriers):
+    waiting_orders(merchant, 1)  # work-post's lane is held
+    fresh = submit(merchant, "F-1")  # accepted; the events worker has not put it on its lane yet
+    batch = _buy(merchant, merchant_user, [fresh])
+
+    with pytest.raises(BatchMovesWaiting):
+        label_batch_reroute(batch_id=batch.pk)
+
+    assert list(batch.orders.values_list("reroute", "reason")) == [("pending", "moving")]
+    assert _moves(fresh) == 0 and label_batch_progress(batch=batch).moving == 1
+    outbox.drain(run_tasks=False)  # the events worker schedules it (the batch's task has its own message)
+    assert move_batch_orders.apply(kwargs={"batch_id": batch.pk}, throw=True).get() == 1
+    assert _carriers([fresh]) == ["fast-post"] and _moves(fresh) == 1
+
+
+def test_an_order_that_never_reaches_its_lane_is_not_moved_after_a_while(merchant, merchant_user, carriers):
+    fresh = submit(merchant, "F-2")
+    batch = _buy(merchant, merchant_user, [fresh])
+    LabelBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - ACCEPTED_WAIT - timedelta(minutes=1))
+
+    assert label_batch_reroute(batch_id=batch.pk) == 0
+
+    line = label_batch_progress(batch=batch).lines[0]
+    assert (line.status, line.moving) == ("waiting", False)
+    assert line.note == "Not moved (it did not reach a carrier's lane in time): keeps work-post/standard."
