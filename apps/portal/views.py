@@ -17,6 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
+from apps.common.forms import drawn_as_typed
 from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
 from apps.fulfillment.selectors import order_timeline
@@ -372,6 +373,7 @@ def order_create_view(request):
     quote = None
     context = {"form": form, "parcels": parcels, "items": items, "senders": senders, "products": products}
     if action in ("sender", "product", *FORM_CHANGES):  # the form again, filled in (htmx takes the part it redraws)
+        drawn_as_typed(form, parcels, items)
         return render(request, "portal/order_form.html", context)
     if request.method == "POST" and form.is_valid() and parcels.is_valid() and items.is_valid():
         if action == "quote":

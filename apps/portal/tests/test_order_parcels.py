@@ -61,6 +61,7 @@ def test_add_a_parcel_draws_the_form_again_with_a_second_parcel_and_keeps_what_w
     assert 'name="parcels-1-weight_g"' in page and "Parcel 2" in page
     assert '<select name="items-0-parcel"' in page  # with two parcels each line says which
     assert 'value="Anna Schmidt"' in page
+    assert "This field is required" not in page  # a redraw is not a submit: the new parcel is not an error yet
     assert not Order.objects.exists()
 
 
