@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
+from apps.batches import notes
 from apps.batches.exceptions import BatchNotFound
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
 from apps.batches.rules import decide
@@ -13,6 +14,7 @@ from apps.orders.selectors import order_list
 
 # An order to buy that reached one of these without a label gets none from this batch.
 NO_LABEL_COMING = frozenset({"exception", "cancelled", "returned", "delivered"})
+CLOSED = NO_LABEL_COMING - {"exception"}
 
 
 def label_batch_list(*, merchant_id: int, limit: int = 50) -> QuerySet[LabelBatch]:
@@ -28,7 +30,7 @@ def label_batch_list(*, merchant_id: int, limit: int = 50) -> QuerySet[LabelBatc
 def label_batch_get(*, merchant_id: int, batch_id: int) -> LabelBatch:
     batch = LabelBatch.objects.filter(merchant_id=merchant_id, pk=batch_id).select_related("created_by").first()
     if batch is None:
-        raise BatchNotFound(gettext("Label batch %(id)s does not exist.") % {"id": batch_id})
+        raise BatchNotFound(_("Label batch %(id)s does not exist.") % {"id": batch_id})
     return batch
 
 
@@ -45,6 +47,7 @@ class BatchLine:
     note: str
     labelled: bool
     status: str  # labelled, waiting, failed or skipped
+    moving: bool  # to move to the batch's service first; the worker has not come to it yet
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class BatchProgress:
     waiting: int
     failed: int
     skipped: int
+    moving: int  # of the waiting: to move first
 
     @property
     def done(self) -> bool:
@@ -74,12 +78,36 @@ def _status(row: BatchOrder, order, labelled: bool) -> str:
         return "skipped"
     if labelled:
         return "labelled"
+    if row.reroute == BatchOrder.Reroute.PENDING and order.state not in CLOSED:
+        return "waiting"  # a flagged order to book again: the worker has not come to it yet
     return "failed" if order.state in NO_LABEL_COMING else "waiting"
 
 
+def _state_label(order):
+    names = dict(type(order)._meta.get_field("state").choices) if order is not None else {}
+    return lambda state: str(names.get(state, state))
+
+
+def _note(row: BatchOrder, order, status: str) -> str:
+    """Why, in the reader's language: the row's reason, or for an order that gets no label the
+    state it reached meanwhile."""
+    if status == "failed" and row.reason in ("", notes.MOVED, notes.MOVING, notes.BOOKING_AGAIN):
+        if order.state == "exception":
+            return _("No carrier could book it; it waits for our team (see the order).")
+        return _("The order became %(state)s before its label was bought.") % {
+            "state": order.get_state_display().lower()
+        }
+    if status == "labelled" and row.reason in (notes.MOVING, notes.BOOKING_AGAIN):
+        return ""
+    if row.reason:
+        return notes.reason_text(row.reason, row.reason_args, state_label=_state_label(order))
+    return row.note  # a batch made before reasons were codes: its English note
+
+
 def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
-    """Where each order of the batch is: labelled (in the PDF), waiting for its label, failed (no
-    label coming: flagged or cancelled meanwhile) or skipped. Three queries whatever the size."""
+    """Where each order of the batch is: labelled (in the PDF), waiting for its label (or for the
+    worker to move it first), failed (no label coming: flagged or cancelled meanwhile, or a move
+    that was refused) or skipped, each with why in plain words. Three queries whatever the size."""
     rows = list(batch.orders.order_by("position"))
     ids = [row.order_id for row in rows]
     orders = {
@@ -92,6 +120,7 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
     lines = []
     for row in rows:
         order = orders.get(row.order_id)
+        status = _status(row, order, row.order_id in labelled)
         lines.append(
             BatchLine(
                 order_id=row.order_id,
@@ -102,13 +131,14 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
                 carrier_service=f"{order.carrier_code}/{order.service_code}" if order else "",
                 action=row.action,
                 action_label=row.get_action_display(),
-                note=row.note,
+                note=_note(row, order, status),
                 labelled=row.order_id in labelled,
-                status=_status(row, order, row.order_id in labelled),
+                status=status,
+                moving=row.reroute == BatchOrder.Reroute.PENDING and status == "waiting",
             )
         )
     count = {s: sum(1 for line in lines if line.status == s) for s in ("labelled", "waiting", "failed", "skipped")}
-    return BatchProgress(lines=lines, **count)
+    return BatchProgress(lines=lines, moving=sum(1 for line in lines if line.moving), **count)
 
 
 def print_log(*, batch: LabelBatch) -> QuerySet[LabelPrint]:
@@ -128,6 +158,6 @@ def label_batch_preview(*, merchant_id: int, order_ids: list[int]) -> dict[str, 
     labelled = labelled_order_ids(order_ids=list(orders))
     counts = dict.fromkeys(BatchOrder.Action.values, 0)
     for order_id in order_ids:
-        action, _, _ = decide(orders.get(order_id), labelled=order_id in labelled, chosen_route=None)
+        action, *_rest = decide(orders.get(order_id), labelled=order_id in labelled, chosen_route=None)
         counts[action] += 1
     return counts

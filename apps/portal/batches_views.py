@@ -45,8 +45,9 @@ def _selection(request) -> tuple[list[int] | None, str]:
 
 @merchant_required(permission="orders.create")
 def batch_new_view(request):
-    """GET: the orders selected on the list, the service to buy with, and *Buy*. POST: buy them
-    as one batch (once per form: a double click finds the batch the first click made)."""
+    """GET: the orders selected on the list, the service to buy with, and *Buy*. POST: record them
+    as one batch and answer at once, a worker moving the orders to the service (once per form: a
+    double click finds the batch the first click made)."""
     if request.method == "POST":
         form = BatchForm(request.POST)
         if form.is_valid():
@@ -105,8 +106,8 @@ def _detail(request, batch, print_form, status=200):
 @require_GET
 @merchant_required(permission="orders.view")
 def batch_detail_view(request, batch_id):
-    """The batch's progress (the page refreshes itself while labels are coming), how to print it,
-    and who printed it when."""
+    """The batch's progress (the page refreshes itself while orders are moved and labels are
+    coming), how to print it, and who printed it when."""
     return _detail(request, _batch_or_404(request, batch_id), PrintForm())
 
 
