@@ -23,6 +23,7 @@ from apps.imports.reading import Table, read_table
 from apps.imports.rows import DEFAULTS, PlannedOrder, Problem, plan_orders, problems_from_paths
 from apps.imports.selectors import STALE_RUN, progress_key
 from apps.orders.selectors import order_ids_by_reference
+from apps.resources.words import reason_text
 from apps.shipping.exceptions import InvalidOrder
 from apps.shipping.services import order_rates, order_submit
 
@@ -161,7 +162,7 @@ def _checked_orders(
             order.problems.append(Problem(order.first_row, "", exc.message))
             continue
         if not result.options:
-            reasons = sorted({e.reason for e in result.exclusions})[:3]
+            reasons = sorted({reason_text(e.reason) for e in result.exclusions})[:3]
             order.problems.append(
                 Problem(
                     order.first_row,

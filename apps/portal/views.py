@@ -1,5 +1,6 @@
 """The merchant portal: thin views over the shipping center's intake and the centers' selectors."""
 
+from dataclasses import replace
 from functools import wraps
 
 from django import forms
@@ -45,6 +46,7 @@ from apps.portal.forms import (
     placed_draft,
 )
 from apps.resources.types import RoutingResult
+from apps.resources.words import reason_text
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, SavedItemNotFound
 from apps.shipping.limits import PARCELS_PER_ORDER_MAX
@@ -232,7 +234,8 @@ def _quote_rows(result: RoutingResult) -> dict:
             for o in options
         ],
         "more": max(len(result.options) - QUOTES_SHOWN, 0),
-        "exclusions": result.exclusions,
+        # The engine's reasons in the merchant's language (apps/resources/words.py).
+        "exclusions": [replace(e, reason=reason_text(e.reason)) for e in result.exclusions],
     }
 
 
@@ -393,7 +396,9 @@ def order_create_view(request):
         except InvalidOrder as exc:
             _show_errors(form, items, exc, placed, parcels)
         except NoRouteAvailable as exc:
-            reasons = "; ".join(f"{e['carrier']}/{e['service']}: {e['reason']}" for e in exc.extra["exclusions"])
+            reasons = "; ".join(
+                f"{e['carrier']}/{e['service']}: {reason_text(e['reason'])}" for e in exc.extra["exclusions"]
+            )
             form.add_error(None, f"{exc.message} {reasons}")
         except RouteNotEligible as exc:
             form.add_error("route", exc.message)

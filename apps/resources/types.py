@@ -10,6 +10,28 @@ STRATEGIES = ("cheapest", "fastest", "on_time", "preferred")
 CONTENTS = ("batteries", "liquids", "aerosols", "magnets", "food", "prohibited")
 
 
+class Reason(str):
+    """Why a service or warehouse cannot take an order: the English sentence (what the API,
+    logs and operations read, and what compares equal), with a `code` and the `values` it names,
+    so that the portal says it in the merchant's language (`apps.resources.words.reason_text`).
+    The routing engine makes them without Django."""
+
+    code: str
+    values: dict
+
+    def __new__(cls, code: str, english: str, **values):
+        return cls._made(english.format(**values), code, values)
+
+    @classmethod
+    def _made(cls, text: str, code: str, values: dict) -> "Reason":
+        reason = str.__new__(cls, text)
+        reason.code, reason.values = code, values
+        return reason
+
+    def __reduce__(self):
+        return (Reason._made, (str(self), self.code, self.values))
+
+
 @dataclass(frozen=True)
 class ParcelDims:
     """One parcel's outer size in millimetres."""

@@ -18,7 +18,8 @@ from apps.orders.services import order_cancel, order_create, order_flag_exceptio
 from apps.orders.types import AddressDraft, OrderDraft, OrderRoute
 from apps.resources.exceptions import WarehouseNotFound
 from apps.resources.selectors import warehouse_get, warehouse_ship_by
-from apps.resources.types import STRATEGIES, RouteOption, RoutingResult
+from apps.resources.types import STRATEGIES, Reason, RouteOption, RoutingResult
+from apps.resources.words import reason_text
 from apps.scheduling.services import lane_entry_withdraw_for_reroute, lane_requeue
 from apps.shipping.exceptions import (
     InvalidOrder,
@@ -62,7 +63,7 @@ def _exclusion_reason(quote: RoutingResult, chosen: tuple[str, str]) -> str:
     for exclusion in quote.exclusions:
         if (exclusion.carrier_code, exclusion.service_code) == chosen:
             return exclusion.reason
-    return "no such carrier service"
+    return Reason("no_such_service", "no such carrier service")
 
 
 def _checked_strategy(strategy: str | None) -> None:
@@ -239,7 +240,7 @@ def _chosen_option(
         message = gettext("%(carrier)s/%(service)s cannot take this order: %(reason)s.") % {
             "carrier": chosen[0],
             "service": chosen[1],
-            "reason": reason,
+            "reason": reason_text(reason),
         }
         raise RouteNotEligible(
             message,

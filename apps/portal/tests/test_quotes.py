@@ -99,3 +99,9 @@ def test_a_quote_for_an_invalid_order_shows_the_problem_beside_its_field(portal,
         response.content.decode(), 'id="field-recipient_postal_code"', "</div>"
     )
     assert 'id="quote-0"' not in response.content.decode()
+
+
+def test_a_chinese_merchant_reads_why_a_route_cannot_take_the_order_in_chinese(portal, services):
+    text = portal.post("/orders/new/", {**FORM, "action": "quote"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "fast-post/express: 服务等级为特快，而非标准" in _section(text, 'id="exclusions"', "</details>")  # noqa: RUF001

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from apps.resources.routing.lanes import COLUMNS_FROM, LaneTable, content_bits
 from apps.resources.routing.specs import ServiceSpec, SurchargeSpec, WarehouseSpec, ZoneSpec
-from apps.resources.types import MerchantPreferences
+from apps.resources.types import MerchantPreferences, Reason
 
 CENT = Decimal("0.01")
 
@@ -144,7 +144,7 @@ def compile_catalogue(
 
 def static_reason(s: ServiceSpec) -> str:
     if s.carrier_status != "active":
-        return f"carrier is {s.carrier_status}"
+        return Reason("carrier_status", "carrier is {status}", status=s.carrier_status)
     if not s.is_active:
-        return "service is inactive"
+        return Reason("service_inactive", "service is inactive")
     return ""

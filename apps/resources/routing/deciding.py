@@ -13,6 +13,7 @@ from apps.resources.types import (
     Exclusion,
     MerchantPreferences,
     RankedOptions,
+    Reason,
     RoutingResult,
     ShipmentProfile,
     WarehouseStock,
@@ -56,7 +57,13 @@ def decide(
         found += segments
     for w in late:
         if shipping_today:
-            reason = f"past its cut-off ({w.cutoff:%H:%M} {w.timezone}); {', '.join(shipping_today)} ships it today"
+            reason = Reason(
+                "past_cutoff",
+                "past its cut-off ({cutoff} {timezone}); {warehouses} ships it today",
+                cutoff=f"{w.cutoff:%H:%M}",
+                timezone=str(w.timezone),
+                warehouses=", ".join(shipping_today),
+            )
             warehouse_exclusions.append(Exclusion("", "", reason, w.code))
         else:
             found += _scan_warehouse(d, cat, profile, w, blocked, usage, delay=1)
@@ -64,8 +71,10 @@ def decide(
     offering = {segment.warehouse.code for segment in found if segment.warehouse and len(segment.positions)}
     for w in scanned:
         if w.code not in offering:
-            reason = (
-                f"no carrier from there takes the order (hands parcels to {', '.join(sorted(w.carriers)) or 'none'})"
+            reason = Reason(
+                "no_carrier_from_warehouse",
+                "no carrier from there takes the order (hands parcels to {carriers})",
+                carriers=", ".join(sorted(w.carriers)) or "none",
             )
             warehouse_exclusions.append(Exclusion("", "", reason, w.code))
     found = [segment for segment in found if len(segment.positions)]
@@ -79,13 +88,15 @@ def decide(
             for i in segment.positions
         }
         out = []
-        off_lane = f"does not serve {lane[0]}→{lane[1]}"
+        off_lane = Reason(
+            "lane_not_served", "does not serve {origin}→{destination}", origin=lane[0], destination=lane[1]
+        )
         for spec in cat.services:
             if (spec.key, "") in offered:
                 continue
             why = static_reason(spec)
             if not why and d.level and spec.level != d.level:
-                why = f"service level is {spec.level}, not {d.level}"
+                why = Reason("other_level", "service level is {level}, not {wanted}", level=spec.level, wanted=d.level)
             if not why and lane not in spec.lanes:
                 why = off_lane
             if not why:
@@ -131,11 +142,20 @@ def stocked_warehouses(
             continue
         short = [sku for sku, qty in profile.skus if held[w.code].get(sku, 0) < qty]
         if short:
-            exclusions.append(Exclusion("", "", f"warehouse lacks stock of {', '.join(short)}", w.code))
+            reason = Reason("warehouse_short", "warehouse lacks stock of {skus}", skus=", ".join(short))
+            exclusions.append(Exclusion("", "", reason, w.code))
         elif profile.destination_country not in w.ships_to:
-            exclusions.append(Exclusion("", "", f"warehouse does not ship to {profile.destination_country}", w.code))
+            reason = Reason(
+                "warehouse_not_shipping_to", "warehouse does not ship to {country}", country=profile.destination_country
+            )
+            exclusions.append(Exclusion("", "", reason, w.code))
         elif w.daily_capacity is not None and used.get(w.code, 0) >= w.daily_capacity:
-            reason = f"warehouse at daily capacity ({used.get(w.code, 0)}/{w.daily_capacity} today)"
+            reason = Reason(
+                "warehouse_at_capacity",
+                "warehouse at daily capacity ({used}/{capacity} today)",
+                used=used.get(w.code, 0),
+                capacity=w.daily_capacity,
+            )
             exclusions.append(Exclusion("", "", reason, w.code))
         else:
             out.append(w)

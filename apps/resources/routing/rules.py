@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from apps.resources.routing.compiling import CENT, Catalogue, Service, cents
 from apps.resources.routing.specs import WarehouseSpec, normalize_postcode
-from apps.resources.types import RouteOption, ShipmentProfile
+from apps.resources.types import Reason, RouteOption, ShipmentProfile
 
 
 class Decision:
@@ -115,24 +115,41 @@ class Decision:
 def check(d: Decision, s: Service, areas, blocked: frozenset[str]) -> str:
     """Why the open, level-matching service cannot take the order, or "" (docs/routing.md order)."""
     if s.carrier_code in blocked:
-        return "blocked by the merchant"
+        return Reason("blocked", "blocked by the merchant")
     if areas is not None and not any(a.contains(d.postcode) for a in areas):
-        return f"does not serve postcode {d.postcode_as_given}"
+        return Reason("postcode_not_served", "does not serve postcode {postcode}", postcode=d.postcode_as_given)
     if d.heaviest > s.max_weight:
-        return f"parcel of {d.heaviest} g exceeds the {s.max_weight} g limit"
+        return Reason(
+            "too_heavy", "parcel of {grams} g exceeds the {limit} g limit", grams=d.heaviest, limit=s.max_weight
+        )
     if d.longest > s.max_length:
-        return f"side of {d.longest} mm exceeds the {s.max_length} mm limit"
+        return Reason("too_long", "side of {mm} mm exceeds the {limit} mm limit", mm=d.longest, limit=s.max_length)
     if s.max_value is not None or s.min_value is not None:
         value = d.value_in(s.value_currency)
         cur = s.value_currency
         if value is None:
-            return f"no exchange rate for {d.value_currency if d.value_currency not in d.rates else cur}"
+            missing = d.value_currency if d.value_currency not in d.rates else cur
+            return Reason("no_rate", "no exchange rate for {currency}", currency=missing)
         if s.max_value is not None and value > s.max_value:
-            return f"declared value {_money(value)} {cur} exceeds the {s.max_value} {cur} limit"
+            return Reason(
+                "value_too_high",
+                "declared value {value} {currency} exceeds the {limit} {currency} limit",
+                value=str(_money(value)),
+                currency=cur,
+                limit=str(s.max_value),
+            )
         if s.min_value is not None and value < s.min_value:
-            return f"declared value {_money(value)} {cur} is under the {s.min_value} {cur} minimum"
+            return Reason(
+                "value_too_low",
+                "declared value {value} {currency} is under the {minimum} {currency} minimum",
+                value=str(_money(value)),
+                currency=cur,
+                minimum=str(s.min_value),
+            )
     if d.contents and d.contents & s.refused:
-        return f"does not accept {', '.join(sorted(d.contents & s.refused))}"
+        return Reason(
+            "contents_refused", "does not accept {contents}", contents=", ".join(sorted(d.contents & s.refused))
+        )
     return ""
 
 
@@ -154,7 +171,12 @@ def price(d: Decision, s: Service, usage: dict, warehouse: WarehouseSpec | None)
             if zone in card:
                 break
         else:
-            return f"no rate card zone for {d.destination} {d.postcode_as_given}"
+            return Reason(
+                "no_zone",
+                "no rate card zone for {country} {postcode}",
+                country=d.destination,
+                postcode=d.postcode_as_given,
+            )
         bounds, prices, extra = card[zone]
         base = weight = 0
         last = bounds[-1]
@@ -165,7 +187,9 @@ def price(d: Decision, s: Service, usage: dict, warehouse: WarehouseSpec | None)
                 base += prices[-1]
                 weight += extra * -(-(g - last) // 1000)
             else:
-                return f"rate card prices no parcel over {last} g to zone {zone}"
+                return Reason(
+                    "over_rate_card", "rate card prices no parcel over {grams} g to zone {zone}", grams=last, zone=zone
+                )
     else:
         zone = None
         base, weight = s.base_c * d.parcels, s.per_kg_c * kilos
@@ -174,7 +198,7 @@ def price(d: Decision, s: Service, usage: dict, warehouse: WarehouseSpec | None)
     if s.has_surcharges:
         remote = d.remote_cents(s.carrier_code, s.currency)
         if remote is None:
-            return "no exchange rate for a remote-area surcharge"
+            return Reason("no_surcharge_rate", "no exchange rate for a remote-area surcharge")
         remote *= d.parcels
     else:
         remote = 0
@@ -182,15 +206,15 @@ def price(d: Decision, s: Service, usage: dict, warehouse: WarehouseSpec | None)
     if warehouse is not None:
         handling = handling_cents(d, warehouse, s.currency)
         if handling is None:
-            return f"no exchange rate for {warehouse.currency}"
+            return Reason("no_rate", "no exchange rate for {currency}", currency=warehouse.currency)
     total += fuel + remote + handling
     factor = d._factors.get(s.currency) or d.factor(s.currency)
     if factor is None:
-        return f"no exchange rate for {s.currency}"
+        return Reason("no_rate", "no exchange rate for {currency}", currency=s.currency)
     if s.capacity is not None:
         used = usage.get(s.key, 0)
         if used >= s.capacity:
-            return f"at daily capacity ({used}/{s.capacity} today)"
+            return Reason("at_capacity", "at daily capacity ({used}/{capacity} today)", used=used, capacity=s.capacity)
     if s.currency == d.quote:
         quoted = total
     else:

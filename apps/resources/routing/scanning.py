@@ -86,7 +86,7 @@ def scan(
             if carriers is not None and s.carrier_code not in carriers:
                 continue
             got = check(d, s, s.lanes[areas_of], blocked) or price(d, s, usage, warehouse)
-            if got.__class__ is not str:
+            if got.__class__ is tuple:  # a price; a reason (types.Reason, a str) is a refusal
                 chosen.append(i)
                 prices.append(got[0])
         found.append(Segment(table.by_reference, chosen, prices, None, warehouse, delay))
