@@ -5,6 +5,8 @@ import zipfile
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from apps.imports.exceptions import UnreadableFile
@@ -12,6 +14,7 @@ from apps.imports.reading import read_table
 from apps.imports.selectors import import_row_errors
 from apps.imports.services import import_check, import_upload
 from apps.imports.tests.conftest import SENDER
+from apps.imports.workbook import _column_name, read_rows
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -148,6 +151,19 @@ def test_a_cell_far_from_the_others_is_refused_before_the_sheet_is_held_in_memor
         read_table(data, file_name="orders.xlsx")
 
 
+def test_a_workbook_declaring_entities_is_refused_unexpanded():
+    laughs = '<!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    source = zipfile.ZipFile(io.BytesIO(package('<row r="1"><c r="A1"><v>1</v></c></row>')))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name in source.namelist():
+            part = source.read(name)
+            z.writestr(name, laughs.encode() + part if name == "xl/workbook.xml" else part)
+
+    with pytest.raises(UnreadableFile, match="cannot be opened"):
+        read_table(out.getvalue(), file_name="orders.xlsx")
+
+
 def test_a_duration_beyond_what_can_be_read_names_its_row():
     book = Workbook()
     book.active.append(["Order", "Took"])
@@ -190,3 +206,67 @@ def test_numbers_a_spreadsheet_damaged_are_flagged_in_a_workbook_too(merchant, r
     assert "scientific notation" in found[0][2] and "scientific notation" in found[1][2]
     assert "02134" in found[2][2]
     assert job.orders_valid == 2  # X-1, and X-3 whose phone kept its digits
+
+
+def _as_openpyxl_read(data: bytes) -> list[list[str]]:
+    """The sheet as the reader before calamine gave it (openpyxl, read-only, cached values)."""
+    from openpyxl import load_workbook
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return str(value)
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    return [[text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def _trimmed(rows) -> list[list[str]]:
+    out = [[cell.strip() for cell in row] for row in rows]
+    for row in out:
+        while row and not row[-1]:
+            row.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+CELL_XML = {  # the cell's type attribute and content
+    "number": ("", "<v>2.5</v>"),
+    "whole": (' t="n"', "<v>123456789012</v>"),
+    "error": (' t="e"', "<v>#N/A</v>"),
+    "text": (' t="inlineStr"', "<is><t>x</t></is>"),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.booleans(),  # the row says its number (else it is the next one)
+            st.lists(st.tuples(st.booleans(), st.integers(1, 30), st.sampled_from(list(CELL_XML))), max_size=5),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    prefix=st.sampled_from(["", "x"]),
+)
+def test_a_sheet_however_its_writer_lays_it_out_reads_as_openpyxl_read_it(rows, prefix):
+    p = f"{prefix}:" if prefix else ""
+    xml, number = [], 0
+    for numbered, cells in rows:
+        number += 2 if numbered else 1  # a numbered row leaves a blank one before it
+        parts, column = [], 0
+        for referenced, wanted, kind in cells:
+            column = wanted if referenced and wanted > column else column + 1
+            ref = f' r="{_column_name(column)}{number}"' if referenced and wanted == column else ""
+            kind_attr, content = CELL_XML[kind]
+            content = content.replace("</", f"</{p}").replace("<", f"<{p}").replace(f"<{p}/", "</")
+            parts.append(f"<{p}c{ref}{kind_attr}>{content}</{p}c>")
+        start = f'<{p}row r="{number}">' if numbered else f"<{p}row>"
+        xml.append(f"{start}{''.join(parts)}</{p}row>")
+    data = package("".join(xml), prefix=prefix)
+
+    assert _trimmed(read_rows(data)) == _trimmed(_as_openpyxl_read(data))
