@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,8 +45,8 @@ def seed(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE orders_order CASCADE")
         cursor.execute(
-            "INSERT INTO merchants_merchant (id, name, slug, created_at) SELECT g, 'Merchant ' || g, "
-            "'bench-' || g, now() FROM generate_series(1, %s) g ON CONFLICT DO NOTHING",
+            "INSERT INTO merchants_merchant (id, name, slug, created_at, logo) SELECT g, 'Merchant ' || g, "
+            "'bench-' || g, now(), '' FROM generate_series(1, %s) g ON CONFLICT DO NOTHING",
             [OTHER_MERCHANTS + 1],
         )
         cursor.execute(
@@ -106,6 +107,8 @@ def seed(connection) -> None:
 
 def _fixtures(merchant_id: int) -> dict[str, str]:
     """Rows made through the services: carriers, a real order, an inbound shipment; returns URL arguments."""
+    from apps.batches.models import LabelBatch
+    from apps.batches.services import label_batch_create
     from apps.merchants.models import Membership, Merchant
     from apps.merchants.tests.factories import MembershipFactory
     from apps.orders.models import Order
@@ -129,7 +132,12 @@ def _fixtures(merchant_id: int) -> dict[str, str]:
     if asn is None:
         stocked_warehouse(merchant_id=merchant_id, stock={"TS-1": 5}, carrier_codes=tuple(CARRIERS))
         asn = asn_create(merchant_id=merchant_id, warehouse_code="sz-1", lines=[("TS-1", 3)])
-    return {"owner": owner, "order_id": order.number, "asn_id": str(asn.pk)}
+    batch = LabelBatch.objects.filter(merchant_id=merchant_id).first()
+    if batch is None:
+        batch, _ = label_batch_create(
+            merchant_id=merchant_id, user=owner, order_ids=[order.id], chosen_route=None, idempotency_key=uuid.uuid4()
+        )
+    return {"owner": owner, "order_id": order.number, "asn_id": str(asn.pk), "batch_id": str(batch.pk)}
 
 
 def main() -> None:
@@ -158,28 +166,38 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
+    from apps.merchants.models import Merchant
+    from apps.merchants.tests.two_factor import TwoFactorClient, confirmed_device
     from apps.orders.models import Order
     from apps.portal import urls as portal_urls
-    from apps.portal.tests.pages import ANONYMOUS, NOT_PAGES
+    from apps.portal.tests.pages import ANONYMOUS, ARGUMENTS, NOT_PAGES, named_patterns
 
     if args.reseed or Order.objects.filter(merchant_id=MERCHANT, id__gt=0).count() < 100_000:
         started = time.perf_counter()
         seed(connection)
         print(f"seeded {ORDERS:,} orders ({ORDERS // 10:,} the merchant's) in {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")  # an index added by a migration since has no statistics yet
     made = _fixtures(MERCHANT)
-    merchant_client, anonymous = Client(), Client()
+    confirmed_device(made["owner"])  # owners log in with a code: the session passed that step
+    merchant_client, anonymous = TwoFactorClient(), Client()
     merchant_client.force_login(made["owner"])
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('orders_order'))")
         print(f"orders_order with its indexes: {cursor.fetchone()[0]}")
 
-    values = {"order_id": made["order_id"], "asn_id": made["asn_id"], "key_id": "1", "endpoint_id": "1"}
-    values["delivery_id"] = "1"
+    # The real order and inbound shipment above; every other argument from the sweeps' makers.
+    values = {"order_id": made["order_id"], "asn_id": made["asn_id"], "batch_id": made["batch_id"]}
+    values["membership_id"] = str(made["owner"].memberships.get(merchant_id=MERCHANT).pk)  # only POSTed to
+    merchant = Merchant.objects.get(pk=MERCHANT)
     paths = []
-    for pattern in portal_urls.urlpatterns:
+    for pattern in named_patterns(portal_urls.urlpatterns):
         if pattern.name in NOT_PAGES:
             continue
         arguments = list(pattern.pattern.converters)
+        for argument in arguments:
+            if argument not in values:
+                values[argument] = ARGUMENTS[argument](merchant)
         path = reverse(f"portal:{pattern.name}", kwargs={a: values[a] for a in arguments})
         paths.append((pattern.name, path, pattern.name in ANONYMOUS))
     oldest_page = Order.objects.filter(merchant_id=MERCHANT).order_by("-id").values_list("id", flat=True)[5000]
@@ -188,7 +206,9 @@ def main() -> None:
         ("order-list ?state=exception", "/orders/?state=exception", False),
         ("order-list ?state=delivered&state=returned", "/orders/?state=delivered&state=returned", False),
         ("order-list ?created_after=week", f"/orders/?created_after={week_ago}", False),
-        ("order-list ?q=Rossi", "/orders/?q=Rossi", False),
+        ("order-list ?q=Rossi (one order in eight)", "/orders/?q=Rossi", False),
+        ("order-list ?q=Berg 999990 (one order)", "/orders/?q=Berg+999990", False),
+        ("order-list ?q=Zhang (no order)", "/orders/?q=Zhang", False),
         ("order-list ?before=5000th", f"/orders/?before={oldest_page}", False),
         ("track ?tracking_number", "/track/?tracking_number=SB000000000010", True),
     ]

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -134,7 +134,10 @@ class Order(ConcurrentTransitionMixin, CARRIER_PROGRESS.transitions(), OrderReco
             models.Index(fields=["merchant", "service_level", "-id"], name="order_merchant_service"),
             models.Index(Upper("recipient_email"), "merchant", name="order_recipient_email"),
             models.Index(fields=["recipient_phone", "merchant"], name="order_recipient_phone"),
-            GinIndex(fields=["recipient_name"], opclasses=["gin_trgm_ops"], name="order_recipient_name_trgm"),
+            # A search by name is `UPPER(name) LIKE '%...%'` (icontains): trigrams of the upper-cased
+            # name. Not led by the merchant (btree_gin): psycopg sends a small merchant id as a
+            # smallint, which a btree_gin bigint column cannot compare with before PostgreSQL 18.
+            GinIndex(OpClass(Upper("recipient_name"), name="gin_trgm_ops"), name="order_recipient_name_search"),
             models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="order_tracking"),
             # The merchant's dashboard reads the week's deliveries (on-time rate). A delivered order
             # changes no more, so its updated_at is its delivery; only delivered rows are indexed.

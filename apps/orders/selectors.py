@@ -10,6 +10,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
+from apps.common.planning import planned_for_values
 from apps.common.stuck import StuckGroup, stuck_groups
 from apps.orders import numbers
 from apps.orders.exceptions import OrderNotFound
@@ -21,6 +22,17 @@ def order_list(*, merchant_id: int, archived: bool = False) -> QuerySet[Order] |
     (same columns, so the same filters and paging apply)."""
     model = ArchivedOrder if archived else Order
     return model.objects.filter(merchant_id=merchant_id).order_by("-id")
+
+
+def order_page(orders: QuerySet, *, before: int | None, size: int) -> list:
+    """A page of `orders` (ordered newest first), those older than the order `before` when it is
+    given (keyset paging: stable while new orders arrive), with one more row when another page
+    follows. Planned for the filters' values each time: how many orders a search or a filter
+    matches decides the fast way to read them (apps.common.planning)."""
+    if before is not None:
+        orders = orders.filter(id__lt=before)
+    with planned_for_values():
+        return list(orders[: size + 1])
 
 
 def _with_contents(queryset: QuerySet[Order]) -> QuerySet[Order]:

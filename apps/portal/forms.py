@@ -1,13 +1,18 @@
+import functools
+import gettext
 import json
+import unicodedata
 from decimal import Decimal
 
 import pycountry
 from django import forms
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
+from apps.common.forms import QuickSelect
 from apps.common.text import refuse_control_characters
 from apps.orders.types import AddressDraft, ItemDraft, OrderDraft, ParcelDraft
 from apps.resources.types import STRATEGIES
@@ -35,12 +40,34 @@ LABELS = {
     "phone": gettext_lazy("Phone"),
     "email": gettext_lazy("Email"),
 }
-# Countries are chosen by name and stored as their ISO code.
-COUNTRY_CHOICES = [("", "—"), *sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])]
+# pycountry's catalogue for each of the portal's languages (English is the names themselves).
+PYCOUNTRY_LOCALES = {"zh-hans": "zh_CN", "de": "de", "fr": "fr", "es": "es"}
+
+
+@functools.cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    locale = PYCOUNTRY_LOCALES.get(language)
+    names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale] if locale else [], fallback=True)
+    choices = [(c.alpha_2, names.gettext(c.name)) for c in pycountry.countries]
+    return (("", "—"), *sorted(choices, key=lambda choice: _alphabetical(choice[1], language)))
+
+
+def _alphabetical(name: str, language: str) -> str:
+    """Where `name` goes in an alphabetical list: Chinese names by their pinyin, others without
+    their accents (Österreich beside Oman)."""
+    if language == "zh-hans":
+        return " ".join(lazy_pinyin(name)).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """Countries by name in the language of the request, in its alphabetical order, stored as
+    their ISO code."""
+    return _country_choices(get_language() or "en")
 
 
 def country_field(**options) -> forms.ChoiceField:
-    return forms.ChoiceField(choices=COUNTRY_CHOICES, **options)
+    return forms.ChoiceField(choices=country_choices, widget=QuickSelect, **options)
 
 
 def _redraw(target: str, *, action: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from apps.orders.exceptions import DuplicateReference, OrderNotFound
 from apps.orders.exports import order_csv_lines
 from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
-from apps.orders.selectors import order_get
+from apps.orders.selectors import order_get, order_page
 from apps.portal.dashboard import merchant_dashboard
 from apps.portal.forms import STRATEGY_LABELS, ItemForm, ItemFormSet, OrderForm, field_for_path, order_draft
 from apps.resources.types import RoutingResult
@@ -132,11 +132,8 @@ def order_list_view(request):
     filters = merchant_order_filter(request.GET, merchant_id=request.merchant.pk)
     if not filters.is_valid():
         return _refused_filters(request, filters)
-    orders = filters.qs
     before = request.GET.get("before", "")
-    if before.isascii() and before.isdigit():
-        orders = orders.filter(id__lt=int(before))  # keyset paging: stable while new orders arrive
-    page = list(orders[: PAGE_SIZE + 1])
+    page = order_page(filters.qs, before=int(before) if before.isascii() and before.isdigit() else None, size=PAGE_SIZE)
     # The list's filters again, for "every order matching the filters" in the batch form.
     filter_params = [(k, v) for k, values in request.GET.lists() if k != "before" for v in values]
     next_before = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None

@@ -109,10 +109,10 @@ ANONYMOUS = {"login", "track"}
 NOT_PAGES = {"logout", "order-label-status"}  # a POST that leaves; a fragment htmx swaps into the order page
 
 
-def _patterns(patterns, prefix=""):
+def named_patterns(patterns, prefix=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix)
+            yield from named_patterns(entry.url_patterns, prefix)
         elif isinstance(entry, URLPattern) and entry.name:
             yield entry
 
@@ -122,7 +122,7 @@ def portal_pages(merchant, client: Client) -> list[Page]:
     `merchant`, with the rows they need made; `client` is logged in as that owner."""
     values: dict[str, str] = {}
     pages = []
-    for pattern in _patterns(portal_urls.urlpatterns):
+    for pattern in named_patterns(portal_urls.urlpatterns):
         if pattern.name in NOT_PAGES:
             continue
         arguments = list(pattern.pattern.converters)

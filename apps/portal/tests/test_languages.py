@@ -106,6 +106,22 @@ def test_the_merchants_pages_menus_labels_states_and_messages_are_in_chinese(por
     assert "请修正上方标出的筛选条件" in bad_filter
 
 
+def test_countries_are_named_in_the_merchants_language_in_its_alphabetical_order(portal_zh, client):
+    chinese = portal_zh.get("/orders/new/").content.decode()
+    _switch(client, "en", "/orders/new/")
+    english = client.get("/orders/new/").content.decode()
+
+    def recipient_countries(page: str) -> list[tuple[str, str]]:
+        select = re.search(r'<select name="recipient_country".*?</select>', page, re.S).group(0)
+        return re.findall(r'<option value="([A-Z]*)"[^>]*>([^<]*)</option>', select)
+
+    assert ("DE", "德国") in recipient_countries(chinese) and ("DE", "Germany") in recipient_countries(english)
+    codes = [code for code, _ in recipient_countries(chinese)]
+    # Pinyin order: Albania (A'erbaniya) before Afghanistan (Afuhan), Germany (Deguo) before France (Faguo).
+    assert codes.index("AL") < codes.index("AF") and codes.index("DE") < codes.index("FR")
+    assert [code for code, _ in recipient_countries(english)][:3] == ["", "AF", "AX"]
+
+
 def test_a_django_form_error_comes_in_the_merchants_language(portal_zh, cn_de_service):
     page = portal_zh.post("/orders/new/", {"action": "submit"}).content.decode()
 
