@@ -190,6 +190,8 @@ def _scan(xml: bytes) -> tuple[int, int, dict[int, dict[int, str]]]:
         return _walk(xml)
     rows = max(map(int, FAR_ROW.findall(xml)), default=9_999)
     columns = max(map(_column_number, set(WIDE.findall(xml))), default=26)
+    if rows * columns > MAX_CELLS:  # maybe only because 9,999 rows was assumed: count exactly
+        return _walk(xml)
     errors: dict[int, dict[int, str]] = defaultdict(dict)
     if b't="e"' in xml:
         for cell in ERROR_CELL.finditer(xml):
