@@ -1,4 +1,4 @@
-from apps.common.exceptions import DomainError
+from apps.common.exceptions import DomainError, TransientError
 
 
 class BatchRefused(DomainError):
@@ -11,3 +11,8 @@ class BatchRefused(DomainError):
 class BatchNotFound(DomainError):
     http_status = 404
     code = "not_found"
+
+
+class BatchMovesWaiting(TransientError):
+    """Orders of the batch to move are not on a lane yet (intake accepted them a moment ago and
+    scheduling has not taken them): the worker tries again shortly."""

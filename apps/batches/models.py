@@ -39,15 +39,38 @@ class BatchOrder(models.Model):
         REPRINT = "reprint", _("Labelled already: reprinted")
         SKIP = "skip", _("Skipped")
 
+    class Reroute(models.TextChoices):
+        """The move to the batch's service (or to another carrier) that buying the label takes
+        first; a worker makes it after *Buy* (`services.label_batch_reroute`)."""
+
+        NONE = "", _("No move")
+        PENDING = "pending", _("To move")
+        DONE = "done", _("Moved")
+        REFUSED = "refused", _("Move refused")
+        # Not needed any more when the worker came to it: labelled, or closed, meanwhile.
+        DROPPED = "dropped", _("Move not needed")
+
     batch = models.ForeignKey(LabelBatch, on_delete=models.CASCADE, related_name="orders")
     order_id = models.BigIntegerField()
     position = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
+    reroute = models.CharField(max_length=10, choices=Reroute.choices, blank=True, default=Reroute.NONE)
+    # Why, as a code and its values (`apps.batches.notes`), put into words in the reader's language.
+    reason = models.CharField(max_length=40, blank=True)
+    reason_args = models.JSONField(default=dict, blank=True)
+    # A refused move: the refusal in the shipping center's own words, for operations. Batches made
+    # before `reason` existed keep their note here, in English, and show it as it is.
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["batch", "position"]
         constraints = [models.UniqueConstraint(fields=["batch", "order_id"], name="batch_order_once")]
+        # The worker's queue: a batch's moves still to make, in the batch's order.
+        indexes = [
+            models.Index(
+                fields=["batch", "position"], name="batch_order_to_move", condition=models.Q(reroute="pending")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} in batch {self.batch_id} ({self.action})"

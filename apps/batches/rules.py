@@ -1,21 +1,28 @@
-"""What a batch does with an order (docs/printing.md): one pure function, for the batch and its preview."""
+"""What a batch does with an order (docs/printing.md): one pure function, for the batch, its preview
+and the worker that moves orders (which asks again when it comes to each one)."""
 
+from apps.batches import notes
 from apps.batches.models import BatchOrder
 
 WAITING_STATES = frozenset({"accepted", "scheduled", "in_fulfillment"})
 A = BatchOrder.Action
 
 
-def decide(order, *, labelled: bool, chosen_route: tuple[str, str] | None) -> tuple[str, str, bool]:
-    """(action, note, re-route first) for one order of a new batch."""
+def decide(order, *, labelled: bool, chosen_route: tuple[str, str] | None) -> tuple[str, str, dict, bool]:
+    """(action, reason code, its values, move first) for one order of a batch (`apps.batches.notes`)."""
     if order is None:
-        return A.SKIP, "No such order.", False
+        return A.SKIP, notes.NO_ORDER, {}, False
     current = (order.carrier_code, order.service_code)
     if labelled:
-        note = f"Labelled already with {current[0]}/{current[1]}." if chosen_route and chosen_route != current else ""
-        return A.REPRINT, note, False
+        if chosen_route and chosen_route != current:
+            return A.REPRINT, notes.LABELLED_WITH, {"service": "/".join(current)}, False
+        return A.REPRINT, "", {}, False
     if order.state in WAITING_STATES:
-        return A.BUY, "", bool(chosen_route) and chosen_route != current
+        if chosen_route and chosen_route != current:
+            return A.BUY, notes.MOVING, {"service": "/".join(chosen_route)}, True
+        return A.BUY, "", {}, False
     if order.state == "exception":
-        return A.BUY, "Booking again.", True
-    return A.SKIP, f"The order is {order.get_state_display().lower()}.", False
+        if chosen_route:
+            return A.BUY, notes.MOVING, {"service": "/".join(chosen_route)}, True
+        return A.BUY, notes.BOOKING_AGAIN, {}, True
+    return A.SKIP, notes.CLOSED, {"state": order.state}, False

@@ -7,9 +7,9 @@ the label is drawn too, both say the same words."""
 
 from html import escape
 
-from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect, Select
+from django.forms import BaseFormSet, BoundField, CheckboxSelectMultiple, RadioSelect, Select
 from django.forms.renderers import DjangoTemplates
-from django.forms.utils import flatatt
+from django.forms.utils import ErrorDict, flatatt
 from django.utils.safestring import mark_safe
 
 
@@ -43,3 +43,16 @@ class QuickSelect(Select):
             options.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')  # noqa: S308
+
+
+def drawn_as_typed(*forms_and_formsets) -> None:
+    """Bound forms (and formsets) that draw what was posted without checking it: a form posted
+    back to be drawn again, changed ("Add a parcel", a saved address chosen), is not a submit,
+    and a field the merchant has not reached yet is not an error."""
+    for entry in forms_and_formsets:
+        if isinstance(entry, BaseFormSet):
+            entry._non_form_errors = entry.error_class()
+            entry._errors = []
+            drawn_as_typed(*entry.forms)
+        else:
+            entry._errors = ErrorDict()

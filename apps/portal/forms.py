@@ -1,7 +1,9 @@
 import functools
 import gettext
 import json
+import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
@@ -109,6 +111,45 @@ def _parcel_field(name: str, label: str) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=limits.PARCEL_MAX[name], label=label)
 
 
+def _parcel_fields() -> dict[str, forms.IntegerField]:
+    return {
+        "weight_g": _parcel_field("weight_g", gettext_lazy("Weight (g)")),
+        "length_mm": _parcel_field("length_mm", gettext_lazy("Length (mm)")),
+        "width_mm": _parcel_field("width_mm", gettext_lazy("Width (mm)")),
+        "height_mm": _parcel_field("height_mm", gettext_lazy("Height (mm)")),
+    }
+
+
+PARCEL_FIELDS = tuple(_parcel_fields())
+
+
+class ParcelForm(forms.Form):
+    """A parcel's weight and size."""
+
+    locals().update(_parcel_fields())
+
+
+class BaseParcelFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs):
+        # A parcel added and left blank is an error to fix, not a parcel silently dropped: the
+        # lines put in it would have nowhere to go.
+        kwargs.setdefault("form_kwargs", {})["empty_permitted"] = False
+        super().__init__(*args, **kwargs)
+
+
+# As many parcels as the API takes; "Add a parcel" posts the form back with one more.
+ParcelFormSet = forms.formset_factory(
+    ParcelForm,
+    formset=BaseParcelFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=limits.PARCELS_PER_ORDER_MAX,
+    absolute_max=limits.PARCELS_PER_ORDER_MAX,
+    validate_max=True,
+)
+
+
 class OrderForm(forms.Form):
     reference = _text(limits.REFERENCE_MAX_LENGTH, required=False, label=gettext_lazy("Reference"))
     service_level = forms.ChoiceField(
@@ -121,10 +162,6 @@ class OrderForm(forms.Form):
     )
     locals().update(_address_fields("sender"))
     locals().update(_address_fields("recipient"))
-    weight_g = _parcel_field("weight_g", gettext_lazy("Weight (g)"))
-    length_mm = _parcel_field("length_mm", gettext_lazy("Length (mm)"))
-    width_mm = _parcel_field("width_mm", gettext_lazy("Width (mm)"))
-    height_mm = _parcel_field("height_mm", gettext_lazy("Height (mm)"))
     strategy = forms.ChoiceField(
         choices=[("", gettext_lazy("My default")), *((s, STRATEGY_LABELS[s]) for s in STRATEGIES)],
         required=False,
@@ -178,8 +215,14 @@ class ItemForm(forms.Form):
     hs_code = _text(limits.ITEM_MAX_LENGTH["hs_code"], required=False, label=_("HS code"))
     origin_country = country_field(initial="CN", required=False, label=_("Origin"))
 
-    def __init__(self, *args, products: dict | None = None, **kwargs):
+    parcel = forms.TypedChoiceField(choices=[(1, "1")], coerce=int, empty_value=1, required=False, label=_("Parcel"))
+
+    def __init__(self, *args, products: dict | None = None, parcel_count: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
+        if parcel_count > 1:  # with one parcel every line is in it
+            self.fields["parcel"].choices = [(n, str(n)) for n in range(1, parcel_count + 1)]
+        else:
+            del self.fields["parcel"]
         self.products = products or {}
         self.fields["product"].choices = [("", "—"), *((pk, str(p)) for pk, p in self.products.items())]
         if self.prefix:  # a line of the order form's formset ("items-0"): redraw just that line
@@ -204,49 +247,102 @@ class ItemForm(forms.Form):
 
 
 class BaseItemFormSet(forms.BaseFormSet):
-    def __init__(self, *args, products: dict | None = None, **kwargs):
-        kwargs.setdefault("form_kwargs", {})["products"] = products
+    def __init__(self, *args, products: dict | None = None, parcel_count: int = 1, **kwargs):
+        kwargs.setdefault("form_kwargs", {}).update(products=products, parcel_count=parcel_count)
         super().__init__(*args, **kwargs)
 
 
-ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, min_num=1, validate_min=True)
+# As many lines as the API takes in its largest order; "Add lines" posts the form back with more.
+ITEM_LINES_MAX = limits.ITEMS_PER_PARCEL_MAX * limits.PARCELS_PER_ORDER_MAX
+ITEM_LINES_ADDED = 3
+ItemFormSet = forms.formset_factory(
+    ItemForm,
+    formset=BaseItemFormSet,
+    extra=3,
+    min_num=1,
+    validate_min=True,
+    max_num=ITEM_LINES_MAX,
+    absolute_max=ITEM_LINES_MAX,
+    validate_max=True,
+)
 
 
-def _without_product(line: dict) -> dict:
-    return {name: value for name, value in line.items() if name != "product"}
+def _without_form_fields(line: dict) -> dict:
+    return {name: value for name, value in line.items() if name not in ("product", "parcel")}
 
 
-def order_draft(form: OrderForm, items: ItemFormSet) -> OrderDraft:
+@dataclass(frozen=True)
+class PlacedDraft:
+    """An order as the forms hold it, and where each of its items came from: `lines[p][i]` is
+    the item form of parcel p's i-th item (a problem the shipping center finds with
+    `parcels[p].items[i]` is shown on that line)."""
+
+    draft: OrderDraft
+    lines: tuple[tuple[int, ...], ...]
+
+
+def placed_draft(form: OrderForm, items: ItemFormSet, parcels: list[dict]) -> PlacedDraft:
+    """The order drafted from the order form, its item lines (each in the parcel it names, the
+    first by default) and `parcels` (weight and size of each, in order)."""
     data = form.cleaned_data
-    return OrderDraft(
+    lines: list[list[int]] = [[] for _ in parcels]
+    for index, line in enumerate(items.cleaned_data):
+        if line:
+            lines[min(line.get("parcel") or 1, len(parcels)) - 1].append(index)
+    drafted = tuple(
+        ParcelDraft(
+            **{name: parcel[name] for name in PARCEL_FIELDS},
+            items=tuple(_item_draft(items.cleaned_data[index]) for index in placed),
+        )
+        for parcel, placed in zip(parcels, lines, strict=True)
+    )
+    draft = OrderDraft(
         reference=data["reference"],
         service_level=data["service_level"],
         sender=form.address("sender"),
         recipient=form.address("recipient"),
-        parcels=(
-            ParcelDraft(
-                weight_g=data["weight_g"],
-                length_mm=data["length_mm"],
-                width_mm=data["width_mm"],
-                height_mm=data["height_mm"],
-                items=tuple(
-                    ItemDraft(**{**_without_product(i), "sku": i.get("sku") or "", "hs_code": i.get("hs_code") or ""})
-                    for i in items.cleaned_data
-                    if i
-                ),
-            ),
-        ),
+        parcels=drafted,
+    )
+    return PlacedDraft(draft=draft, lines=tuple(tuple(placed) for placed in lines))
+
+
+def _item_draft(line: dict) -> ItemDraft:
+    return ItemDraft(
+        **{**_without_form_fields(line), "sku": line.get("sku") or "", "hs_code": line.get("hs_code") or ""}
     )
 
 
-def field_for_path(path: str) -> tuple[str, int | None, str]:
-    """Map a shipping-center error path onto (form field, item index or None, item field)."""
-    if path.startswith("parcels[0].items["):
-        index = int(path[len("parcels[0].items[") : path.index("]", len("parcels[0].items["))])
-        return "", index, path.rsplit(".", 1)[-1]
-    if path.startswith("parcels[0]."):
-        return path.rsplit(".", 1)[-1], None, ""
-    return path.replace(".", "_"), None, ""
+def order_draft(form: OrderForm, items: ItemFormSet, parcels: list[dict]) -> OrderDraft:
+    return placed_draft(form, items, parcels).draft
+
+
+_PARCEL_PATH = re.compile(r"\Aparcels\[(\d+)\](?:\.items\[(\d+)\])?\.(\w+)\Z")
+
+
+@dataclass(frozen=True)
+class ErrorPlace:
+    """Where a problem found with an order's field goes on the form: an order field, a parcel's
+    field (`parcel` is the parcel's index), an item line's field (`line` is the item form's
+    index), or, when the form has no such field, the top of the form."""
+
+    field: str
+    parcel: int | None = None
+    line: int | None = None
+
+
+def error_place(path: str, placed: PlacedDraft | None = None) -> ErrorPlace:
+    """Map a shipping-center error path (`recipient.postal_code`, `parcels[1].weight_g`,
+    `parcels[0].items[2].quantity`) onto the form."""
+    found = _PARCEL_PATH.match(path)
+    if found is None:
+        return ErrorPlace(field=path.replace(".", "_"))
+    parcel, item, field = int(found[1]), found[2], found[3]
+    if item is None:
+        return ErrorPlace(field=field, parcel=parcel)
+    lines = placed.lines if placed is not None else ()
+    if parcel < len(lines) and int(item) < len(lines[parcel]):
+        return ErrorPlace(field=field, line=lines[parcel][int(item)])
+    return ErrorPlace(field=path)
 
 
 class StockOrderForm(OrderForm):
@@ -255,6 +351,7 @@ class StockOrderForm(OrderForm):
     is the return address printed on the label."""
 
     route = None  # the platform picks the best route from the warehouse
+    locals().update(_parcel_fields())  # one parcel: the warehouse packs it
 
     def __init__(self, *args, warehouses: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,6 +360,9 @@ class StockOrderForm(OrderForm):
 
     def chosen_route(self) -> None:
         return None
+
+    def parcels(self) -> list[dict]:
+        return [{name: self.cleaned_data[name] for name in PARCEL_FIELDS}]
 
 
 class StockLineForm(ItemForm):

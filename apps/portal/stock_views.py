@@ -14,7 +14,7 @@ from apps.portal.forms import (
     StockFilterForm,
     StockLineFormSet,
     StockOrderForm,
-    order_draft,
+    placed_draft,
     stock_lines_check,
 )
 from apps.portal.views import _show_errors, merchant_required
@@ -105,17 +105,18 @@ def stock_order_view(request):
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         code = form.cleaned_data["warehouse"]
         if stock_lines_check(lines, available.get(code, {})):
+            placed = placed_draft(form, lines, form.parcels())
             try:
                 order = order_submit(
                     merchant_id=request.merchant.pk,
-                    draft=order_draft(form, lines),
+                    draft=placed.draft,
                     actor=f"user:{request.user.pk}",
                     channel="portal",
                     strategy=form.cleaned_data["strategy"] or None,
                     warehouse=code,
                 )
             except InvalidOrder as exc:
-                _show_errors(form, lines, exc)
+                _show_errors(form, lines, exc, placed)
             except OutOfStock as exc:
                 _show_short(lines, exc.extra.get("short", {}))
                 form.add_error(None, exc.message)

@@ -17,6 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from apps.batches.services import print_record
 from apps.common.exceptions import DomainError
+from apps.common.forms import drawn_as_typed
 from apps.common.text import refuse_control_characters
 from apps.distribution.selectors import distribution_orders_for_order, shipping_documents_pdf
 from apps.fulfillment.selectors import order_timeline
@@ -30,10 +31,23 @@ from apps.orders.filters import merchant_order_filter
 from apps.orders.models import CANCELLABLE
 from apps.orders.selectors import order_get, order_page
 from apps.portal.dashboard import merchant_dashboard
-from apps.portal.forms import STRATEGY_LABELS, ItemForm, ItemFormSet, OrderForm, field_for_path, order_draft
+from apps.portal.forms import (
+    ITEM_LINES_ADDED,
+    ITEM_LINES_MAX,
+    PARCEL_FIELDS,
+    STRATEGY_LABELS,
+    ItemForm,
+    ItemFormSet,
+    OrderForm,
+    ParcelFormSet,
+    PlacedDraft,
+    error_place,
+    placed_draft,
+)
 from apps.resources.types import RoutingResult
 from apps.scheduling.selectors import order_wait
 from apps.shipping.exceptions import InvalidOrder, NoRouteAvailable, RouteNotEligible, SavedItemNotFound
+from apps.shipping.limits import PARCELS_PER_ORDER_MAX
 from apps.shipping.saved import ADDRESS_NAMES, product_list, sender_address_get, sender_address_list
 from apps.shipping.services import order_cancel_request, order_rates, order_submit
 from apps.warehouse.selectors import warehouse_order_list
@@ -164,14 +178,24 @@ def order_export_view(request):
     return response
 
 
-def _show_errors(form: OrderForm, items: ItemFormSet, error: InvalidOrder) -> None:
+def _show_errors(
+    form: OrderForm,
+    items: ItemFormSet,
+    error: InvalidOrder,
+    placed: PlacedDraft | None = None,
+    parcels: ParcelFormSet | None = None,
+) -> None:
+    """Each problem the shipping center found beside the field it is about: an order field, a
+    parcel's, an item line's; the top of the form when there is no such field."""
     for path, problems in error.extra.get("fields", {}).items():
-        field, index, item_field = field_for_path(path)
+        place = error_place(path, placed)
         for problem in problems:
-            if index is not None and index < len(items.forms) and item_field in items.forms[index].fields:
-                items.forms[index].add_error(item_field, problem)
-            elif field in form.fields:
-                form.add_error(field, problem)
+            if place.line is not None and place.field in items.forms[place.line].fields:
+                items.forms[place.line].add_error(place.field, problem)
+            elif place.parcel is not None and parcels is not None and place.parcel < len(parcels.forms):
+                parcels.forms[place.parcel].add_error(place.field, problem)
+            elif place.field in form.fields:  # an order field, or a parcel's on a one-parcel form (stock)
+                form.add_error(place.field, problem)
             else:
                 form.add_error(None, f"{path}: {problem}")
 
@@ -212,16 +236,15 @@ def _quote_rows(result: RoutingResult) -> dict:
     }
 
 
-def _quote(request, form: OrderForm, items: ItemFormSet) -> dict | None:
+def _quote(request, form: OrderForm, items: ItemFormSet, parcels: ParcelFormSet) -> dict | None:
     """The ranked routes for the order as filled in, or None (with the problems on the form)."""
+    placed = placed_draft(form, items, parcels.cleaned_data)
     try:
         result = order_rates(
-            merchant_id=request.merchant.pk,
-            draft=order_draft(form, items),
-            strategy=form.cleaned_data["strategy"] or None,
+            merchant_id=request.merchant.pk, draft=placed.draft, strategy=form.cleaned_data["strategy"] or None
         )
     except InvalidOrder as exc:
-        _show_errors(form, items, exc)
+        _show_errors(form, items, exc, placed, parcels)
         return None
     return _quote_rows(result)
 
@@ -230,26 +253,45 @@ def _sender_initial(sender) -> dict:
     return {f"sender_{name}": getattr(sender, name) for name in ADDRESS_NAMES} | {"saved_sender": sender.pk}
 
 
-def _again_initial(request, number: str) -> tuple[dict, list[dict]]:
-    """The form filled from an earlier order ("ship again"): the same sender, recipient, parcel
-    and customs lines; a new reference is for the merchant to give."""
+def _again_initial(request, number: str) -> tuple[dict, list[dict], list[dict]]:
+    """The form filled from an earlier order ("ship again"): the same sender, recipient,
+    parcels and customs lines (each in its parcel); a new reference is for the merchant to give."""
     try:
         order = order_get(merchant_id=request.merchant.pk, order_id=number)
     except OrderNotFound:
-        return {}, []
+        return {}, [], []
     initial = {
         f"{side}_{name}": getattr(order, f"{side}_{name}") for side in ("sender", "recipient") for name in ADDRESS_NAMES
     } | {"service_level": order.service_level}
-    parcel = order.parcels.all()[0] if order.parcels.all() else None
-    lines = []
-    if parcel is not None:
-        initial |= {name: getattr(parcel, name) for name in ("weight_g", "length_mm", "width_mm", "height_mm")}
-        lines = [
+    parcels, lines = [], []
+    for number_in_order, parcel in enumerate(order.parcels.all(), start=1):
+        parcels.append({name: getattr(parcel, name) for name in PARCEL_FIELDS})
+        lines += [
             {name: getattr(item, name) for name in ("description", "sku", "quantity", "unit_value", "currency")}
-            | {"hs_code": item.hs_code, "origin_country": item.origin_country}
+            | {"hs_code": item.hs_code, "origin_country": item.origin_country, "parcel": number_in_order}
             for item in parcel.items.all()
         ]
-    return initial, lines
+    return initial, parcels, lines
+
+
+def _with_more_forms(data, prefix: str, more: int, *, least: int, most: int):
+    """The posted form with `more` forms (fewer when negative) in the formset `prefix`."""
+    data = data.copy()
+    try:
+        count = int(data.get(f"{prefix}-TOTAL_FORMS", ""))
+    except ValueError:
+        return data  # the formset says what is wrong with its management form
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(least, min(most, count + more)))
+    return data
+
+
+# The buttons that post the form back to draw it again, changed, rather than to quote or submit:
+# action -> (formset prefix, forms added, fewest, most).
+FORM_CHANGES = {
+    "add_parcel": ("parcels", 1, 1, PARCELS_PER_ORDER_MAX),
+    "remove_parcel": ("parcels", -1, 1, PARCELS_PER_ORDER_MAX),
+    "add_lines": ("items", ITEM_LINES_ADDED, 1, ITEM_LINES_MAX),
+}
 
 
 def _with_saved_sender(request, data):
@@ -287,6 +329,15 @@ def _with_products(data, products: dict):
     return data
 
 
+def _parcel_count(parcels: ParcelFormSet) -> int:
+    """How many parcels the form has (the lines choose among them); 1 when the formset's
+    management form is broken, which the formset itself reports."""
+    try:
+        return parcels.total_form_count()
+    except forms.ValidationError:
+        return 1
+
+
 @merchant_required(permission="orders.create")
 def order_create_view(request):
     """The new-order form. It starts with the merchant's default sender address (another saved
@@ -302,43 +353,51 @@ def order_create_view(request):
     action = request.POST.get("action")
     if data is not None and action == "sender":
         data = _with_saved_sender(request, data)
+    if data is not None and action in FORM_CHANGES:
+        prefix, more, least, most = FORM_CHANGES[action]
+        data = _with_more_forms(data, prefix, more, least=least, most=most)
     if data is not None:
         data = _with_products(data, products)
-    initial, lines = {"sender_country": "CN"}, []
+    initial, parcel_sizes, lines = {"sender_country": "CN"}, [], []
     default = next((s for s in senders if s.is_default), None)
     if default is not None:
         initial |= _sender_initial(default)
     if request.method == "GET" and request.GET.get("again"):
-        again, lines = _again_initial(request, request.GET["again"])
+        again, parcel_sizes, lines = _again_initial(request, request.GET["again"])
         initial |= again
     form = OrderForm(data, initial=initial, senders=senders)
-    items = ItemFormSet(data, prefix="items", products=products, initial=lines or None)
+    parcels = ParcelFormSet(data, prefix="parcels", initial=parcel_sizes or None)
+    items = ItemFormSet(
+        data, prefix="items", products=products, initial=lines or None, parcel_count=_parcel_count(parcels)
+    )
     quote = None
-    context = {"form": form, "items": items, "senders": senders, "products": products}
-    if action in ("sender", "product"):  # the form again, filled in (htmx takes the part it redraws)
+    context = {"form": form, "parcels": parcels, "items": items, "senders": senders, "products": products}
+    if action in ("sender", "product", *FORM_CHANGES):  # the form again, filled in (htmx takes the part it redraws)
+        drawn_as_typed(form, parcels, items)
         return render(request, "portal/order_form.html", context)
-    if request.method == "POST" and form.is_valid() and items.is_valid():
+    if request.method == "POST" and form.is_valid() and parcels.is_valid() and items.is_valid():
         if action == "quote":
-            quote = _quote(request, form, items)
+            quote = _quote(request, form, items, parcels)
             template = "portal/_quotes.html" if request.headers.get("HX-Request") else "portal/order_form.html"
             return render(request, template, context | {"quote": quote}, status=200 if quote is not None else 400)
+        placed = placed_draft(form, items, parcels.cleaned_data)
         try:
             order = order_submit(
                 merchant_id=merchant_id,
-                draft=order_draft(form, items),
+                draft=placed.draft,
                 actor=f"user:{request.user.pk}",
                 channel="portal",
                 chosen_route=form.chosen_route(),
                 strategy=form.cleaned_data["strategy"] or None,
             )
         except InvalidOrder as exc:
-            _show_errors(form, items, exc)
+            _show_errors(form, items, exc, placed, parcels)
         except NoRouteAvailable as exc:
             reasons = "; ".join(f"{e['carrier']}/{e['service']}: {e['reason']}" for e in exc.extra["exclusions"])
             form.add_error(None, f"{exc.message} {reasons}")
         except RouteNotEligible as exc:
             form.add_error("route", exc.message)
-            quote = _quote(request, form, items)
+            quote = _quote(request, form, items, parcels)
         except DuplicateReference as exc:
             form.add_error("reference", exc.message)
         else:

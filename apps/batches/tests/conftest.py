@@ -5,6 +5,8 @@ import pytest
 from apps.common import outbox
 from apps.orders.tests.factories import address_draft, order_draft
 from apps.resources.tests.factories import CoverageFactory
+from apps.scheduling.models import Lane
+from apps.scheduling.services import lane_pause
 from apps.shipping.services import order_submit
 
 
@@ -37,3 +39,14 @@ def submit(merchant, reference: str, name: str = "Anna Schmidt"):
 def book_all() -> None:
     """What the workers do: the lanes take the bookings, the sandbox carriers answer over HTTP."""
     outbox.drain()
+
+
+def waiting_orders(merchant, count: int) -> list:
+    """Orders waiting for their label on work-post's lane, held by operations (the first order
+    makes the lane and is labelled before the hold)."""
+    submit(merchant, "W-0")
+    book_all()
+    lane_pause(lane_id=Lane.objects.get(key="carrier:work-post").pk, paused=True, actor="ops")
+    orders = [submit(merchant, f"W-{n}") for n in range(1, count + 1)]
+    book_all()
+    return orders

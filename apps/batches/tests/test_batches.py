@@ -9,14 +9,17 @@ import pypdf
 import pytest
 from django.db import connection
 
+from apps.batches.events import BATCH_BOUGHT
 from apps.batches.exceptions import BatchRefused
 from apps.batches.models import BatchOrder, LabelBatch, LabelPrint
 from apps.batches.printing import batch_pdf
 from apps.batches.selectors import label_batch_progress
 from apps.batches.services import label_batch_create
-from apps.batches.tests.conftest import book_all, submit
+from apps.batches.tests.conftest import book_all, submit, waiting_orders
+from apps.common.models import OutboxEvent
 from apps.merchants.tests.two_factor import TwoFactorClient
 from apps.orders.models import Order
+from apps.orders.selectors import order_history
 from apps.scheduling.models import Lane
 from apps.scheduling.services import lane_pause
 from apps.shipping.services import order_cancel_request
@@ -106,20 +109,36 @@ def test_a_service_chosen_for_the_batch_reroutes_the_orders_still_waiting_and_no
         chosen_route=("fast-post", "express"),
         idempotency_key=uuid.uuid4(),
     )
-    book_all()
+    # *Buy* answered without moving anything: the move waits for a worker.
+    assert Order.objects.get(pk=waiting.pk).carrier_code == "work-post"
+    before = label_batch_progress(batch=batch)
+    assert (before.labelled, before.waiting, before.moving) == (1, 1, 1)
+    assert [line.note for line in before.lines] == [
+        "Labelled already with work-post/standard.",
+        "Moving to fast-post/express before its label is bought.",
+    ]
+    book_all()  # the relay hands the batch to its worker, which moves the order; fast-post books it
 
     assert _actions(batch) == {labelled.id: "reprint", waiting.id: "buy"}
-    assert batch.orders.get(order_id=labelled.id).note == "Labelled already with work-post/standard."
+    after = label_batch_progress(batch=batch)
+    assert [line.note for line in after.lines] == [
+        "Labelled already with work-post/standard.",
+        "Moved from work-post/standard.",
+    ]
     rerouted, kept = Order.objects.get(pk=waiting.pk), Order.objects.get(pk=labelled.pk)
     assert (rerouted.carrier_code, rerouted.service_code) == ("fast-post", "express")
     assert rerouted.tracking_number.startswith("SBFAS")
     assert kept.carrier_code == "work-post"
-    assert label_batch_progress(batch=batch).done
+    assert after.done and after.moving == 0
 
 
 def test_a_double_click_on_buy_makes_one_batch(merchant, merchant_user, carriers):
-    orders = [submit(merchant, f"D-{n}") for n in range(3)]
-    form = {"order_ids": ",".join(str(o.id) for o in orders), "service": "", "idempotency_key": str(uuid.uuid4())}
+    orders = waiting_orders(merchant, 3)
+    form = {
+        "order_ids": ",".join(str(o.id) for o in orders),
+        "service": "fast-post/express",  # each order moves first: once
+        "idempotency_key": str(uuid.uuid4()),
+    }
     answers, start = [], threading.Barrier(2)
 
     def click():
@@ -141,6 +160,11 @@ def test_a_double_click_on_buy_makes_one_batch(merchant, merchant_user, carriers
     assert [a.status_code for a in answers] == [302, 302]
     assert {a["Location"] for a in answers} == {f"/batches/{batch.pk}/"}
     assert BatchOrder.objects.filter(batch__merchant_id=merchant.pk).count() == 3
+    assert OutboxEvent.objects.filter(event_type=BATCH_BOUGHT).count() == 1
+    book_all()
+    for order in orders:
+        moves = [step for step in order_history(order_id=order.id) if step.transition == "reroute"]
+        assert len(moves) == 1 and Order.objects.get(pk=order.pk).carrier_code == "fast-post"
 
 
 def test_every_print_is_logged_and_only_the_first_is_not_a_reprint(merchant, merchant_user, carriers):
@@ -225,3 +249,27 @@ def test_the_batch_list_shows_the_merchants_batches_with_their_size(merchant, me
     page = client.get("/batches/").content.decode()
 
     assert f"/batches/{batch.pk}/" in page and ">2</td>" in page and "platform's choice" in page
+
+
+def test_a_large_batchs_orders_are_shown_a_hundred_to_a_page(merchant, merchant_user):
+    batch, _ = label_batch_create(
+        merchant_id=merchant.pk,
+        user=merchant_user,
+        order_ids=list(range(1, 121)),
+        chosen_route=None,
+        idempotency_key=uuid.uuid4(),
+    )
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
+    client.force_login(merchant_user)
+
+    first = client.get(f"/batches/{batch.pk}/").content.decode()
+    second = client.get(f"/batches/{batch.pk}/", {"page": "2"}).content.decode()
+    beyond = client.get(f"/batches/{batch.pk}/", {"page": "x9"})
+
+    def rows(page: str) -> int:
+        return page[page.index('<table id="batch-orders">') : page.index("</table>")].count("<tr>") - 1  # less the head
+
+    assert (rows(first), rows(second)) == (100, 20)
+    assert "Orders 1 to 100 of 120." in first and '?page=2"' in first
+    assert "Orders 101 to 120 of 120." in second and '?page=1"' in second
+    assert beyond.status_code == 200 and rows(beyond.content.decode()) == 100  # a bad page number: the first

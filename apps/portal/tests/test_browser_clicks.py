@@ -72,7 +72,7 @@ def _type_recipient(page) -> None:
 
 def _type_parcel(page) -> None:
     for name, value in (("weight_g", "900"), ("length_mm", "250"), ("width_mm", "180"), ("height_mm", "90")):
-        page.fill(f"[name='{name}']", value)
+        page.fill(f"[name='parcels-0-{name}']", value)
 
 
 def test_a_first_order_to_germany_with_two_customs_lines_is_bought_and_its_label_opened_in_8_clicks(

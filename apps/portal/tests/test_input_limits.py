@@ -5,7 +5,7 @@ import pytest
 from django import forms
 
 from apps.orders.models import Item, Order
-from apps.portal.forms import ItemForm, OrderForm
+from apps.portal.forms import ITEM_LINES_MAX, ItemForm, ItemFormSet, OrderForm, ParcelForm, ParcelFormSet
 from apps.portal.tests.test_portal import FORM
 from apps.shipping import limits
 from apps.shipping.limits import ADDRESS_FIELDS
@@ -48,10 +48,10 @@ def test_a_quantity_beyond_the_api_limit_is_an_error_beside_the_item(portal, mer
 
 
 def test_a_weight_beyond_the_api_limit_is_an_error_beside_the_field(portal, merchant, cn_de_service):
-    response = portal.post("/orders/new/", {**FORM, "weight_g": "3000000000"})
+    response = portal.post("/orders/new/", {**FORM, "parcels-0-weight_g": "3000000000"})
 
     assert response.status_code == 400
-    assert "less than or equal to 1000000" in _field_html(response, "field-weight_g")
+    assert "less than or equal to 1000000" in _field_html(response, "field-parcels-0-weight_g")
 
 
 @pytest.mark.parametrize("typed", ["Anna\x00Schmidt", "Anna\x01", "Anna\nSchmidt", "Anna\x85Schmidt", "Anna\x7f"])
@@ -72,14 +72,16 @@ def _longest(field) -> int:
 
 
 def test_the_form_has_the_limits_of_the_columns_and_of_the_shared_limits():
-    order_form, item_form = OrderForm(), ItemForm()
+    order_form, item_form, parcel_form = OrderForm(), ItemForm(), ParcelForm()
     for name in ADDRESS_FIELDS:
         column = Order._meta.get_field(f"recipient_{name}").max_length
         for field in (order_form.fields[f"recipient_{name}"], order_form.fields[f"sender_{name}"]):
             assert _longest(field) == column, name
     assert order_form.fields["reference"].max_length == Order._meta.get_field("reference").max_length
     for name, maximum in limits.PARCEL_MAX.items():
-        assert (order_form.fields[name].min_value, order_form.fields[name].max_value) == (1, maximum), name
+        assert (parcel_form.fields[name].min_value, parcel_form.fields[name].max_value) == (1, maximum), name
+    assert (ParcelFormSet.max_num, ParcelFormSet.absolute_max) == (limits.PARCELS_PER_ORDER_MAX,) * 2
+    assert ItemFormSet.max_num == ITEM_LINES_MAX == limits.ITEMS_PER_PARCEL_MAX * limits.PARCELS_PER_ORDER_MAX
     for name in limits.ITEM_TEXT_FIELDS:
         assert _longest(item_form.fields[name]) == Item._meta.get_field(name).max_length, name
     assert item_form.fields["quantity"].max_value == limits.QUANTITY_MAX

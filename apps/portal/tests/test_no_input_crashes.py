@@ -61,6 +61,7 @@ def portal(client, merchant_user):
 ORDER_FIELDS = sorted(
     set(FORM)
     | {"route", "strategy", "items-0-sku", "recipient_state", "sender_phone", "saved_sender", "items-0-product"}
+    | {"items-0-parcel", "parcels-1-weight_g"}
 )
 
 
@@ -69,7 +70,7 @@ ORDER_FIELDS = sorted(
 @settings(PROPERTY, max_examples=20)
 @given(
     changes=st.dictionaries(st.sampled_from(ORDER_FIELDS), NASTY, min_size=1, max_size=4),
-    action=st.sampled_from(["submit", "quote", "sender"]),
+    action=st.sampled_from(["submit", "quote", "sender", "add_parcel", "remove_parcel", "add_lines"]),
     htmx=st.booleans(),
 )
 def test_the_order_form_and_its_quotes_never_crash(portal, merchant, cn_de_service, changes, action, htmx):

@@ -117,7 +117,7 @@ def test_every_page_carries_at_most_60_kb_of_compressed_javascript(pages, owner_
     ("name", "value", "words"),
     [
         ("recipient_postal_code", "ABC", "valid DE postcode"),  # the intake's check, after the form's
-        ("weight_g", "-5", "greater than or equal to 1"),  # the form's own
+        ("parcels-0-weight_g", "-5", "greater than or equal to 1"),  # the form's own
         ("items-0-quantity", "3000000000", "less than or equal to"),
     ],
 )

@@ -140,7 +140,7 @@ def test_ship_again_fills_the_form_from_an_earlier_order(portal, merchant, servi
     assert f'href="/orders/new/?again={order.number}"' in detail
     assert 'value="Anna Schmidt"' in _section(page, 'id="field-recipient_name"', "</div>")
     assert 'value="T-shirt"' in _section(page, 'id="item-0"', 'id="item-1"')
-    assert 'value="1200"' in _section(page, 'id="field-weight_g"', "</div>")
+    assert 'value="1200"' in _section(page, 'id="field-parcels-0-weight_g"', "</div>")
     assert 'value="P-1"' not in page  # a new order needs its own reference
 
 

@@ -15,7 +15,7 @@ from apps.warehouse.tests.stocked import stocked_warehouse
 from apps.warehouse.wms.types import Receipt, ReceiptLine
 
 RECIPIENT = {k: v for k, v in FORM.items() if k.startswith(("recipient_", "sender_"))}
-PARCEL = {k: FORM[k] for k in ("weight_g", "length_mm", "width_mm", "height_mm")}
+PARCEL = {k: FORM[f"parcels-0-{k}"] for k in ("weight_g", "length_mm", "width_mm", "height_mm")}
 
 
 def stock_order(**changes) -> dict:

@@ -1,6 +1,11 @@
 """Every subscription names an event a publisher declares: a misspelt type would subscribe to
 nothing and fail silently. Here because scheduling is the lowest layer that sees the publishers
-(orders, distribution and itself) and resources, which has to spell their names out."""
+(orders, distribution and itself) and resources, which has to spell their names out; the `events`
+modules of apps above it (label batches) are found through the app registry."""
+
+import importlib
+
+from django.apps import apps as django_apps
 
 from apps.common import outbox
 from apps.distribution import events as distribution_events
@@ -13,12 +18,25 @@ from apps.scheduling import events as scheduling_events
 from apps.warehouse import events as warehouse_events
 
 
+def _events_modules() -> list:
+    """Every app's `events` module, found through the app registry (a higher layer's cannot be imported here)."""
+    modules = []
+    for config in django_apps.get_app_configs():
+        try:
+            modules.append(importlib.import_module(f"{config.name}.events"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.events":
+                raise
+    return modules
+
+
 def _declared_event_types() -> set[str]:
     """Every event type constant (an upper-case string with a dot) of the publishers' `events`
     modules, and the state events they derive from their machines."""
+    publishers = (order_events, distribution_events, fulfillment_events, scheduling_events, warehouse_events)
     constants = {
         value
-        for module in (order_events, distribution_events, fulfillment_events, scheduling_events, warehouse_events)
+        for module in {*publishers, *_events_modules()}
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and "." in value
     }
