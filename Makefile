@@ -61,6 +61,7 @@ lint: setup-test
 
 # The clock-dependent tests (marker `clock`) run again with the clock moved to other days: the
 # night Europe leaves summer time, and the last minute of a leap day (TEST_CLOCK, conftest.py).
+# Property tests draw a fifth of their examples there (apps.common.testing.examples).
 CLOCK_CHECK_AT ?= 2027-10-31T00:59:00+00:00 2028-02-29T23:59:00+00:00
 
 audit: setup-test

@@ -27,16 +27,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "logistics_bench_import"
+# Country, postcode, city and the state or province its address rules require (docs/api.md).
 COUNTRIES = [
-    ("DE", "10115", "Berlin"),
-    ("FR", "75001", "Paris"),
-    ("NL", "1012 AB", "Amsterdam"),
-    ("US", "02134", "Boston"),
-    ("ES", "28001", "Madrid"),
-    ("IT", "00118", "Roma"),
+    ("DE", "10115", "Berlin", ""),
+    ("FR", "75001", "Paris", ""),
+    ("NL", "1012 AB", "Amsterdam", ""),
+    ("US", "02134", "Boston", "MA"),
+    ("ES", "28001", "Madrid", "Madrid"),
+    ("IT", "00118", "Roma", "RM"),
 ]
 HEADINGS = [
-    "Order #", "Ship To - Name", "Ship To - Address 1", "Ship To - City", "Ship To - Postal Code",
+    "Order #", "Ship To - Name", "Ship To - Address 1", "Ship To - City", "Ship To - State", "Ship To - Postal Code",
     "Ship To - Country", "Ship To - Phone", "Item Name", "Item SKU", "Item Quantity", "Item Unit Price",
     "Weight (oz)",
 ]  # fmt: skip
@@ -46,14 +47,14 @@ def rows(count: int, run: str) -> list[list[str]]:
     out, order = [], 0
     while len(out) < count:
         order += 1
-        country, postcode, city = COUNTRIES[order % len(COUNTRIES)]
+        country, postcode, city, state = COUNTRIES[order % len(COUNTRIES)]
         phone = "1.23457E+11" if order % 500 == 7 else f"+49301{order:07d}"
         if order % 500 == 3:
             postcode = "2134" if country == "US" else "ABC"
-        base = [f"{run}-{order}", f"Buyer {order}", f"Street {order}", city, postcode, country, phone]
+        base = [f"{run}-{order}", f"Buyer {order}", f"Street {order}", city, state, postcode, country, phone]
         out.append([*base, "T-shirt", "TS-1", "2", "12.50", "18"])
         if order % 5 == 0 and len(out) < count:
-            out.append([f"{run}-{order}", "", "", "", "", "", "", "Socks", "SO-1", "3", "4.00", ""])
+            out.append([f"{run}-{order}", "", "", "", "", "", "", "", "Socks", "SO-1", "3", "4.00", ""])
     return out
 
 
@@ -79,7 +80,7 @@ def as_xlsx(table: list[list[str]]) -> bytes:
 
 
 def setup_catalogue_and_merchant():
-    from apps.merchants.models import Merchant
+    from apps.merchants.models import Membership, Merchant
     from apps.merchants.services import merchant_user_create
     from apps.resources.services import carrier_upsert, service_upsert
 
@@ -101,10 +102,15 @@ def setup_catalogue_and_merchant():
     merchant = Merchant.objects.filter(slug="bench-import").first()
     if merchant is None:
         merchant = Merchant.objects.create(name="Bench imports", slug="bench-import")
-    user = merchant.memberships.first().user if merchant.memberships.exists() else None
+    # A shipper: owners must pass a second login step the test client cannot (docs/team.md).
+    membership = merchant.memberships.filter(role=Membership.Role.SHIPPER).first()
+    user = membership.user if membership else None
     if user is None:
         user = merchant_user_create(
-            merchant=merchant, username=f"bench-import-{uuid.uuid4().hex[:6]}", password="x-bench-pass-1"
+            merchant=merchant,
+            username=f"bench-import-{uuid.uuid4().hex[:6]}",
+            password="x-bench-pass-1",
+            role=Membership.Role.SHIPPER,
         )
     return merchant, user
 
@@ -155,9 +161,9 @@ def main() -> None:
     data, name = (as_xlsx(table), "orders.xlsx") if args.xlsx else (as_csv(table), "orders.csv")
     settings = {
         "sender_name": "Shenzhen Gadgets", "sender_line1": "1 Keji Rd", "sender_city": "Shenzhen",
-        "sender_postal_code": "518000", "sender_country": "CN", "currency": "USD", "origin_country": "CN",
-        "hs_code": "610910", "service_level": "standard", "weight_unit": "oz", "weight_g": "500",
-        "length_mm": "200", "width_mm": "150", "height_mm": "100",
+        "sender_state": "Guangdong", "sender_postal_code": "518000", "sender_country": "CN", "currency": "USD",
+        "origin_country": "CN", "hs_code": "610910", "service_level": "standard", "weight_unit": "oz",
+        "weight_g": "500", "length_mm": "200", "width_mm": "150", "height_mm": "100",
     }  # fmt: skip
     print(f"{args.rows:,} rows, {len(data) / 1024:.0f} KiB of {name}; load average {os.getloadavg()[0]:.1f} (2 cores)")
     client.get("/orders/")  # warm up: imports, the routing catalogue, connections

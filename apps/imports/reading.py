@@ -2,24 +2,23 @@
 programs write, Chinese ones included) or XLSX, into a heading row and rows of text.
 
 No ORM here: `read_table` takes bytes and gives back a `Table` or raises `UnreadableFile` with a
-message for the merchant."""
+message for the merchant. Workbooks are read by `workbook.read_rows`."""
 
 import codecs
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 from apps.imports.exceptions import UnreadableFile
+from apps.imports.workbook import read_rows
 
 # One upload: at most this many bytes and data rows (the form and the service say so in words).
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # what a workbook's parts may unpack to
 MAX_CELL = 1_000  # characters; longer cells are cut here and refused by the field's own limit
 
 # Simplified Chinese software writes GBK or GB2312 (Excel on a Chinese Windows, WPS);
@@ -119,37 +118,7 @@ def _read_csv(data: bytes) -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook  # imported when needed: CSV is the common case
-
-    try:
-        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise UnreadableFile(_("The workbook cannot be opened: save it again as .xlsx or as CSV.")) from exc
-    if unpacked > MAX_UNPACKED_BYTES:  # a zip bomb, or a workbook far beyond our row limit
-        raise UnreadableFile(_("The workbook is too large once unpacked; split it into several files."))
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise UnreadableFile(_("The workbook cannot be opened: save it again as .xlsx or as CSV.")) from exc
-    try:
-        sheet = book.worksheets[0]
-        return _table("xlsx", "", ([_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise UnreadableFile(_("The workbook cannot be read: save it again as .xlsx or as CSV.")) from exc
-    finally:
-        book.close()
-
-
-def _xlsx_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))  # a number typed into a numeric cell: 2134.0 is "2134"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+    return _table("xlsx", "", read_rows(data))
 
 
 def _table(kind: str, encoding: str, rows) -> Table:

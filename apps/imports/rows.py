@@ -119,6 +119,10 @@ SERVICE_LEVELS = {
     "平邮": "economy",
 }
 MONEY_NOISE = re.compile(r"[\s$€£¥￥,]|US|USD|EUR|GBP|CNY|RMB", re.IGNORECASE)
+DECIMAL_COMMA = re.compile(r"\d,\d{1,2}\D*$")
+WEIGHT_UNIT = re.compile(r"[a-zA-Z克千公斤\s]+$")
+HS_NOISE = re.compile(r"[.\s]")
+ITEM_PATH = re.compile(r"parcels\[0\]\.items\[(\d+)\]\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,9 @@ def _max_length(name: str) -> int:
     if name == "reference":
         return limits.REFERENCE_MAX_LENGTH
     return 100  # numbers, weights, service levels: anything longer is no value
+
+
+MAX_LENGTHS = {name: _max_length(name) for name in FIELDS}  # looked up for every cell
 
 
 def plan_orders(table: Table, mapping: dict[str, str], defaults: dict) -> list[PlannedOrder]:
@@ -244,12 +251,12 @@ def _row_values(number: int, raw: dict[str, str], unit: str) -> tuple[dict, list
                 )
             )
             continue
-        if len(value) > _max_length(name) and name not in ("recipient_country", "item_origin_country"):
+        if len(value) > MAX_LENGTHS[name] and name not in ("recipient_country", "item_origin_country"):
             problems.append(
                 Problem(
                     number,
                     name,
-                    _("At most %(limit)s characters (it has %(n)s).") % {"limit": _max_length(name), "n": len(value)},
+                    _("At most %(limit)s characters (it has %(n)s).") % {"limit": MAX_LENGTHS[name], "n": len(value)},
                 )
             )
             continue
@@ -315,7 +322,7 @@ def _money(number: int, value: str, problems: list) -> Decimal:
     if not value:
         problems.append(Problem(number, "item_unit_value", _("Declare the item's value for customs.")))
         return Decimal(0)
-    if re.search(r"\d,\d{1,2}\D*$", value) and value.rfind(",") > value.rfind("."):
+    if DECIMAL_COMMA.search(value) and value.rfind(",") > value.rfind("."):
         # a decimal comma: 5,50 or 1.234,50 € (not 1,234 nor 1,234.50)
         value = value.replace(".", "").replace(",", ".")
     try:
@@ -333,7 +340,7 @@ def _weight(number: int, value: str, unit: str, problems: list) -> int | None:
     if not value:
         return None
     try:
-        amount = Decimal(re.sub(r"[a-zA-Z克千公斤\s]+$", "", value).replace(",", "."))
+        amount = Decimal(WEIGHT_UNIT.sub("", value).replace(",", "."))
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or amount <= 0:
@@ -358,7 +365,7 @@ def _draft(values: dict, settings: dict) -> OrderDraft:
             quantity=row["quantity"],
             unit_value=row["unit_value"],
             currency=(row["item_currency"] or settings["currency"]).upper(),
-            hs_code=re.sub(r"[.\s]", "", row["item_hs_code"] or settings["hs_code"]),
+            hs_code=HS_NOISE.sub("", row["item_hs_code"] or settings["hs_code"]),
             origin_country=row["item_origin_country"] or settings["origin_country"],
             sku=row["item_sku"],
         )
@@ -386,7 +393,7 @@ def problems_from_paths(order: PlannedOrder, fields: dict[str, list[str]]) -> li
     problems = []
     for path, messages in fields.items():
         row, name = order.first_row, ""
-        match = re.fullmatch(r"parcels\[0\]\.items\[(\d+)\]\.(\w+)", path)
+        match = ITEM_PATH.fullmatch(path)
         if match and int(match[1]) < len(order.rows):
             row, name = order.rows[int(match[1])], f"item_{match[2]}"
         elif path.startswith("recipient."):

@@ -2,6 +2,7 @@
 in one PDF (apps.batches; docs/printing.md). Thin views over the batches center."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -93,12 +94,23 @@ def batch_list_view(request):
     return render(request, "portal/batch_list.html", {"batches": label_batch_list(merchant_id=request.merchant.pk)})
 
 
+# A batch's lines are shown this many to a page: a page of 500 took 65 ms of CPU to draw.
+LINES_PER_PAGE = 100
+
+
 def _detail(request, batch, print_form, status=200):
     progress = label_batch_progress(batch=batch)
+    lines = Paginator(progress.lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/batch_detail.html",
-        {"batch": batch, "progress": progress, "print_form": print_form, "prints": print_log(batch=batch)[:20]},
+        {
+            "batch": batch,
+            "progress": progress,
+            "lines": lines,
+            "print_form": print_form,
+            "prints": print_log(batch=batch)[:20],
+        },
         status=status,
     )
 

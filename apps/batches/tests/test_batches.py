@@ -249,3 +249,27 @@ def test_the_batch_list_shows_the_merchants_batches_with_their_size(merchant, me
     page = client.get("/batches/").content.decode()
 
     assert f"/batches/{batch.pk}/" in page and ">2</td>" in page and "platform's choice" in page
+
+
+def test_a_large_batchs_orders_are_shown_a_hundred_to_a_page(merchant, merchant_user):
+    batch, _ = label_batch_create(
+        merchant_id=merchant.pk,
+        user=merchant_user,
+        order_ids=list(range(1, 121)),
+        chosen_route=None,
+        idempotency_key=uuid.uuid4(),
+    )
+    client = TwoFactorClient()  # its login passes the two-factor step, as the owner would
+    client.force_login(merchant_user)
+
+    first = client.get(f"/batches/{batch.pk}/").content.decode()
+    second = client.get(f"/batches/{batch.pk}/", {"page": "2"}).content.decode()
+    beyond = client.get(f"/batches/{batch.pk}/", {"page": "x9"})
+
+    def rows(page: str) -> int:
+        return page[page.index('<table id="batch-orders">') : page.index("</table>")].count("<tr>") - 1  # less the head
+
+    assert (rows(first), rows(second)) == (100, 20)
+    assert "Orders 1 to 100 of 120." in first and '?page=2"' in first
+    assert "Orders 101 to 120 of 120." in second and '?page=1"' in second
+    assert beyond.status_code == 200 and rows(beyond.content.decode()) == 100  # a bad page number: the first

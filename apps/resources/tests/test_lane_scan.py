@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apps.common.testing import examples
 from apps.resources.routing import (
     Area,
     Counters,
@@ -223,7 +224,7 @@ def assert_scan_agrees_with_reference(cat, profile, prefs=None, count=None, held
         assert {s.key for s in table.services}.isdisjoint(s.key for s in table.by_reference)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(catalogues(), orders(), preferences, counters, stock)
 def test_each_lane_scan_takes_and_prices_exactly_the_services_the_reference_rules_take(
     cat, profile, prefs, count, held
@@ -350,7 +351,7 @@ def reference_ranking(cat, profile, strategy, prefs, count, held):
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(catalogues(st.sampled_from([0, 1000])), orders(), st.sampled_from(STRATEGIES), preferences, counters, stock)
 def test_decide_ranks_the_same_options_at_the_same_prices_as_the_reference_rules(
     cat, profile, strategy, prefs, count, held

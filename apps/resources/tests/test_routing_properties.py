@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apps.common.testing import examples
 from apps.resources.routing import (
     Area,
     Counters,
@@ -146,7 +147,7 @@ def _eligible(spec: ServiceSpec, p: ShipmentProfile, prefs: MerchantPreferences,
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(catalogues(), profiles(), st.sampled_from(STRATEGIES), preferences, usage)
 def test_every_option_satisfies_every_rule_and_every_service_is_accounted_for(cat, profile, strategy, prefs, used):
     result = decide(cat, profile=profile, strategy=strategy, preferences=prefs, counters=Counters(usage=used), now=NOW)
@@ -164,7 +165,7 @@ def test_every_option_satisfies_every_rule_and_every_service_is_accounted_for(ca
             assert e.reason.startswith(("rate card", "no rate card", "no exchange rate")), e.reason
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(catalogues(), profiles(), preferences)
 def test_cheapest_comes_first_at_the_minimum_price_and_fastest_at_the_minimum_transit(cat, profile, prefs):
     cheapest = decide(cat, profile=profile, strategy="cheapest", preferences=prefs, now=NOW).options
@@ -181,7 +182,7 @@ def test_cheapest_comes_first_at_the_minimum_price_and_fastest_at_the_minimum_tr
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(catalogues(), profiles())
 def test_preferred_carriers_come_first_then_cheapest(cat, profile):
     prefs = MerchantPreferences(preferred_carriers=frozenset({"b", "c"}))
