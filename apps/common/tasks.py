@@ -12,14 +12,21 @@ from apps.common.exceptions import INFRASTRUCTURE_ERRORS, TransientError
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(TransientError, *INFRASTRUCTURE_ERRORS),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=12,
-)
+# A task whose work may meet an outage of ours (database, Redis) or a passing error: it is
+# acknowledged once done, so a worker that dies mid-way leaves it to another, and retried with
+# backoff: 12 tries over at most about 47 minutes (2, 4, 8 ... s, then 600 s apart; jitter makes
+# each wait shorter).
+RETRIED_UNTIL_DONE = {
+    "acks_late": True,
+    "autoretry_for": (TransientError, *INFRASTRUCTURE_ERRORS),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(**RETRIED_UNTIL_DONE)
 def run_handler(event_id: int, name: str) -> None:
     outbox.run_subscription(event_id=event_id, name=name)
 
