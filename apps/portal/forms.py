@@ -312,10 +312,6 @@ def _item_draft(line: dict) -> ItemDraft:
     )
 
 
-def order_draft(form: OrderForm, items: ItemFormSet, parcels: list[dict]) -> OrderDraft:
-    return placed_draft(form, items, parcels).draft
-
-
 _PARCEL_PATH = re.compile(r"\Aparcels\[(\d+)\](?:\.items\[(\d+)\])?\.(\w+)\Z")
 
 
@@ -330,7 +326,7 @@ class ErrorPlace:
     line: int | None = None
 
 
-def error_place(path: str, placed: PlacedDraft | None = None) -> ErrorPlace:
+def error_place(path: str, placed: PlacedDraft) -> ErrorPlace:
     """Map a shipping-center error path (`recipient.postal_code`, `parcels[1].weight_g`,
     `parcels[0].items[2].quantity`) onto the form."""
     found = _PARCEL_PATH.match(path)
@@ -339,9 +335,8 @@ def error_place(path: str, placed: PlacedDraft | None = None) -> ErrorPlace:
     parcel, item, field = int(found[1]), found[2], found[3]
     if item is None:
         return ErrorPlace(field=field, parcel=parcel)
-    lines = placed.lines if placed is not None else ()
-    if parcel < len(lines) and int(item) < len(lines[parcel]):
-        return ErrorPlace(field=field, line=lines[parcel][int(item)])
+    if parcel < len(placed.lines) and int(item) < len(placed.lines[parcel]):
+        return ErrorPlace(field=field, line=placed.lines[parcel][int(item)])
     return ErrorPlace(field=path)
 
 

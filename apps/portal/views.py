@@ -184,7 +184,7 @@ def _show_errors(
     form: OrderForm,
     items: ItemFormSet,
     error: InvalidOrder,
-    placed: PlacedDraft | None = None,
+    placed: PlacedDraft,
     parcels: ParcelFormSet | None = None,
 ) -> None:
     """Each problem the shipping center found beside the field it is about: an order field, a
@@ -332,15 +332,6 @@ def _with_products(data, products: dict):
     return data
 
 
-def _parcel_count(parcels: ParcelFormSet) -> int:
-    """How many parcels the form has (the lines choose among them); 1 when the formset's
-    management form is broken, which the formset itself reports."""
-    try:
-        return parcels.total_form_count()
-    except forms.ValidationError:
-        return 1
-
-
 @merchant_required(permission="orders.create")
 def order_create_view(request):
     """The new-order form. It starts with the merchant's default sender address (another saved
@@ -371,7 +362,7 @@ def order_create_view(request):
     form = OrderForm(data, initial=initial, senders=senders)
     parcels = ParcelFormSet(data, prefix="parcels", initial=parcel_sizes or None)
     items = ItemFormSet(
-        data, prefix="items", products=products, initial=lines or None, parcel_count=_parcel_count(parcels)
+        data, prefix="items", products=products, initial=lines or None, parcel_count=parcels.total_form_count()
     )
     quote = None
     context = {"form": form, "parcels": parcels, "items": items, "senders": senders, "products": products}
