@@ -119,6 +119,10 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
     labelled = labelled_order_ids(order_ids=ids)
     states = _names(Order._meta.get_field("state").choices)
     actions = _names(BatchOrder.Action.choices)
+
+    def state_name(state: str) -> str:
+        return states.get(state, state)
+
     lines = []
     for row in rows:
         order = orders.get(row.order_id)
@@ -129,11 +133,11 @@ def label_batch_progress(*, batch: LabelBatch) -> BatchProgress:
                 order_number=order.number if order else str(row.order_id),
                 recipient=f"{order.recipient_name} ({order.recipient_country})" if order else "",
                 state=order.state if order else "",
-                state_label=states.get(order.state, order.state) if order else "",
+                state_label=state_name(order.state) if order else "",
                 carrier_service=f"{order.carrier_code}/{order.service_code}" if order else "",
                 action=row.action,
                 action_label=actions[row.action],
-                note=_note(row, order, status, lambda state: states.get(state, state)),
+                note=_note(row, order, status, state_name),
                 labelled=row.order_id in labelled,
                 status=status,
                 moving=row.reroute == BatchOrder.Reroute.PENDING and status == "waiting",
